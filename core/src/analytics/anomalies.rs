@@ -1,0 +1,271 @@
+//! `detect_anomalies`: categories of one month that stand out from their own history.
+//!
+//! Two methods: `zscore` (μ = mean, σ = sample std dev) and `robust` (μ = median,
+//! σ = 1.4826 × MAD, so one huge purchase does not hide every later anomaly). Two baselines:
+//! `recent` (the `lookback` months before the current one) and `seasonal` (the same calendar
+//! month in earlier years, ≥ 2 needed, so December is compared with past Decembers).
+
+use serde::{Deserialize, Serialize};
+
+use crate::analytics::series;
+use crate::analytics::stats::{mad, mean, median, sample_std};
+use crate::error::{Error, Result};
+use crate::models::BudgetSnapshot;
+use crate::money::Money;
+use crate::period::Period;
+
+/// How the baseline centre and spread are estimated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyMethod {
+    /// Mean and sample standard deviation.
+    #[default]
+    Zscore,
+    /// Median and 1.4826 × median absolute deviation.
+    Robust,
+}
+
+/// Which past months form the baseline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Baseline {
+    /// The `lookback` months before the current one (≥ 3 needed).
+    #[default]
+    Recent,
+    /// The same calendar month in up to `lookback` earlier years (≥ 2 needed).
+    Seasonal,
+}
+
+/// `warning` when |z| ≥ threshold, `alert` when |z| ≥ threshold + 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Severity {
+    Warning,
+    Alert,
+}
+
+/// Whether the month is above or below its baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Direction {
+    Above,
+    Below,
+}
+
+/// Options of [`detect_anomalies`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnomalyOptions {
+    /// |z| at which a value is an anomaly (default 2.0).
+    pub threshold: f64,
+    /// Months of history for `recent` (default 12); years for `seasonal`.
+    pub lookback: u32,
+    /// Estimation method.
+    pub method: AnomalyMethod,
+    /// Baseline.
+    pub baseline: Baseline,
+}
+
+impl Default for AnomalyOptions {
+    fn default() -> Self {
+        AnomalyOptions {
+            threshold: 2.0,
+            lookback: 12,
+            method: AnomalyMethod::Zscore,
+            baseline: Baseline::Recent,
+        }
+    }
+}
+
+/// One unusual category.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// Category slug.
+    pub category: String,
+    /// This month's amount.
+    pub current_amount: Money,
+    /// The baseline centre μ (mean, or median for `robust`).
+    pub historical_average: f64,
+    /// z = (current − μ) / σ_eff.
+    pub deviation: f64,
+    /// Warning or alert.
+    pub severity: Severity,
+    /// Above or below.
+    pub direction: Direction,
+    /// One plain sentence.
+    pub explanation: String,
+}
+
+/// The output of [`detect_anomalies`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnomalyReport {
+    /// The month examined.
+    pub period: Period,
+    /// Method used.
+    pub method: AnomalyMethod,
+    /// Baseline used.
+    pub baseline: Baseline,
+    /// Threshold used.
+    pub threshold: f64,
+    /// Anomalies by |z| descending, then category.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// The σ floor: max(σ, 5 % of |μ|, 1.00).
+pub fn sigma_eff(sigma: f64, mu: f64) -> f64 {
+    sigma.max(0.05 * mu.abs()).max(1.0)
+}
+
+/// "debt_payments" → "Debt payments".
+pub fn display_name(slug: &str) -> String {
+    let text = slug.replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Finds the categories of `current` that deviate from `history` (snapshots strictly before
+/// the current period; later ones and the current one are ignored).
+pub fn detect_anomalies(
+    current: &BudgetSnapshot,
+    history: &[BudgetSnapshot],
+    options: &AnomalyOptions,
+) -> Result<AnomalyReport> {
+    let t = options.threshold;
+    if !t.is_finite() || t <= 0.0 || t > 100.0 {
+        return Err(Error::invalid(
+            "threshold",
+            "must be a number above 0 and at most 100",
+        ));
+    }
+    if !(1..=600).contains(&options.lookback) {
+        return Err(Error::invalid("lookback", "must be between 1 and 600"));
+    }
+    let period = current.period();
+    let before: Vec<BudgetSnapshot> = history
+        .iter()
+        .filter(|s| s.period() < period)
+        .cloned()
+        .collect();
+    let ordered = series::ordered(&before)?;
+    let base: Vec<&BudgetSnapshot> = match options.baseline {
+        Baseline::Recent => {
+            let from = period.add_months(-i64::from(options.lookback));
+            ordered.into_iter().filter(|s| s.period() >= from).collect()
+        }
+        Baseline::Seasonal => {
+            let from = period.add_months(-12 * i64::from(options.lookback));
+            ordered
+                .into_iter()
+                .filter(|s| s.period() >= from && s.period().month() == period.month())
+                .collect()
+        }
+    };
+    let mut all = base.clone();
+    all.push(current);
+    series::check_currency(&all)?;
+
+    let min_points = match options.baseline {
+        Baseline::Recent => 3,
+        Baseline::Seasonal => 2,
+    };
+    let mut anomalies = Vec::new();
+    if base.len() >= min_points {
+        let cats = series::categories(&all);
+        let matrix = series::category_matrix(&base, &cats, 0.0, |m| m.to_f64());
+        for (cat, h) in cats.iter().zip(matrix) {
+            let (mu, sigma) = match options.method {
+                AnomalyMethod::Zscore => (mean(&h), sample_std(&h)),
+                AnomalyMethod::Robust => (median(&h), 1.4826 * mad(&h)),
+            };
+            let amount = current.category(cat);
+            let z = (amount.to_f64() - mu) / sigma_eff(sigma, mu);
+            if z.abs() < t {
+                continue;
+            }
+            let severity = if z.abs() >= t + 1.0 {
+                Severity::Alert
+            } else {
+                Severity::Warning
+            };
+            let direction = if z > 0.0 {
+                Direction::Above
+            } else {
+                Direction::Below
+            };
+            anomalies.push(Anomaly {
+                category: (*cat).to_owned(),
+                current_amount: amount.round(),
+                historical_average: mu,
+                deviation: z,
+                severity,
+                direction,
+                explanation: explain(cat, amount, mu, direction, options, period, h.len()),
+            });
+        }
+    }
+    anomalies.sort_by(|a, b| {
+        b.deviation
+            .abs()
+            .total_cmp(&a.deviation.abs())
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    Ok(AnomalyReport {
+        period,
+        method: options.method,
+        baseline: options.baseline,
+        threshold: t,
+        anomalies,
+    })
+}
+
+fn explain(
+    cat: &str,
+    amount: Money,
+    mu: f64,
+    direction: Direction,
+    options: &AnomalyOptions,
+    period: Period,
+    n: usize,
+) -> String {
+    let mu_money = Money::from_f64(mu).unwrap_or(Money::ZERO);
+    let gap = (amount - mu_money).abs();
+    let side = match direction {
+        Direction::Above => "above",
+        Direction::Below => "below",
+    };
+    let centre = match options.method {
+        AnomalyMethod::Zscore => "average",
+        AnomalyMethod::Robust => "typical (median) amount",
+    };
+    let baseline = match options.baseline {
+        Baseline::Recent => format!("your {n}-month {centre} of {mu_money}"),
+        Baseline::Seasonal => {
+            let month = MONTH_NAMES[(period.month() as usize).saturating_sub(1) % 12];
+            format!("your {month} {centre} of {mu_money} over {n} earlier years")
+        }
+    };
+    format!(
+        "{} is {gap} {side} {baseline} ({amount} in {period}).",
+        display_name(cat)
+    )
+}

@@ -1,0 +1,320 @@
+//! Money: an exact decimal amount, never an `f64`.
+//!
+//! In JSON money is a decimal string (`"1234.50"`); inputs also accept JSON numbers, which are
+//! read through their shortest decimal form so `0.1` stays `0.1`. Outputs are rounded to two
+//! places, half away from zero. Input values keep their exact value so that validation can
+//! reject more than two decimal places instead of silently rounding them.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+use std::str::FromStr;
+
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The largest amount any single input may carry (one trillion). Keeping inputs far below
+/// `Decimal::MAX` means sums of any realistic history cannot overflow.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// An exact amount of money in the user's currency.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+impl Money {
+    /// Zero.
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// Wraps a decimal as it is (no rounding).
+    pub const fn new(value: Decimal) -> Self {
+        Money(value)
+    }
+
+    /// An amount from a whole number of cents.
+    pub fn from_cents(cents: i64) -> Self {
+        Money(Decimal::new(cents, 2))
+    }
+
+    /// An amount from whole currency units.
+    pub fn from_units(units: i64) -> Self {
+        Money(Decimal::from(units))
+    }
+
+    /// The exact decimal value.
+    pub const fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// Rounded to cents, half away from zero: the rule for every money output.
+    pub fn round(self) -> Money {
+        let mut d = self
+            .0
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        d.rescale(2);
+        Money(d)
+    }
+
+    /// A statistic computed in `f64` turned back into money, rounded to cents.
+    /// `None` for NaN, infinities and values beyond the decimal range.
+    pub fn from_f64(value: f64) -> Option<Money> {
+        if !value.is_finite() {
+            return None;
+        }
+        Decimal::from_f64(value).map(|d| Money(d).round())
+    }
+
+    /// The value as `f64`, for statistics only.
+    pub fn to_f64(self) -> f64 {
+        self.0.to_f64().unwrap_or(0.0)
+    }
+
+    /// True when the value has at most two decimal places (trailing zeros ignored).
+    pub fn has_cents_precision(self) -> bool {
+        self.0.normalize().scale() <= 2
+    }
+
+    /// True below zero.
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    /// True at zero.
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// True above zero.
+    pub fn is_positive(self) -> bool {
+        !self.0.is_zero() && self.0.is_sign_positive()
+    }
+
+    /// The absolute value.
+    pub fn abs(self) -> Money {
+        Money(self.0.abs())
+    }
+
+    /// Exact product with a decimal factor (`Money × Decimal`) (saturating at the decimal range).
+    pub fn times(self, factor: Decimal) -> Money {
+        Money(self.0.saturating_mul(factor))
+    }
+
+    /// Exact quotient, `None` when dividing by zero.
+    pub fn checked_div(self, divisor: Decimal) -> Option<Money> {
+        self.0.checked_div(divisor).map(Money)
+    }
+
+    /// Ratio of two amounts as a number; `None` when `other` is zero.
+    pub fn ratio(self, other: Money) -> Option<f64> {
+        self.0.checked_div(other.0).and_then(|d| d.to_f64())
+    }
+}
+
+impl From<Decimal> for Money {
+    fn from(value: Decimal) -> Self {
+        Money(value)
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        *self = *self + rhs;
+    }
+}
+
+impl Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0.saturating_sub(rhs.0))
+    }
+}
+
+impl SubAssign for Money {
+    fn sub_assign(&mut self, rhs: Money) {
+        *self = *self - rhs;
+    }
+}
+
+impl Neg for Money {
+    type Output = Money;
+    fn neg(self) -> Money {
+        Money(-self.0)
+    }
+}
+
+impl Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + b)
+    }
+}
+
+impl<'a> Sum<&'a Money> for Money {
+    fn sum<I: Iterator<Item = &'a Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + *b)
+    }
+}
+
+impl fmt::Display for Money {
+    /// Always two decimal places: `1234.50`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.round().0.fmt(f)
+    }
+}
+
+/// Why a text could not be read as money.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a decimal amount: {0:?}")]
+pub struct ParseMoneyError(pub String);
+
+impl FromStr for Money {
+    type Err = ParseMoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let ok = !t.is_empty()
+            && t.len() <= 40
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+');
+        if !ok {
+            return Err(ParseMoneyError(s.to_owned()));
+        }
+        Decimal::from_str_exact(t)
+            .map(Money)
+            .map_err(|_| ParseMoneyError(s.to_owned()))
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+struct MoneyVisitor;
+
+impl Visitor<'_> for MoneyVisitor {
+    type Value = Money;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal amount as a string (\"12.34\") or a number")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Money, E> {
+        v.parse().map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Money, E> {
+        Ok(Money(Decimal::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Money, E> {
+        Ok(Money(Decimal::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Money, E> {
+        if !v.is_finite() {
+            return Err(E::custom("amount must be a finite number"));
+        }
+        // `{}` prints the shortest text that reads back as the same f64: 0.1 -> "0.1".
+        let text = format!("{v}");
+        if text.contains('e') || text.len() > 40 {
+            return Err(E::custom("amount is out of range"));
+        }
+        text.parse().map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        deserializer.deserialize_any(MoneyVisitor)
+    }
+}
+
+/// Serde helpers for a plain [`Decimal`] percentage (interest and return rates): written as a
+/// string, read from a string or a number, like money but without rounding.
+pub mod decimal_text {
+    use super::*;
+
+    /// Reads a decimal from a string or a JSON number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        Money::deserialize(d).map(|m| m.as_decimal())
+    }
+
+    /// Writes the decimal as a string.
+    pub fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&v.normalize())
+    }
+
+    /// The same for `Option<Decimal>`.
+    pub mod option {
+        use super::*;
+
+        /// Reads an optional decimal.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+            Option::<Money>::deserialize(d).map(|m| m.map(|m| m.as_decimal()))
+        }
+
+        /// Writes an optional decimal.
+        pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(d) => s.collect_str(&d.normalize()),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        let m: Money = "2.345".parse().unwrap();
+        assert_eq!(m.round().to_string(), "2.35");
+        let m: Money = "-2.345".parse().unwrap();
+        assert_eq!(m.round().to_string(), "-2.35");
+        assert_eq!(Money::from_units(7).to_string(), "7.00");
+    }
+
+    #[test]
+    fn reads_strings_and_numbers_exactly() {
+        let m: Money = serde_json::from_str("\"1234.5\"").unwrap();
+        assert_eq!(serde_json::to_string(&m).unwrap(), "\"1234.50\"");
+        let m: Money = serde_json::from_str("0.1").unwrap();
+        assert_eq!(m.as_decimal(), Decimal::new(1, 1));
+        let m: Money = serde_json::from_str("12").unwrap();
+        assert_eq!(m, Money::from_units(12));
+        let m: Money = serde_json::from_str("\"1.005\"").unwrap();
+        assert!(!m.has_cents_precision());
+        let m: Money = serde_json::from_str("\"1.500\"").unwrap();
+        assert!(m.has_cents_precision());
+    }
+
+    #[test]
+    fn rejects_garbage_without_panicking() {
+        for bad in [
+            "\"abc\"",
+            "\"\"",
+            "\"1e5\"",
+            "1e300",
+            "\"99999999999999999999999999999999\"",
+            "true",
+            "null",
+        ] {
+            assert!(serde_json::from_str::<Money>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn max_amount_is_one_trillion() {
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000i64));
+    }
+}

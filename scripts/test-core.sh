@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# lifepath-core: formatting, lints, unit/property/fixture tests, and the wasm32 build check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_rust
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test -p lifepath-core --locked
+# Core must build for the browser (no I/O, no clock, no randomness).
+cargo build -p lifepath-core --target wasm32-unknown-unknown --locked
+# The benchmark compiles and runs once (figures: cargo bench -p lifepath-core --bench analytics).
+cargo bench -p lifepath-core --bench analytics --locked -- --test
