@@ -9,6 +9,7 @@ macro_rules! typed_id {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
+        #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
         pub struct $name(pub Uuid);
 
         impl $name {

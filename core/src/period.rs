@@ -17,6 +17,7 @@ pub const MAX_YEAR: i32 = 9999;
 
 /// One calendar month.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(type = "string"))]
 pub struct Period {
     year: i32,
     month: u32,

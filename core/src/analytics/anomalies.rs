@@ -17,6 +17,7 @@ use crate::period::Period;
 /// How the baseline centre and spread are estimated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum AnomalyMethod {
     /// Mean and sample standard deviation.
     #[default]
@@ -28,6 +29,7 @@ pub enum AnomalyMethod {
 /// Which past months form the baseline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Baseline {
     /// The `lookback` months before the current one (≥ 3 needed).
     #[default]
@@ -40,6 +42,7 @@ pub enum Baseline {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Severity {
     Warning,
     Alert,
@@ -49,6 +52,7 @@ pub enum Severity {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Direction {
     Above,
     Below,
@@ -57,6 +61,7 @@ pub enum Direction {
 /// Options of [`detect_anomalies`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct AnomalyOptions {
     /// |z| at which a value is an anomaly (default 2.0).
     pub threshold: f64,
@@ -81,6 +86,7 @@ impl Default for AnomalyOptions {
 
 /// One unusual category.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Anomaly {
     /// Category slug.
     pub category: String,
@@ -100,6 +106,7 @@ pub struct Anomaly {
 
 /// The output of [`detect_anomalies`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct AnomalyReport {
     /// The month examined.
     pub period: Period,
@@ -161,12 +168,7 @@ pub fn detect_anomalies(
         return Err(Error::invalid("lookback", "must be between 1 and 600"));
     }
     let period = current.period();
-    let before: Vec<BudgetSnapshot> = history
-        .iter()
-        .filter(|s| s.period() < period)
-        .cloned()
-        .collect();
-    let ordered = series::ordered(&before)?;
+    let ordered = series::ordered(history.iter().filter(|s| s.period() < period))?;
     let base: Vec<&BudgetSnapshot> = match options.baseline {
         Baseline::Recent => {
             let from = period.add_months(-i64::from(options.lookback));

@@ -10,6 +10,7 @@ use crate::period::Period;
 
 /// The totals of one side.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PeriodTotals {
     /// The month.
     pub period: Period,
@@ -23,6 +24,7 @@ pub struct PeriodTotals {
 
 /// One category on both sides.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct CategoryComparison {
     /// Slug.
     pub category: String,
@@ -38,6 +40,7 @@ pub struct CategoryComparison {
 
 /// The output of [`compare_periods`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Comparison {
     /// First month.
     pub a: PeriodTotals,

@@ -26,6 +26,7 @@ pub const SEASONAL_MIN_MONTHS: usize = 24;
 
 /// One forecast month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct ForecastPoint {
     /// The month.
     pub period: Period,
@@ -39,6 +40,7 @@ pub struct ForecastPoint {
 
 /// The output of [`forecast`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Forecast {
     /// Months forecast.
     pub horizon: u32,
@@ -49,6 +51,7 @@ pub struct Forecast {
 /// Options of [`forecast`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct ForecastOptions {
     /// Months ahead (1–120, default 6).
     pub horizon: u32,

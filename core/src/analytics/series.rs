@@ -1,6 +1,7 @@
 //! Turning a set of snapshots into ordered, checked series: one currency, one snapshot per
 //! period, ordered by period, cut to a window of calendar months.
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
@@ -9,8 +10,10 @@ use crate::period::Period;
 
 /// Snapshots ordered by period, after checking that periods are unique and the currency is
 /// the same throughout.
-pub fn ordered(snapshots: &[BudgetSnapshot]) -> Result<Vec<&BudgetSnapshot>> {
-    let mut v: Vec<&BudgetSnapshot> = snapshots.iter().collect();
+pub fn ordered<'a>(
+    snapshots: impl IntoIterator<Item = &'a BudgetSnapshot>,
+) -> Result<Vec<&'a BudgetSnapshot>> {
+    let mut v: Vec<&BudgetSnapshot> = snapshots.into_iter().collect();
     v.sort_by_key(|s| s.period());
     for w in v.windows(2) {
         if w[0].period() == w[1].period() {
@@ -58,16 +61,44 @@ pub fn in_window<'a>(ordered: &[&'a BudgetSnapshot], months: u32) -> Vec<&'a Bud
 }
 
 /// Every category slug that appears in any of the snapshots, sorted.
+///
+/// Histories mostly repeat the same categories month after month, so each snapshot's sorted
+/// keys are merged into the sorted union and a new union is built only when a key is new.
 pub fn categories<'a>(snapshots: &[&'a BudgetSnapshot]) -> Vec<&'a str> {
-    let set: BTreeSet<&str> = snapshots
-        .iter()
-        .flat_map(|s| s.category_totals.keys().map(String::as_str))
-        .collect();
-    set.into_iter().collect()
+    let mut union: Vec<&'a str> = Vec::new();
+    for s in snapshots {
+        let mut i = 0;
+        let mut novel = false;
+        'keys: for k in s.category_totals.keys() {
+            loop {
+                match union.get(i).map(|u| fast_cmp(u, k)) {
+                    Some(Ordering::Less) => i += 1,
+                    Some(Ordering::Equal) => {
+                        i += 1;
+                        continue 'keys;
+                    }
+                    _ => {
+                        novel = true;
+                        break 'keys;
+                    }
+                }
+            }
+        }
+        if novel {
+            let set: BTreeSet<&'a str> = union
+                .iter()
+                .copied()
+                .chain(s.category_totals.keys().map(String::as_str))
+                .collect();
+            union = set.into_iter().collect();
+        }
+    }
+    union
 }
 
 /// A category × snapshot matrix of amounts (0 where a snapshot lacks the category), built by
-/// walking each snapshot's sorted map alongside the sorted category list.
+/// walking each snapshot's sorted map alongside the sorted category list. `cats` must contain
+/// every key of every snapshot given (as [`categories`] of them or of a superset does).
 pub fn category_matrix<T: Copy>(
     snapshots: &[&BudgetSnapshot],
     cats: &[&str],
@@ -76,17 +107,72 @@ pub fn category_matrix<T: Copy>(
 ) -> Vec<Vec<T>> {
     let mut m = vec![vec![zero; snapshots.len()]; cats.len()];
     for (j, s) in snapshots.iter().enumerate() {
-        let mut i = 0;
-        for (k, amount) in &s.category_totals {
-            while i < cats.len() && cats[i] < k.as_str() {
-                i += 1;
+        // `cats` holds every key of every snapshot (see `categories`): a snapshot with as many
+        // keys as `cats` has exactly those keys, in the same order, so no comparison is needed.
+        if s.category_totals.len() == cats.len() {
+            for (row, amount) in m.iter_mut().zip(s.category_totals.values()) {
+                row[j] = convert(*amount);
             }
-            if i < cats.len() && cats[i] == k.as_str() {
-                m[i][j] = convert(*amount);
+            continue;
+        }
+        let mut i = 0;
+        'keys: for (k, amount) in &s.category_totals {
+            while let Some(c) = cats.get(i) {
+                match fast_cmp(c, k) {
+                    Ordering::Less => i += 1,
+                    Ordering::Equal => {
+                        m[i][j] = convert(*amount);
+                        i += 1;
+                        continue 'keys;
+                    }
+                    Ordering::Greater => continue 'keys,
+                }
             }
         }
     }
     m
+}
+
+/// `a.cmp(b)` for short keys without a call into `memcmp`: category slugs are short and the
+/// walks above compare tens of thousands of them per call.
+#[inline]
+pub fn fast_cmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_be_bytes([
+            a[i],
+            a[i + 1],
+            a[i + 2],
+            a[i + 3],
+            a[i + 4],
+            a[i + 5],
+            a[i + 6],
+            a[i + 7],
+        ]);
+        let y = u64::from_be_bytes([
+            b[i],
+            b[i + 1],
+            b[i + 2],
+            b[i + 3],
+            b[i + 4],
+            b[i + 5],
+            b[i + 6],
+            b[i + 7],
+        ]);
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 8;
+    }
+    while i < n {
+        if a[i] != b[i] {
+            return a[i].cmp(&b[i]);
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Checks a `months` argument (1–1200).
@@ -95,5 +181,31 @@ pub fn check_months(field: &str, months: u32) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid(field, "must be between 1 and 1200"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_cmp_agrees_with_str_cmp() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "dining",
+            "dining_out",
+            "dining_outside",
+            "cat_001",
+            "cat_010",
+            "zz",
+            "housing_and_utilities_x",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(fast_cmp(a, b), a.cmp(b), "{a} {b}");
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::series;
-use crate::analytics::stats::{least_squares, mean, sample_std};
+use crate::analytics::stats::least_squares;
 use crate::error::Result;
 use crate::models::BudgetSnapshot;
 use crate::money::Money;
@@ -21,6 +21,7 @@ pub const TREND_THRESHOLD: f64 = 0.05;
 /// Direction of a series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum TrendDirection {
     /// relative_change > 0.05.
     Increasing,
@@ -32,6 +33,7 @@ pub enum TrendDirection {
 
 /// One point of a series.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct TrendPoint<A> {
     /// The month.
     pub period: Period,
@@ -41,6 +43,7 @@ pub struct TrendPoint<A> {
 
 /// The trend of one series.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct SeriesTrend<A> {
     /// The points in the window, by period.
     pub values: Vec<TrendPoint<A>>,
@@ -60,6 +63,7 @@ pub struct SeriesTrend<A> {
 
 /// The window the trends cover.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Window {
     /// First month of the window (null without snapshots).
     pub from: Option<Period>,
@@ -71,6 +75,7 @@ pub struct Window {
 
 /// The output of [`compute_trends`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Trends {
     /// The window.
     pub window: Window,
@@ -86,19 +91,34 @@ pub struct Trends {
     pub category_changes: BTreeMap<String, SeriesTrend<Money>>,
 }
 
-/// The statistics of a series given as `(calendar index, value)` points.
-pub fn trend_of<A: Clone>(points: Vec<(Period, A)>, as_f64: impl Fn(&A) -> f64) -> SeriesTrend<A> {
-    let ys: Vec<f64> = points.iter().map(|(_, a)| as_f64(a)).collect();
-    let xy: Vec<(f64, f64)> = points
+/// The statistics of a series: its periods and one value per period.
+pub fn trend_of<A>(
+    periods: &[Period],
+    amounts: Vec<A>,
+    as_f64: impl Fn(&A) -> f64,
+) -> SeriesTrend<A> {
+    let n = amounts.len();
+    let xy: Vec<(f64, f64)> = periods
         .iter()
-        .zip(&ys)
-        .map(|((p, _), y)| (p.index() as f64, *y))
+        .zip(&amounts)
+        .map(|(p, a)| (p.index() as f64, as_f64(a)))
         .collect();
-    let n = ys.len();
-    let average = mean(&ys);
-    let volatility = sample_std(&ys);
-    let change_percent = if n >= 2 && ys[0] != 0.0 {
-        Some((ys[n - 1] - ys[0]) / ys[0].abs() * 100.0)
+    let average = if n == 0 {
+        0.0
+    } else {
+        xy.iter().map(|p| p.1).sum::<f64>() / n as f64
+    };
+    let volatility = if n < 2 {
+        0.0
+    } else {
+        (xy.iter()
+            .map(|p| (p.1 - average) * (p.1 - average))
+            .sum::<f64>()
+            / (n - 1) as f64)
+            .sqrt()
+    };
+    let change_percent = if n >= 2 && xy[0].1 != 0.0 {
+        Some((xy[n - 1].1 - xy[0].1) / xy[0].1.abs() * 100.0)
     } else {
         None
     };
@@ -120,9 +140,13 @@ pub fn trend_of<A: Clone>(points: Vec<(Period, A)>, as_f64: impl Fn(&A) -> f64) 
         TrendDirection::Stable
     };
     SeriesTrend {
-        values: points
-            .into_iter()
-            .map(|(period, amount)| TrendPoint { period, amount })
+        values: periods
+            .iter()
+            .zip(amounts)
+            .map(|(period, amount)| TrendPoint {
+                period: *period,
+                amount,
+            })
             .collect(),
         average,
         volatility,
@@ -133,8 +157,8 @@ pub fn trend_of<A: Clone>(points: Vec<(Period, A)>, as_f64: impl Fn(&A) -> f64) 
     }
 }
 
-fn money_trend(points: Vec<(Period, Money)>) -> SeriesTrend<Money> {
-    trend_of(points, |m| m.to_f64())
+fn money_trend(periods: &[Period], amounts: Vec<Money>) -> SeriesTrend<Money> {
+    trend_of(periods, amounts, |m| m.to_f64())
 }
 
 /// Trends over the `months` calendar months ending at the latest snapshot (default 12).
@@ -146,24 +170,21 @@ pub fn compute_trends(snapshots: &[BudgetSnapshot], months: u32) -> Result<Trend
     let window = series::in_window(&ordered, months);
     let bounds = series::window_bounds(&ordered, months);
 
-    let pick = |f: fn(&BudgetSnapshot) -> Money| -> Vec<(Period, Money)> {
-        window.iter().map(|s| (s.period(), f(s))).collect()
-    };
-    let savings: Vec<(Period, f64)> = window
+    let periods: Vec<Period> = window.iter().map(|s| s.period()).collect();
+    let pick =
+        |f: fn(&BudgetSnapshot) -> Money| -> Vec<Money> { window.iter().map(|s| f(s)).collect() };
+    let (rate_periods, rates): (Vec<Period>, Vec<f64>) = window
         .iter()
         .filter(|s| !s.total_income.is_zero())
         .filter_map(|s| s.surplus.ratio(s.total_income).map(|r| (s.period(), r)))
-        .collect();
+        .unzip();
 
     let cats = series::categories(&window);
     let matrix = series::category_matrix(&window, &cats, Money::ZERO, |m| m);
     let category_changes = cats
         .iter()
         .zip(matrix)
-        .map(|(c, row)| {
-            let points = window.iter().map(|s| s.period()).zip(row).collect();
-            ((*c).to_owned(), money_trend(points))
-        })
+        .map(|(c, row)| ((*c).to_owned(), money_trend(&periods, row)))
         .collect();
 
     Ok(Trends {
@@ -172,10 +193,10 @@ pub fn compute_trends(snapshots: &[BudgetSnapshot], months: u32) -> Result<Trend
             to: bounds.map(|b| b.1),
             months_with_data: window.len(),
         },
-        income_trend: money_trend(pick(|s| s.total_income)),
-        expense_trend: money_trend(pick(|s| s.total_expenses)),
-        surplus_trend: money_trend(pick(|s| s.surplus)),
-        savings_rate_trend: trend_of(savings, |r| *r),
+        income_trend: money_trend(&periods, pick(|s| s.total_income)),
+        expense_trend: money_trend(&periods, pick(|s| s.total_expenses)),
+        surplus_trend: money_trend(&periods, pick(|s| s.surplus)),
+        savings_rate_trend: trend_of(&rate_periods, rates, |r| *r),
         category_changes,
     })
 }

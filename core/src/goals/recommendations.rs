@@ -38,6 +38,7 @@ pub const MAX_CUTS_PER_GOAL: usize = 5;
 
 /// Everything [`recommend`] looks at.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct RecommendInput {
     /// The user's goals (only active ones get proposals).
     #[serde(default)]
@@ -298,7 +299,9 @@ pub fn recommend(input: &RecommendInput, as_of: NaiveDate) -> Result<Vec<Recomme
             if let Some(d) = top {
                 let interest = d
                     .balance
-                    .times(d.interest_rate / Decimal::from(1200))
+                    .times(d.interest_rate)
+                    .checked_div(Decimal::from(1200))
+                    .unwrap_or(Money::ZERO)
                     .round();
                 let impact = need.min(interest);
                 if impact.is_positive() {

@@ -28,6 +28,7 @@ pub const CONTRIBUTION_AVERAGE_MONTHS: i64 = 6;
 /// Why a goal cannot be reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum UnreachableReason {
     /// A debt whose interest eats the whole payment.
     PaymentDoesNotCoverInterest,
@@ -41,6 +42,7 @@ pub enum UnreachableReason {
 
 /// The output of [`trajectory`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Trajectory {
     /// The goal.
     pub goal_id: GoalId,
@@ -80,22 +82,20 @@ pub fn growth_of(goal: &Goal, budget: Option<&BudgetModel>) -> Result<Growth> {
     if let (GoalType::DebtPayoff, Some(id), Some(b)) =
         (goal.goal_type, &goal.linked_debt_id, budget)
     {
-        {
-            let debt = b.debt(id).ok_or_else(|| {
-                Error::invalid(
-                    "linked_debt_id",
-                    format!("no debt with id {id:?} in the budget"),
-                )
-            })?;
-            let i = (debt.interest_rate / Decimal::from(1200))
-                .to_f64()
-                .unwrap_or(0.0);
-            return Ok(if i > 0.0 {
-                Growth::Debt(i)
-            } else {
-                Growth::Plain
-            });
-        }
+        let debt = b.debt(id).ok_or_else(|| {
+            Error::invalid(
+                "linked_debt_id",
+                format!("no debt with id {id:?} in the budget"),
+            )
+        })?;
+        let i = (debt.interest_rate / Decimal::from(1200))
+            .to_f64()
+            .unwrap_or(0.0);
+        return Ok(if i > 0.0 {
+            Growth::Debt(i)
+        } else {
+            Growth::Plain
+        });
     }
     match goal.annual_return_rate {
         Some(r) if !r.is_zero() => Ok(Growth::Compound(

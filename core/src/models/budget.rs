@@ -10,6 +10,7 @@ use crate::validate::{Validate, Validator, index, join};
 /// Where an income comes from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum IncomeType {
     /// Pay for work.
     #[default]
@@ -23,6 +24,7 @@ pub enum IncomeType {
 /// How predictable an income is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Stability {
     /// The same every month.
     #[default]
@@ -38,6 +40,7 @@ pub enum Stability {
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Priority {
     /// First.
     High,
@@ -50,6 +53,7 @@ pub enum Priority {
 
 /// One source of monthly income.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Income {
     /// The item's id within the budget (a UUID is recommended).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +72,7 @@ pub struct Income {
 
 /// One monthly expense.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Expense {
     /// The item's id within the budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +90,7 @@ pub struct Expense {
 
 /// One debt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Debt {
     /// The item's id within the budget (goals link to it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +111,7 @@ pub struct Debt {
 
 /// Budget preferences.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Preferences {
     /// What recommendations should favour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +120,7 @@ pub struct Preferences {
 
 /// A monthly budget.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct BudgetModel {
     /// Incomes.
     #[serde(default)]

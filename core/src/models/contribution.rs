@@ -13,6 +13,7 @@ use crate::validate::{Validate, Validator, join};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum ContributionSource {
     #[default]
     Direct,
@@ -24,6 +25,7 @@ pub enum ContributionSource {
 
 /// One contribution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct GoalContribution {
     /// Id.
     pub id: ContributionId,

@@ -19,6 +19,7 @@ use crate::validate::{Validate, Validator, join};
 /// What kind of goal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum GoalType {
     /// Save up to an amount.
     SavingsTarget,
@@ -36,6 +37,7 @@ pub enum GoalType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum GoalCategory {
     Vacation,
     Emergency,
@@ -52,6 +54,7 @@ pub enum GoalCategory {
 /// Where a goal is in its life.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum GoalStatus {
     /// Being worked on.
     #[default]
@@ -99,6 +102,7 @@ impl fmt::Display for GoalStatus {
 
 /// A financial goal.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Goal {
     /// Id.
     pub id: GoalId,
@@ -324,12 +328,10 @@ fn validate_fields(v: &mut Validator, path: &str, g: &Goal) {
     if let Some(r) = g.annual_return_rate
         && (r <= Decimal::from(-100) || r > Decimal::ONE_HUNDRED || r.normalize().scale() > 4)
     {
-        {
-            v.push(
-                join(path, "annual_return_rate"),
-                "must be a yearly percentage above -100 and at most 100",
-            );
-        }
+        v.push(
+            join(path, "annual_return_rate"),
+            "must be a yearly percentage above -100 and at most 100",
+        );
     }
 }
 

@@ -1,21 +1,27 @@
 //! The records of DESIGN §2, in the one JSON shape (snake_case, money as decimal strings) that
 //! the server, the npm package and the web demo all share.
 
+pub mod account;
 pub mod budget;
 pub mod contribution;
 pub mod goal;
 pub mod progress;
 pub mod recommendation;
+pub mod recommendation_edit;
 pub mod session;
+pub mod session_edit;
 pub mod snapshot;
 pub mod user;
 
+pub use account::*;
 pub use budget::*;
 pub use contribution::*;
 pub use goal::*;
 pub use progress::*;
 pub use recommendation::*;
+pub use recommendation_edit::*;
 pub use session::*;
+pub use session_edit::*;
 pub use snapshot::*;
 pub use user::*;
 

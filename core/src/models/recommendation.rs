@@ -11,6 +11,7 @@ use crate::validate::{Validate, Validator, join};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Difficulty {
     Easy,
     Medium,
@@ -20,6 +21,7 @@ pub enum Difficulty {
 /// The kinds of proposal the engine makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum RecommendationKind {
     /// Spend less in a non-essential category.
     ReduceExpense,
@@ -45,6 +47,7 @@ impl RecommendationKind {
 
 /// A proposal to bring a goal back on track.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Recommendation {
     /// Id (derived from goal, kind and category, so the same proposal keeps its id).
     pub id: RecommendationId,
@@ -76,6 +79,7 @@ pub struct Recommendation {
 
 /// Feedback on one recommendation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct RecommendationFeedback {
     /// Id.
     pub id: FeedbackId,

@@ -17,6 +17,7 @@ pub const DEBT_PAYMENTS: &str = "debt_payments";
 
 /// The totals of a budget, always computed by [`summarize`], never taken from a client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct SnapshotSummary {
     /// Σ incomes.
     pub total_income: Money,
@@ -77,6 +78,7 @@ impl Validate for SnapshotInput {
 
 /// A user's budget for one month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct BudgetSnapshot {
     /// Id.
     pub id: SnapshotId,

@@ -26,6 +26,7 @@ pub enum Framework {
 /// What recommendations should favour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum OptimizationFocus {
     /// Paying down debt first.
     Debt,
@@ -123,12 +124,10 @@ fn validate_retention(v: &mut Validator, field: String, months: Option<u32>) {
     if let Some(m) = months
         && !(1..=1200).contains(&m)
     {
-        {
-            v.push(
-                field,
-                "must be between 1 and 1200 months, or null to keep forever",
-            );
-        }
+        v.push(
+            field,
+            "must be between 1 and 1200 months, or null to keep forever",
+        );
     }
 }
 
