@@ -31,6 +31,7 @@ pub mod ids;
 pub mod models;
 pub mod money;
 pub mod period;
+pub mod sync;
 pub mod validate;
 
 pub use error::{Error, FieldError, Result, ValidationErrors};

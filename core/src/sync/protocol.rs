@@ -1,0 +1,164 @@
+//! The sync wire protocol: push mutations, pull changes.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// At most this many mutations in one push.
+pub const MAX_PUSH_BATCH: usize = 500;
+
+/// The kinds of record that sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// A budget snapshot.
+    Snapshot,
+    /// A goal.
+    Goal,
+    /// A goal contribution.
+    GoalContribution,
+    /// A goal progress record.
+    GoalProgress,
+    /// Feedback on a recommendation.
+    RecommendationFeedback,
+    /// A budget session.
+    BudgetSession,
+}
+
+impl EntityKind {
+    /// Every kind.
+    pub const ALL: [EntityKind; 6] = [
+        EntityKind::Snapshot,
+        EntityKind::Goal,
+        EntityKind::GoalContribution,
+        EntityKind::GoalProgress,
+        EntityKind::RecommendationFeedback,
+        EntityKind::BudgetSession,
+    ];
+
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Snapshot => "snapshot",
+            EntityKind::Goal => "goal",
+            EntityKind::GoalContribution => "goal_contribution",
+            EntityKind::GoalProgress => "goal_progress",
+            EntityKind::RecommendationFeedback => "recommendation_feedback",
+            EntityKind::BudgetSession => "budget_session",
+        }
+    }
+}
+
+/// Create-or-replace, or delete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// Create (base_version 0) or replace the record.
+    Upsert,
+    /// Delete the record (a tombstone travels to other devices).
+    Delete,
+}
+
+/// One change a device made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// Makes the mutation idempotent: a replay returns the first result.
+    pub op_id: Uuid,
+    /// Kind of record.
+    pub entity: EntityKind,
+    /// Record id.
+    pub id: Uuid,
+    /// The server version the change was made on (0 for a new record).
+    pub base_version: i64,
+    /// What to do.
+    pub op: Op,
+    /// The record for an upsert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+/// `POST /api/v1/sync/push` body.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// In the order they were made.
+    pub mutations: Vec<Mutation>,
+}
+
+/// What the server did with one mutation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    /// Written; `version` is the new version.
+    Applied,
+    /// A replay of an op_id seen before; the first result is returned.
+    Duplicate,
+    /// `base_version` is stale; `server_record` is the current state.
+    Conflict,
+    /// Invalid; `error` says why.
+    Rejected,
+}
+
+/// The current server state of a record, sent with a conflict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerRecord {
+    /// Current version.
+    pub version: i64,
+    /// True when the record is deleted.
+    #[serde(default)]
+    pub deleted: bool,
+    /// The record (absent when deleted).
+    #[serde(default)]
+    pub data: Option<Value>,
+}
+
+/// The answer to one mutation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResult {
+    /// The mutation's op_id.
+    pub op_id: Uuid,
+    /// What happened.
+    pub status: PushStatus,
+    /// The record's version after the mutation (applied, duplicate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// The server's record (conflict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_record: Option<ServerRecord>,
+    /// Why it was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `POST /api/v1/sync/push` answer: one result per mutation, in order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Results.
+    pub results: Vec<PushResult>,
+}
+
+/// The latest state of one record changed since the cursor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Kind of record.
+    pub entity: EntityKind,
+    /// Record id.
+    pub id: Uuid,
+    /// Its version.
+    pub version: i64,
+    /// True for a tombstone.
+    pub deleted: bool,
+    /// The record (absent for a tombstone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+/// `GET /api/v1/sync/pull` answer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Changes in the order of their last commit.
+    pub changes: Vec<Change>,
+    /// Opaque position to continue from.
+    pub cursor: String,
+    /// More changes wait past the cursor.
+    pub has_more: bool,
+}
