@@ -66,6 +66,14 @@ impl Money {
         Decimal::from_f64(value).map(|d| Money(d).round())
     }
 
+    /// A value computed in `f64` as money without rounding (for intermediate results).
+    pub fn from_f64_unrounded(value: f64) -> Option<Money> {
+        if !value.is_finite() {
+            return None;
+        }
+        Decimal::from_f64(value).map(Money)
+    }
+
     /// The value as `f64`, for statistics only: the nearest `f64` to the exact amount.
     ///
     /// Fast path: when the mantissa fits in 53 bits and the scale in 22 digits, both

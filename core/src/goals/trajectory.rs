@@ -167,7 +167,8 @@ pub fn months_needed(
     }
 }
 
-/// The monthly contribution that reaches the target in exactly `k` months (k ≥ 1).
+/// The monthly contribution that reaches the target in exactly `k` months (k ≥ 1), unrounded
+/// (callers round money outputs).
 pub fn required_contribution(growth: Growth, current: Money, target: Money, k: u64) -> Money {
     let remaining = target - current;
     if !remaining.is_positive() {
@@ -176,10 +177,7 @@ pub fn required_contribution(growth: Growth, current: Money, target: Money, k: u
     let k = k.max(1);
     let value = match growth {
         Growth::Plain => {
-            return remaining
-                .checked_div(Decimal::from(k))
-                .unwrap_or(remaining)
-                .round();
+            return remaining.checked_div(Decimal::from(k)).unwrap_or(remaining);
         }
         Growth::Compound(i) => {
             let g = libm::pow(1.0 + i, k as f64);
@@ -190,10 +188,11 @@ pub fn required_contribution(growth: Growth, current: Money, target: Money, k: u
             b * i / (1.0 - libm::pow(1.0 + i, -(k as f64)))
         }
     };
-    Money::from_f64(value).unwrap_or(Money::ZERO)
+    Money::from_f64_unrounded(value).unwrap_or(Money::ZERO)
 }
 
-/// Σ contributions of `goal` dated in the 6 calendar months ending with as_of's month, / 6.
+/// Σ contributions of `goal` dated in the 6 calendar months ending with as_of's month, / 6
+/// (exact; the trajectory rounds it only in its output).
 pub fn average_monthly_contribution(
     goal: &Goal,
     contributions: &[GoalContribution],
@@ -213,7 +212,6 @@ pub fn average_monthly_contribution(
     total
         .checked_div(Decimal::from(CONTRIBUTION_AVERAGE_MONTHS))
         .unwrap_or(Money::ZERO)
-        .round()
 }
 
 /// Projects `goal` from `as_of` at `monthly_contribution` (or, when `None`, the average of the
@@ -259,6 +257,7 @@ pub fn trajectory(
             s.round()
         }
     });
+    let required = required.map(Money::round);
     Ok(Trajectory {
         goal_id: goal.id,
         remaining_amount: if remaining.is_negative() {
