@@ -189,7 +189,15 @@ pub fn is_currency(code: &str) -> bool {
 }
 
 /// Reads JSON text into a core type; type errors name the field path.
+///
+/// Natively, valid input takes serde_json's plain path (about twice as fast) and only an error
+/// is read again with path tracking to name the field. On WebAssembly the tracked path alone is
+/// used: the second copy of every deserializer would cost ~26 KiB gzip of the npm package.
 pub fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Ok(v) = serde_json::from_str(json) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(path_error)
 }
@@ -214,6 +222,15 @@ fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
     if let Some(pos) = message.find(" at line ") {
         message.truncate(pos);
     }
+    // serde reports a missing field at the object that lacks it; name the field itself.
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name.to_owned());
+    let field = match missing {
+        Some(name) => join(&field, &name),
+        None => field,
+    };
     Error::Validation(ValidationErrors(vec![FieldError { field, message }]))
 }
 

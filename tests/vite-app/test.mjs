@@ -1,0 +1,40 @@
+// Builds nothing: serves dist/ (run `vite build` first) with `vite preview`, opens it in
+// Debian's headless Chromium through playwright-core (no browser download), and checks the
+// values the page computed with lifepath and that the console stayed clean.
+import assert from 'node:assert/strict';
+import { preview } from 'vite';
+import { chromium } from 'playwright-core';
+
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const server = await preview({ preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
+const url = server.resolvedUrls.local[0];
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'loading', null, { timeout: 20000 });
+  const text = async (id) => (await page.textContent(`#${id}`))?.trim();
+  assert.equal(await text('status'), 'ok');
+  assert.equal(await text('surplus'), '1600.00');
+  assert.equal(await text('dining-trend'), 'increasing');
+  assert.match(await text('anomaly'), /^dining alert above \(illegal_transition:status; /);
+  assert.equal(await text('goal-date'), '2027-08-21');
+  assert.equal(await text('exports'), '15');
+  assert.deepEqual(problems, []);
+  console.log(`vite app in headless Chromium (${browser.version()}): surplus 1600.00, dining increasing, goal 2027-08-21, no console errors`);
+} finally {
+  await browser.close();
+  await new Promise((resolve) => server.httpServer.close(resolve));
+}

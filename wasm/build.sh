@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the npm package `lifepath` into wasm/pkg/:
+#   1. wasm-pack for the web, bundler and nodejs targets into pkg-web/, pkg-bundler/,
+#      pkg-nodejs/ (profile wasm-release; wasm-opt -Oz from the npm `binaryen` package,
+#      never Debian's, see ../../shared/TOOLCHAIN.md);
+#   2. assembles pkg/ = npm/package.json (version from Cargo.toml) + npm/README.md + the three
+#      builds, plus a small ESM entry for Node so one `import` works everywhere.
+# Needs: wasm32-unknown-unknown, wasm-pack, wasm-bindgen-cli (= the pinned wasm-bindgen), npm.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+[ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+for target in web bundler nodejs; do
+  wasm-pack --quiet build . --profile wasm-release --target "$target" \
+    --out-dir "pkg-$target" --out-name lifepath --no-pack
+done
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' ../Cargo.toml | head -1)
+rm -rf pkg
+mkdir -p pkg/web pkg/bundler pkg/node
+for f in lifepath.js lifepath.d.ts lifepath_bg.wasm lifepath_bg.wasm.d.ts; do
+  cp "pkg-web/$f" pkg/web/
+done
+for f in lifepath.js lifepath_bg.js lifepath.d.ts lifepath_bg.wasm lifepath_bg.wasm.d.ts; do
+  cp "pkg-bundler/$f" pkg/bundler/
+done
+for f in lifepath.js lifepath.d.ts lifepath_bg.wasm lifepath_bg.wasm.d.ts; do
+  cp "pkg-nodejs/$f" pkg/node/
+done
+# The nodejs build is CommonJS inside an ESM package: mark its folder, and give Node an ESM
+# entry with the same no-op `init` the web build needs, so `await init()` works everywhere.
+cp npm/node/package.json npm/node/index.mjs npm/node/index.d.mts pkg/node/
+# wasm-bindgen types the raw exports of the web build's `InitOutput` with `any`; nothing of the
+# API goes through them, but the package promises a .d.ts without `any`.
+sed -i '/^export interface InitOutput/,/^}/ s/\bany\b/unknown/g' pkg/web/lifepath.d.ts
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" npm/package.json > pkg/package.json
+cp npm/README.md pkg/README.md
+cp ../LICENSE* pkg/ 2>/dev/null || true
+echo "lifepath $version built into $(pwd)/pkg"

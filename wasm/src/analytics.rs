@@ -1,0 +1,69 @@
+//! Budget analytics: trends, anomalies, period comparison, forecasts (DESIGN §3).
+
+use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions};
+use lifepath_core::models::BudgetSnapshot;
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{
+    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output,
+};
+use crate::options::TrendsOptions;
+
+/// How income, expenses, surplus, the savings rate and every category moved over the
+/// `months` calendar months (default 12) ending at the latest snapshot.
+#[wasm_bindgen(js_name = computeTrends, unchecked_return_type = "Trends")]
+pub fn compute_trends(
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot[]")] snapshots: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "TrendsOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let snapshots: Vec<BudgetSnapshot> = analytics_snapshots(&snapshots, "snapshots")?;
+        let o: TrendsOptions = options_arg(&options)?;
+        let t = analytics::compute_trends(&snapshots, o.months.unwrap_or(DEFAULT_MONTHS))?;
+        output(&t)
+    })
+}
+
+/// The categories of `current` that stand out from their history (z-score or robust method;
+/// recent or seasonal baseline). `history` may hold every snapshot: only those before
+/// `current`'s period are used.
+#[wasm_bindgen(js_name = detectAnomalies, unchecked_return_type = "AnomalyReport")]
+pub fn detect_anomalies(
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot")] current: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot[]")] history: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "AnomalyOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let current: BudgetSnapshot = analytics_snapshot(&current, "current")?;
+        let history: Vec<BudgetSnapshot> = analytics_snapshots(&history, "history")?;
+        let o: AnomalyOptions = options_arg(&options)?;
+        output(&analytics::detect_anomalies(&current, &history, &o)?)
+    })
+}
+
+/// Snapshot `a` and snapshot `b` side by side, category by category.
+#[wasm_bindgen(js_name = comparePeriods, unchecked_return_type = "Comparison")]
+pub fn compare_periods(
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot")] a: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot")] b: JsValue,
+) -> JsResult {
+    call(|| {
+        let a: BudgetSnapshot = analytics_snapshot(&a, "a")?;
+        let b: BudgetSnapshot = analytics_snapshot(&b, "b")?;
+        output(&analytics::compare_periods(&a, &b)?)
+    })
+}
+
+/// The next `horizon` months (default 6) of every category and of the totals, with an 80 %
+/// band.
+#[wasm_bindgen(unchecked_return_type = "Forecast")]
+pub fn forecast(
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot[]")] snapshots: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ForecastOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let snapshots: Vec<BudgetSnapshot> = analytics_snapshots(&snapshots, "snapshots")?;
+        let o: ForecastOptions = options_arg(&options)?;
+        output(&analytics::forecast(&snapshots, &o)?)
+    })
+}

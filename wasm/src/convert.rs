@@ -1,0 +1,155 @@
+//! JavaScript values in and out.
+//!
+//! In: an argument is turned into JSON text by the engine's own `JSON.stringify` and read by
+//! the core's [`from_json`], so a wrong type reports its field path exactly as the server
+//! does (`snapshots[3].period_month: invalid type: string "x", expected i32`); then the
+//! record is checked with the core's [`Validate`] rules. Paths are placed under the argument's
+//! name (`snapshots[3]…`, `goal.target_amount`).
+//!
+//! Out: values are written as plain objects with serde-wasm-bindgen's JSON-compatible
+//! serializer (maps become objects, `None` becomes `null`), the server's JSON shape exactly.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lifepath_core::validate::{Validate, Validator, from_json, index};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+use crate::error::LifepathError;
+
+/// The JSON text of a JavaScript value (`undefined` reads as `null`).
+fn json_text(value: &JsValue, name: &str) -> Result<String, LifepathError> {
+    if value.is_undefined() {
+        return Ok("null".to_owned());
+    }
+    let text = js_sys::JSON::stringify(value).map_err(|e| {
+        let why = js_sys::Error::from(e).message();
+        LifepathError::invalid(name, format!("is not plain JSON data: {why}"))
+    })?;
+    // `JSON.stringify` of a function or symbol is `undefined`.
+    Ok(text.as_string().unwrap_or_else(|| "null".to_owned()))
+}
+
+/// Reads argument `name` into a core type; type errors name the field under `name`.
+pub fn arg<T: DeserializeOwned>(value: &JsValue, name: &str) -> Result<T, LifepathError> {
+    let text = json_text(value, name)?;
+    from_json(&text).map_err(|e| LifepathError::from(e).under(name))
+}
+
+/// Reads an options object: `undefined` or `null` means every default. The fields of options
+/// are reported by their own name (`asOf`, `threshold`), without a prefix.
+pub fn options_arg<T: DeserializeOwned + Default>(value: &JsValue) -> Result<T, LifepathError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    let text = json_text(value, "options")?;
+    from_json(&text).map_err(|e| {
+        let e = LifepathError::from(e);
+        if e.field().is_none() {
+            e.under("options")
+        } else {
+            e
+        }
+    })
+}
+
+/// Reads and validates one record.
+pub fn record<T: DeserializeOwned + Validate>(
+    value: &JsValue,
+    name: &str,
+) -> Result<T, LifepathError> {
+    let r: T = arg(value, name)?;
+    let mut v = Validator::default();
+    r.validate_into(&mut v, name);
+    v.finish().map_err(lifepath_core::Error::from)?;
+    Ok(r)
+}
+
+/// Reads and validates a list of records (paths `name[i]…`).
+pub fn records<T: DeserializeOwned + Validate>(
+    value: &JsValue,
+    name: &str,
+) -> Result<Vec<T>, LifepathError> {
+    let rs: Vec<T> = arg(value, name)?;
+    let mut v = Validator::default();
+    for (i, r) in rs.iter().enumerate() {
+        r.validate_into(&mut v, &index(name, i));
+    }
+    v.finish().map_err(lifepath_core::Error::from)?;
+    Ok(rs)
+}
+
+/// Writes a value as a plain object in the server's JSON shape.
+pub fn output<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, LifepathError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| LifepathError::internal(format!("could not convert the result: {e}")))
+}
+
+/// A snapshot as the analytics read it: a shallow copy whose `budget_model` is empty.
+///
+/// The analytics of the core read a snapshot's period, currency and summary fields, never its
+/// budget model, which is by far its largest part (a 360-month history of 200 categories is
+/// 8.6 MB of JSON with budget models and 1.4 MB without). Not copying it into WebAssembly
+/// makes every analytics call several times faster; the fixture tests check that the results
+/// are the native ones. Values that are not objects are left alone, so their errors still
+/// name their path.
+fn without_budget_model(value: &JsValue) -> JsValue {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return value.clone();
+    }
+    let copy = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
+    let _ = js_sys::Reflect::set(
+        &copy,
+        &JsValue::from_str("budget_model"),
+        &js_sys::Object::new(),
+    );
+    copy.into()
+}
+
+/// Reads one snapshot for the analytics (see [`without_budget_model`]) and validates it.
+pub fn analytics_snapshot(
+    value: &JsValue,
+    name: &str,
+) -> Result<lifepath_core::models::BudgetSnapshot, LifepathError> {
+    record(&without_budget_model(value), name)
+}
+
+/// Reads a list of snapshots for the analytics (see [`without_budget_model`]) and validates
+/// them.
+pub fn analytics_snapshots(
+    value: &JsValue,
+    name: &str,
+) -> Result<Vec<lifepath_core::models::BudgetSnapshot>, LifepathError> {
+    if !js_sys::Array::is_array(value) {
+        return records(value, name);
+    }
+    let list: js_sys::Array = js_sys::Array::from(value)
+        .iter()
+        .map(|s| without_budget_model(&s))
+        .collect();
+    records(&list.into(), name)
+}
+
+/// Today in the user's local time zone: the default `asOf`.
+pub fn today() -> Result<NaiveDate, LifepathError> {
+    let d = js_sys::Date::new_0();
+    NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date())
+        .ok_or_else(|| LifepathError::internal("the JavaScript clock gave an invalid date"))
+}
+
+/// The current instant: the default `now`.
+pub fn now() -> Result<DateTime<Utc>, LifepathError> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
+        .ok_or_else(|| LifepathError::internal("the JavaScript clock gave an invalid time"))
+}
+
+/// `Result` of an export: the error becomes the thrown `LifepathError`.
+pub type JsResult = Result<JsValue, JsValue>;
+
+/// Runs the body of an export: makes sure the panic hook is installed and turns a
+/// [`LifepathError`] into the thrown JavaScript error.
+pub fn call(body: impl FnOnce() -> Result<JsValue, LifepathError>) -> JsResult {
+    crate::error::install_panic_hook();
+    body().map_err(JsValue::from)
+}
