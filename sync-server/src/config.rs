@@ -1,0 +1,448 @@
+//! Configuration: defaults, then `LIFEPATH_*` environment variables (and `DATABASE_URL`), then
+//! command-line flags. Secrets (the JWT secret and the encryption key) are required in
+//! production; in development mode they are generated once and kept in a file beside the
+//! database (mode 0600), so a restart loses nothing. `Debug` never prints a secret.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+
+/// Command-line flags; each has a `LIFEPATH_*` environment variable.
+#[derive(Parser, Clone)]
+#[command(name = "lifepath-server", version, about = "The lifepath sync server")]
+pub struct Flags {
+    /// Database: `sqlite://path.db` (default) or `postgres://user:pass@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://lifepath.db")]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "LIFEPATH_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// HS256 secret for access tokens (at least 32 bytes).
+    #[arg(long, env = "LIFEPATH_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// AES-256-GCM key for data at rest: 32 bytes, base64.
+    #[arg(long, env = "LIFEPATH_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+    /// Id stored with every row encrypted under `encryption_key`.
+    #[arg(long, env = "LIFEPATH_ENCRYPTION_KEY_ID", default_value = "k1")]
+    pub encryption_key_id: String,
+    /// Older keys still accepted for reading: `id:base64,id:base64`.
+    #[arg(long, env = "LIFEPATH_OLD_ENCRYPTION_KEYS", hide_env_values = true)]
+    pub old_encryption_keys: Option<String>,
+    /// Production mode: refuse to start without secrets.
+    #[arg(long, env = "LIFEPATH_PRODUCTION", default_value_t = false)]
+    pub production: bool,
+    /// `development` (default) or `production` (same as `--production`).
+    #[arg(long, env = "LIFEPATH_ENV", default_value = "development")]
+    pub env: String,
+    /// Where development secrets are kept (default: beside the SQLite file).
+    #[arg(long, env = "LIFEPATH_SECRETS_FILE")]
+    pub secrets_file: Option<PathBuf>,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    #[arg(long, env = "LIFEPATH_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Password hashes computed at once (argon2id, 19 MiB each).
+    #[arg(long, env = "LIFEPATH_ARGON2_CONCURRENCY")]
+    pub argon2_concurrency: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "LIFEPATH_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// SQLite `synchronous` pragma: `full` (default: every acknowledged write survives power
+    /// loss) or `normal` (WAL: survives a process crash, not power loss; faster writes).
+    #[arg(long, env = "LIFEPATH_SQLITE_SYNCHRONOUS", default_value = "full")]
+    pub sqlite_synchronous: String,
+    /// Serve the web demo's static files from this directory at `/`.
+    #[arg(long, env = "LIFEPATH_STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "LIFEPATH_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+    /// Days a deletion tombstone is kept for syncing devices before it is purged.
+    #[arg(long, env = "LIFEPATH_TOMBSTONE_DAYS", default_value_t = 90)]
+    pub tombstone_days: u32,
+    /// Days audit events are kept.
+    #[arg(long, env = "LIFEPATH_AUDIT_DAYS", default_value_t = 365)]
+    pub audit_days: u32,
+}
+
+/// One AES-256 key and its id.
+#[derive(Clone)]
+pub struct EncryptionKey {
+    /// Stored with each row so rotation knows which key to use.
+    pub id: String,
+    /// The key.
+    pub key: [u8; 32],
+}
+
+impl fmt::Debug for EncryptionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EncryptionKey {{ id: {:?}, key: <redacted> }}", self.id)
+    }
+}
+
+/// The server's resolved configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// Database URL.
+    pub database_url: String,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// JWT HS256 secret.
+    pub jwt_secret: Vec<u8>,
+    /// The key new rows are encrypted with.
+    pub encryption_key: EncryptionKey,
+    /// Older keys, for reading.
+    pub old_keys: Vec<EncryptionKey>,
+    /// Production mode.
+    pub production: bool,
+    /// Trust `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+    /// Concurrent argon2 hashes.
+    pub argon2_concurrency: usize,
+    /// Pool size.
+    pub db_max_connections: u32,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// `full` or `normal`.
+    pub sqlite_synchronous: String,
+    /// Static files served at `/`.
+    pub static_dir: Option<PathBuf>,
+    /// Tombstone retention.
+    pub tombstone_days: u32,
+    /// Audit retention.
+    pub audit_days: u32,
+    /// Access token lifetime in seconds.
+    pub access_ttl_secs: i64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_ttl_secs: i64,
+    /// Where development secrets were read from or written to, and whether they were new.
+    pub secrets_origin: SecretsOrigin,
+}
+
+/// Where the secrets came from (for the start-up log line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretsOrigin {
+    /// Flags or environment.
+    Configured,
+    /// An existing development secrets file.
+    DevFile(PathBuf),
+    /// A development secrets file written at this start.
+    DevGenerated(PathBuf),
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("jwt_secret", &"<redacted>")
+            .field("encryption_key", &self.encryption_key)
+            .field("old_keys", &self.old_keys)
+            .field("production", &self.production)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("argon2_concurrency", &self.argon2_concurrency)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("secrets_origin", &self.secrets_origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL with its password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A start-up configuration problem, said plainly.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A secret is missing in production.
+    #[error(
+        "{0} is required in production mode (set it in the environment, or run without \
+         --production / LIFEPATH_ENV=production to use generated development secrets)"
+    )]
+    MissingSecret(&'static str),
+    /// A value is malformed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The development secrets file could not be read or written.
+    #[error("development secrets file {path}: {message}")]
+    SecretsFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct DevSecrets {
+    jwt_secret: String,
+    encryption_key: String,
+    encryption_key_id: String,
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], ConfigError> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| ConfigError::Invalid(format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+fn parse_key(id: &str, b64: &str) -> Result<EncryptionKey, ConfigError> {
+    let bytes = B64
+        .decode(b64.trim())
+        .map_err(|_| ConfigError::Invalid(format!("encryption key {id:?} is not valid base64")))?;
+    let key: [u8; 32] = bytes.try_into().map_err(|_| {
+        ConfigError::Invalid(format!("encryption key {id:?} must be 32 bytes (base64)"))
+    })?;
+    if id.is_empty() || id.len() > 32 {
+        return Err(ConfigError::Invalid(
+            "encryption key id must be 1 to 32 characters".into(),
+        ));
+    }
+    Ok(EncryptionKey {
+        id: id.to_owned(),
+        key,
+    })
+}
+
+/// The directory of a SQLite URL's file (the current directory for PostgreSQL or memory).
+pub fn database_dir(url: &str) -> PathBuf {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p));
+    match path {
+        Some(p) if !p.is_empty() && !p.starts_with(":memory:") => Path::new(p)
+            .parent()
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    d.to_path_buf()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from(".")),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn load_or_create_dev_secrets(path: &Path) -> Result<(DevSecrets, bool), ConfigError> {
+    let err = |message: String| ConfigError::SecretsFile {
+        path: path.to_path_buf(),
+        message,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let s: DevSecrets =
+                serde_json::from_str(&text).map_err(|_| err("is not valid JSON".into()))?;
+            Ok((s, false))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let s = DevSecrets {
+                jwt_secret: B64.encode(random_bytes::<48>()?),
+                encryption_key: B64.encode(random_bytes::<32>()?),
+                encryption_key_id: "dev1".into(),
+            };
+            if let Some(dir) = path.parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+            }
+            let text = serde_json::to_string_pretty(&s).map_err(|e| err(e.to_string()))?;
+            write_private(path, text.as_bytes()).map_err(|e| err(e.to_string()))?;
+            Ok((s, true))
+        }
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+impl Config {
+    /// Resolves flags into a configuration, generating development secrets when allowed.
+    pub fn from_flags(flags: Flags) -> Result<Config, ConfigError> {
+        let production = flags.production || flags.env.eq_ignore_ascii_case("production");
+        if !production && !flags.env.eq_ignore_ascii_case("development") {
+            return Err(ConfigError::Invalid(format!(
+                "LIFEPATH_ENV must be `development` or `production`, not {:?}",
+                flags.env
+            )));
+        }
+        let mut origin = SecretsOrigin::Configured;
+        let (jwt, key) = match (flags.jwt_secret.clone(), flags.encryption_key.clone()) {
+            (Some(j), Some(k)) => (j, parse_key(&flags.encryption_key_id, &k)?),
+            (j, k) => {
+                if production {
+                    return Err(ConfigError::MissingSecret(if j.is_none() {
+                        "LIFEPATH_JWT_SECRET"
+                    } else {
+                        "LIFEPATH_ENCRYPTION_KEY"
+                    }));
+                }
+                let path = flags.secrets_file.clone().unwrap_or_else(|| {
+                    database_dir(&flags.database_url).join("lifepath.secrets.json")
+                });
+                let (dev, created) = load_or_create_dev_secrets(&path)?;
+                origin = if created {
+                    SecretsOrigin::DevGenerated(path)
+                } else {
+                    SecretsOrigin::DevFile(path)
+                };
+                let key = match k {
+                    Some(k) => parse_key(&flags.encryption_key_id, &k)?,
+                    None => parse_key(&dev.encryption_key_id, &dev.encryption_key)?,
+                };
+                (j.unwrap_or(dev.jwt_secret), key)
+            }
+        };
+        if jwt.len() < 32 {
+            return Err(ConfigError::Invalid(
+                "LIFEPATH_JWT_SECRET must be at least 32 bytes".into(),
+            ));
+        }
+        let mut old_keys = Vec::new();
+        if let Some(list) = &flags.old_encryption_keys {
+            for item in list.split(',').filter(|s| !s.trim().is_empty()) {
+                let (id, k) = item.split_once(':').ok_or_else(|| {
+                    ConfigError::Invalid("LIFEPATH_OLD_ENCRYPTION_KEYS is `id:base64,…`".into())
+                })?;
+                old_keys.push(parse_key(id.trim(), k)?);
+            }
+        }
+        let sync = flags.sqlite_synchronous.to_ascii_lowercase();
+        if sync != "full" && sync != "normal" {
+            return Err(ConfigError::Invalid(
+                "LIFEPATH_SQLITE_SYNCHRONOUS must be `full` or `normal`".into(),
+            ));
+        }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Ok(Config {
+            database_url: flags.database_url,
+            bind: flags.bind,
+            jwt_secret: jwt.into_bytes(),
+            encryption_key: key,
+            old_keys,
+            production,
+            trust_forwarded_for: flags.trust_forwarded_for,
+            argon2_concurrency: flags.argon2_concurrency.unwrap_or(cores).max(1),
+            db_max_connections: flags.db_max_connections.max(1),
+            log_format: flags.log_format,
+            sqlite_synchronous: sync,
+            static_dir: flags.static_dir,
+            tombstone_days: flags.tombstone_days,
+            audit_days: flags.audit_days,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            secrets_origin: origin,
+        })
+    }
+
+    /// A configuration for tests: fixed secrets, the given database.
+    pub fn for_tests(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_owned(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: b"test-secret-test-secret-test-secret!".to_vec(),
+            encryption_key: EncryptionKey {
+                id: "t1".into(),
+                key: [7u8; 32],
+            },
+            old_keys: Vec::new(),
+            production: false,
+            trust_forwarded_for: true,
+            argon2_concurrency: 2,
+            db_max_connections: 8,
+            log_format: "text".into(),
+            sqlite_synchronous: "full".into(),
+            static_dir: None,
+            tombstone_days: 90,
+            audit_days: 365,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            secrets_origin: SecretsOrigin::Configured,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(args: &[&str]) -> Flags {
+        let mut all = vec!["lifepath-server"];
+        all.extend_from_slice(args);
+        Flags::try_parse_from(all).unwrap()
+    }
+
+    #[test]
+    fn production_requires_secrets() {
+        let err = Config::from_flags(flags(&["--production", "--database-url", "sqlite://x.db"]))
+            .unwrap_err();
+        assert!(err.to_string().contains("LIFEPATH_JWT_SECRET is required"));
+    }
+
+    #[test]
+    fn dev_secrets_are_generated_once_and_private() {
+        let dir = std::env::temp_dir().join(format!("lp-cfg-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/db.sqlite", dir.display());
+        let a = Config::from_flags(flags(&["--database-url", &url])).unwrap();
+        assert!(matches!(a.secrets_origin, SecretsOrigin::DevGenerated(_)));
+        let b = Config::from_flags(flags(&["--database-url", &url])).unwrap();
+        assert!(matches!(b.secrets_origin, SecretsOrigin::DevFile(_)));
+        assert_eq!(a.jwt_secret, b.jwt_secret);
+        assert_eq!(a.encryption_key.key, b.encryption_key.key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("lifepath.secrets.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let shown = format!("{a:?}");
+        assert!(shown.contains("<redacted>"));
+        assert!(!shown.contains(&String::from_utf8_lossy(&a.jwt_secret).to_string()));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! The one API error type: every failure becomes `application/problem+json`
+//! `{type, title, status, detail, code, errors?, current?}`. Server errors are logged with their
+//! cause and answered with a generic text, so no SQL, path or panic text reaches a client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lifepath_core::FieldError;
+use serde_json::json;
+
+/// `Result` with [`ApiError`] as the error, so handlers are `?`-clean.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed request (bad JSON, missing body, bad query encoding).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Missing, expired or tampered credentials.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// No such resource for this user.
+    #[error("not found")]
+    NotFound,
+    /// No route has this path.
+    #[error("no such endpoint")]
+    NoSuchRoute,
+    /// The path exists, the method does not.
+    #[error("this endpoint does not take this method")]
+    MethodNotAllowed,
+    /// Stale version: the body carries the current record.
+    #[error("the record changed since version {expected}")]
+    Conflict {
+        /// The version the client sent.
+        expected: i64,
+        /// The record as it is now.
+        current: Box<serde_json::Value>,
+    },
+    /// A unique value is taken (such as an email).
+    #[error("{detail}")]
+    Taken {
+        /// Stable code.
+        code: &'static str,
+        /// Plain words.
+        detail: &'static str,
+    },
+    /// Body over the limit.
+    #[error("the request body is larger than 1 MiB")]
+    PayloadTooLarge,
+    /// Not JSON.
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    /// Input that breaks the data rules.
+    #[error("{detail}")]
+    Validation {
+        /// Stable code from the core error.
+        code: &'static str,
+        /// Summary.
+        detail: String,
+        /// Every field at fault.
+        errors: Vec<FieldError>,
+    },
+    /// Too many attempts.
+    #[error("too many attempts; retry in {retry_after} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// A dependency (the database) is not reachable.
+    #[error("the service is not ready")]
+    Unavailable,
+    /// Anything else: logged, never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound | ApiError::NoSuchRoute => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } | ApiError::Taken { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "malformed_request",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::NotFound => "not_found",
+            ApiError::NoSuchRoute => "no_such_route",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict { .. } => "version_conflict",
+            ApiError::Taken { code, .. } => code,
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Validation { code, .. } => code,
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// One field error as a 422.
+    pub fn invalid(field: &str, message: &str) -> ApiError {
+        ApiError::from(lifepath_core::Error::invalid(field, message))
+    }
+
+    /// An internal error with its cause (logged when answered).
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(cause.to_string())
+    }
+}
+
+impl From<lifepath_core::Error> for ApiError {
+    fn from(e: lifepath_core::Error) -> Self {
+        ApiError::Validation {
+            code: e.code(),
+            detail: e.to_string(),
+            errors: e.field_errors(),
+        }
+    }
+}
+
+impl From<lifepath_core::ValidationErrors> for ApiError {
+    fn from(e: lifepath_core::ValidationErrors) -> Self {
+        ApiError::from(lifepath_core::Error::from(e))
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Conflict => ApiError::Taken {
+                code: "conflict",
+                detail: "the record changed or already exists; reload and retry",
+            },
+            crate::store::StoreError::Db(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let detail = match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                "the server could not complete the request".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let title = status.canonical_reason().unwrap_or("Error");
+        let mut body = json!({
+            "type": format!("https://lifepath.invalid/problems/{}", self.code()),
+            "title": title,
+            "status": status.as_u16(),
+            "detail": detail,
+            "code": self.code(),
+        });
+        match &self {
+            ApiError::Validation { errors, .. } => body["errors"] = json!(errors),
+            ApiError::Conflict { current, .. } => body["current"] = (**current).clone(),
+            _ => {}
+        }
+        let mut res = (status, body.to_string()).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let ApiError::RateLimited { retry_after } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}

@@ -1,0 +1,191 @@
+//! Extractors whose rejections are the app's own problem+json errors: a JSON body (400 for
+//! malformed JSON or a missing body, 413 over 1 MiB, 415 for another content type, 422 with
+//! the core's field paths for wrong types), query strings, `If-Match`, and the client address.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Result};
+use crate::state::AppState;
+
+/// Request bodies above this are 413.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// A JSON body as a plain value (checked for content type, size and syntax).
+pub struct JsonValue(pub serde_json::Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonValue {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let is_json = essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"));
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared_len.is_some_and(|n| n > MAX_BODY) {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        if ct.is_empty() && declared_len.unwrap_or(0) == 0 {
+            return Err(ApiError::BadRequest(
+                "a JSON request body is required".into(),
+            ));
+        }
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest("the request body could not be read".into())
+            }
+        })?;
+        if bytes.len() > MAX_BODY {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(ApiError::BadRequest(
+                "a JSON request body is required".into(),
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "the request body is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        Ok(JsonValue(value))
+    }
+}
+
+/// A JSON body read into a core type; wrong types are 422 with the field path.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let JsonValue(v) = JsonValue::from_request(req, state).await?;
+        Ok(ApiJson(parse_value(v)?))
+    }
+}
+
+/// Reads a value into a core type; type errors become 422 with field paths.
+pub fn parse_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T> {
+    if !v.is_object() {
+        return Err(ApiError::invalid(
+            "",
+            "the request body must be a JSON object",
+        ));
+    }
+    Ok(lifepath_core::validate::from_value(v)?)
+}
+
+/// The query string as a map (parameters are parsed by each handler into 422 field errors).
+pub struct QueryMap(pub BTreeMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let q = parts.uri.query().unwrap_or("");
+        let map: BTreeMap<String, String> = serde_urlencoded_parse(q)?;
+        Ok(QueryMap(map))
+    }
+}
+
+fn serde_urlencoded_parse(q: &str) -> Result<BTreeMap<String, String>> {
+    axum::extract::Query::<BTreeMap<String, String>>::try_from_uri(
+        &format!("/?{q}")
+            .parse()
+            .map_err(|_| ApiError::BadRequest("the query string is malformed".into()))?,
+    )
+    .map(|axum::extract::Query(m)| m)
+    .map_err(|_| ApiError::BadRequest("the query string is malformed".into()))
+}
+
+impl QueryMap {
+    /// A parameter parsed with `parse`, 422 naming it when malformed.
+    pub fn get<T>(
+        &self,
+        name: &str,
+        what: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(s) if s.is_empty() => Ok(None),
+            Some(s) => parse(s)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid(name, &format!("must be {what}"))),
+        }
+    }
+}
+
+/// The optional `If-Match: <version>` (quotes and `W/` tolerated).
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        match parts.headers.get(header::IF_MATCH) {
+            None => Ok(IfMatch(None)),
+            Some(v) => {
+                let s = v.to_str().unwrap_or("").trim();
+                let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
+                s.parse::<i64>().map(|n| IfMatch(Some(n))).map_err(|_| {
+                    ApiError::invalid("If-Match", "must be a record version such as 3")
+                })
+            }
+        }
+    }
+}
+
+/// The client's address (from `X-Forwarded-For` only when configured to trust it).
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        if state.config.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty() && s.len() <= 64)
+        {
+            return Ok(ClientIp(ip));
+        }
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientIp(ip))
+    }
+}

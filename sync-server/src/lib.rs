@@ -1,0 +1,226 @@
+//! # lifepath-sync-server
+//!
+//! The axum server that keeps every user's budget snapshots, goals and their history, private
+//! to that user, and serves the very numbers the browser computes — from the same
+//! `lifepath-core` code.
+//!
+//! ## A tour
+//!
+//! - [`config`]: flags and `LIFEPATH_*` environment; development secrets generated once beside
+//!   the database; production refuses to start without them.
+//! - [`app`] builds the router: [`routes`] (one file per resource) under `/api/v1`, and the
+//!   operations endpoints at the root; every failure is an [`error::ApiError`] answered as
+//!   `application/problem+json`.
+//! - [`auth`]: argon2id on the blocking pool behind a semaphore, 15-minute access JWTs, rotated
+//!   opaque refresh tokens, and a login rate limiter kept in the database.
+//! - [`store`]: one trait, one SQL implementation for SQLite and PostgreSQL; every query is
+//!   scoped by the authenticated user; every change bumps a per-user change sequence (the
+//!   future sync pull feed). [`crypto`] seals every payload with AES-256-GCM before it is
+//!   stored.
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod repo;
+pub mod routes;
+pub mod state;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{Passwords, Tokens};
+use crate::config::{Config, SecretsOrigin};
+use crate::crypto::Crypto;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{SqlStore, Store};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Connects the store (migrating it) and builds the shared state.
+pub async fn build_state(config: Config) -> Result<(AppState, SqlStore), String> {
+    let store = SqlStore::connect(
+        &config.database_url,
+        config.db_max_connections,
+        config.sqlite_synchronous != "normal",
+    )
+    .await
+    .map_err(|e| format!("cannot open the database: {e}"))?;
+    let passwords = Passwords::new(config.argon2_concurrency).map_err(|e| format!("{e:?}"))?;
+    let state = AppState {
+        store: Arc::new(store.clone()),
+        crypto: Arc::new(Crypto::new(&config)),
+        tokens: Tokens::new(&config.jwt_secret, config.access_ttl_secs),
+        passwords,
+        config: Arc::new(config),
+        metrics: Arc::default(),
+    };
+    Ok((state, store))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NoSuchRoute
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    ApiError::Internal("a handler panicked".into()).into_response()
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let router = Router::new()
+        .nest("/api/v1", routes::api())
+        .merge(routes::ops::router());
+    // The web demo (static files) at `/` when configured; unknown paths stay problem+json 404s.
+    let router = match &state.config.static_dir {
+        Some(dir) => router.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true)
+                .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+                    not_found,
+                )),
+        ),
+        None => router.fallback(not_found),
+    };
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Prunes old snapshots (per `retention_months`), old tombstones, audit and rate events.
+pub async fn prune_once(state: &AppState) -> Result<(), ApiError> {
+    let now = chrono::Utc::now();
+    let current = lifepath_core::Period::of_date(now.date_naive());
+    for (user, months) in state.store.accounts_with_retention().await? {
+        let cutoff = current.add_months(-months).index();
+        let n = state
+            .store
+            .tombstone_before(&user, repo::entity::SNAPSHOT, cutoff)
+            .await?;
+        if n > 0 {
+            state
+                .store
+                .audit(&repo::audit(
+                    Some(&user),
+                    "snapshot.retention_prune",
+                    Some(repo::entity::SNAPSHOT),
+                    None,
+                    None,
+                    serde_json::json!({"count": n}),
+                ))
+                .await?;
+        }
+    }
+    let us = now.timestamp_micros();
+    let day = 86_400_000_000i64;
+    state
+        .store
+        .prune(
+            us - i64::from(state.config.tombstone_days) * day,
+            us - i64::from(state.config.audit_days) * day,
+            us,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn run(config: Config) -> Result<(), String> {
+    match &config.secrets_origin {
+        SecretsOrigin::DevGenerated(p) => tracing::warn!(
+            path = %p.display(),
+            "development mode: generated new secrets and saved them (mode 0600); use \
+             --production with LIFEPATH_JWT_SECRET and LIFEPATH_ENCRYPTION_KEY in production"
+        ),
+        SecretsOrigin::DevFile(p) => {
+            tracing::info!(path = %p.display(), "development mode: using saved secrets")
+        }
+        SecretsOrigin::Configured => tracing::info!("secrets from configuration"),
+    }
+    let bind = config.bind;
+    tracing::info!(database = %config::redact_url(&config.database_url), "opening database");
+    let (state, store) = build_state(config).await?;
+    let pruner = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = prune_once(&state).await {
+                    tracing::warn!(error = %e, "pruning failed");
+                }
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+        })
+    };
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, dialect = store.dialect(), "lifepath-server listening");
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())?;
+    pruner.abort();
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

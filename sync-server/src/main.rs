@@ -1,0 +1,34 @@
+//! `lifepath-server`: reads the configuration, sets up logging and runs the server.
+
+use clap::Parser;
+use lifepath_sync_server::config::{Config, Flags};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let flags = Flags::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LIFEPATH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    if flags.log_format == "json" {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    let config = match Config::from_flags(flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lifepath-server: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match lifepath_sync_server::run(config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("lifepath-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Typed records over the store: core values are serialized to JSON and sealed before they are
+//! stored, and opened and read back on the way out. Also audit events and list cursors.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Result};
+use crate::state::AppState;
+use crate::store::{AuditRow, RecordRow, Sealed};
+
+/// Entity names (shared with the sync protocol of DESIGN §4).
+pub mod entity {
+    /// Budget snapshots.
+    pub const SNAPSHOT: &str = "snapshot";
+    /// Goals.
+    pub const GOAL: &str = "goal";
+    /// Goal contributions.
+    pub const CONTRIBUTION: &str = "goal_contribution";
+    /// Goal progress records.
+    pub const PROGRESS: &str = "goal_progress";
+    /// Recommendations.
+    pub const RECOMMENDATION: &str = "recommendation";
+    /// Recommendation feedback.
+    pub const FEEDBACK: &str = "recommendation_feedback";
+    /// Budget sessions.
+    pub const SESSION: &str = "budget_session";
+    /// The user account itself (sealed on `account`).
+    pub const USER: &str = "user";
+}
+
+/// A response with `ETag: "<version>"`, the value `If-Match` takes.
+pub type Tagged<T> = ([(axum::http::HeaderName, String); 1], axum::Json<T>);
+
+/// Tags a record with its version.
+pub fn tagged<T>(version: i64, value: T) -> Tagged<T> {
+    (
+        [(axum::http::header::ETAG, format!("\"{version}\""))],
+        axum::Json(value),
+    )
+}
+
+/// Microseconds since the epoch.
+pub fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// Now, at microsecond precision (what the database keeps).
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+impl AppState {
+    /// Serializes and seals a record for its row.
+    pub fn seal<T: Serialize>(
+        &self,
+        user: &str,
+        entity: &str,
+        id: &str,
+        value: &T,
+    ) -> Result<Sealed> {
+        let plain = serde_json::to_vec(value).map_err(ApiError::internal)?;
+        self.crypto
+            .seal(user, entity, id, &plain)
+            .map_err(ApiError::internal)
+    }
+
+    /// Opens a sealed payload into a record.
+    pub fn open_sealed<T: DeserializeOwned>(
+        &self,
+        user: &str,
+        entity: &str,
+        id: &str,
+        sealed: &Sealed,
+    ) -> Result<T> {
+        let plain = self
+            .crypto
+            .open(user, entity, id, sealed)
+            .map_err(ApiError::internal)?;
+        serde_json::from_slice(&plain).map_err(ApiError::internal)
+    }
+
+    /// Opens a stored row.
+    pub fn open_row<T: DeserializeOwned>(&self, user: &str, row: &RecordRow) -> Result<T> {
+        let sealed = row
+            .sealed
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
+        self.open_sealed(user, &row.entity, &row.id, sealed)
+    }
+
+    /// A live record and its row, or 404.
+    pub async fn load<T: DeserializeOwned>(
+        &self,
+        user: &str,
+        entity: &str,
+        id: &str,
+    ) -> Result<(T, RecordRow)> {
+        let row = self
+            .store
+            .get(user, entity, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok((self.open_row(user, &row)?, row))
+    }
+
+    /// Every live record of an entity (oldest first).
+    pub async fn load_all<T: DeserializeOwned>(&self, user: &str, entity: &str) -> Result<Vec<T>> {
+        let rows = self.store.list_all(user, entity).await?;
+        rows.iter().map(|r| self.open_row(user, r)).collect()
+    }
+
+    /// The 409 for a stale write: the current record in the problem body.
+    pub async fn conflict(&self, user: &str, entity: &str, id: &str, expected: i64) -> ApiError {
+        match self.store.get(user, entity, id).await {
+            Ok(Some(row)) => match self.open_row::<serde_json::Value>(user, &row) {
+                Ok(current) => ApiError::Conflict {
+                    expected,
+                    current: Box::new(current),
+                },
+                Err(e) => e,
+            },
+            Ok(None) => ApiError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// Times a write without an expected version is retried after losing a race (each round, at
+/// least one of the racing writers wins, so this bounds the writers that may race on a record).
+pub const MAX_RETRIES: u32 = 64;
+
+/// A short, jittered pause before retrying a write that lost a race.
+pub async fn backoff(attempt: u32) {
+    let mut b = [0u8; 1];
+    let _ = getrandom::fill(&mut b);
+    let micros = 200 * u64::from(attempt.min(10)) + u64::from(b[0]) * 4;
+    tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
+}
+
+/// An audit event (details must hold no amounts and no free text).
+pub fn audit(
+    user: Option<&str>,
+    action: &str,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    ip: Option<&str>,
+    details: serde_json::Value,
+) -> AuditRow {
+    AuditRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user.map(str::to_owned),
+        action: action.to_owned(),
+        entity: entity.map(str::to_owned),
+        entity_id: entity_id.map(str::to_owned),
+        source_ip: ip.map(str::to_owned),
+        details: details.to_string(),
+        created_at: micros(Utc::now()),
+    }
+}
+
+/// A list page: `{items, next_cursor}`.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    /// The records.
+    pub items: Vec<T>,
+    /// Where the next page starts; null at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// Default page size.
+pub const DEFAULT_LIMIT: i64 = 24;
+/// Largest page size.
+pub const MAX_LIMIT: i64 = 200;
+
+/// Encodes a list position.
+pub fn encode_cursor(sort_key: i64, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{sort_key}:{id}"))
+}
+
+/// Decodes a list position (400 when it is not one of ours).
+pub fn decode_cursor(cursor: &str) -> Result<(i64, String)> {
+    let bad = || ApiError::invalid("cursor", "is not a cursor returned by this list");
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (k, id) = text.split_once(':').ok_or_else(bad)?;
+    let key = k.parse::<i64>().map_err(|_| bad())?;
+    if id.is_empty() || id.len() > 64 {
+        return Err(bad());
+    }
+    Ok((key, id.to_owned()))
+}
+
+/// `limit` and `cursor` of a list request.
+pub fn page_params(q: &crate::extract::QueryMap) -> Result<(i64, Option<(i64, String)>)> {
+    let limit = q
+        .get("limit", "an integer from 1 to 200", |s| {
+            s.parse::<i64>().ok()
+        })?
+        .unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "must be an integer from 1 to 200",
+        ));
+    }
+    let cursor = match q.0.get("cursor").filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_cursor(c)?),
+        None => None,
+    };
+    Ok((limit, cursor))
+}
+
+/// Reads one page of an entity: rows are opened into `T`.
+pub async fn page<T: DeserializeOwned>(
+    state: &AppState,
+    user: &str,
+    entity: &str,
+    parent: Option<&str>,
+    q: &crate::extract::QueryMap,
+) -> Result<Page<T>> {
+    let (limit, after) = page_params(q)?;
+    let mut rows = state
+        .store
+        .list(user, entity, parent, after, limit + 1)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| encode_cursor(r.sort_key, &r.id))
+    } else {
+        None
+    };
+    let items = rows
+        .iter()
+        .map(|r| state.open_row(user, r))
+        .collect::<Result<Vec<T>>>()?;
+    Ok(Page { items, next_cursor })
+}

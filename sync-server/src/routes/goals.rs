@@ -1,0 +1,502 @@
+//! Goals: CRUD with status moves through the core's state machine, monthly progress (upsert),
+//! contributions (which raise `current_amount` in the same transaction), trajectory and
+//! recommendations.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use lifepath_core::goals::{RecommendInput, Trajectory, recommend, trajectory};
+use lifepath_core::models::{
+    BudgetSnapshot, ContributionInput, Goal, GoalContribution, GoalInput, GoalPatch, GoalProgress,
+    ProgressInput, Recommendation, RecommendationFeedback, Upsert, apply_contribution,
+    upsert_progress,
+};
+use lifepath_core::{ContributionId, GoalId, Money, Period, ProgressId};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::snapshots::path_id;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, Result};
+use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, QueryMap, parse_value};
+use crate::repo::{self, Page, audit, entity, micros};
+use crate::state::AppState;
+use crate::store::{Expect, Op, RecordWrite, Sealed, StoreError};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/goals", post(create).get(list))
+        .route("/goals/{id}", get(get_one).patch(patch).delete(delete))
+        .route("/goals/{id}/progress", post(progress))
+        .route(
+            "/goals/{id}/contributions",
+            post(contribute).get(contributions),
+        )
+        .route("/goals/{id}/trajectory", get(trajectory_route))
+        .route("/goals/{id}/recommendations", get(recommendations))
+}
+
+/// The stored form of a goal.
+pub fn goal_write(g: &Goal, expect: Expect, sealed: Sealed) -> RecordWrite {
+    RecordWrite {
+        entity: entity::GOAL,
+        id: g.id.to_string(),
+        parent_id: String::new(),
+        sort_key: micros(g.created_at),
+        period: None,
+        status: Some(g.status.as_str().to_owned()),
+        version: g.version,
+        expect,
+        sealed,
+        created_at: micros(g.created_at),
+        updated_at: micros(g.updated_at),
+    }
+}
+
+/// The user's live goal, or 404.
+pub async fn load_goal(s: &AppState, me: &AuthUser, id: &str) -> Result<Goal> {
+    let id = path_id(id)?.to_string();
+    Ok(s.load::<Goal>(&me.key(), entity::GOAL, &id).await?.0)
+}
+
+async fn create(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<GoalInput>,
+) -> Result<(StatusCode, Json<Goal>)> {
+    let key = me.key();
+    let goal = Goal::create(GoalId(Uuid::now_v7()), me.0, input, repo::now())?;
+    let id = goal.id.to_string();
+    let sealed = s.seal(&key, entity::GOAL, &id, &goal)?;
+    let ev = audit(
+        Some(&key),
+        "goal.create",
+        Some(entity::GOAL),
+        Some(&id),
+        Some(&ip),
+        json!({"version": 1}),
+    );
+    s.store
+        .write(
+            &key,
+            vec![Op::Put(goal_write(&goal, Expect::Absent, sealed))],
+            vec![ev],
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(goal)))
+}
+
+async fn list(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result<Json<Page<Goal>>> {
+    Ok(Json(
+        repo::page(&s, &me.key(), entity::GOAL, None, &q).await?,
+    ))
+}
+
+async fn get_one(
+    State(s): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+) -> Result<repo::Tagged<Goal>> {
+    let g = load_goal(&s, &me, &id).await?;
+    Ok(repo::tagged(g.version, g))
+}
+
+async fn patch(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    IfMatch(if_match): IfMatch,
+    Path(id): Path<String>,
+    JsonValue(body): JsonValue,
+) -> Result<Json<Goal>> {
+    let mut patch: GoalPatch = parse_value(body)?;
+    let key = me.key();
+    let cur = load_goal(&s, &me, &id).await?;
+    let id = cur.id.to_string();
+    if let Some(v) = if_match.or(patch.version)
+        && v != cur.version
+    {
+        return Err(s.conflict(&key, entity::GOAL, &id, v).await);
+    }
+    patch.version = None;
+    let next = cur.apply_patch(&patch, repo::now())?;
+    if next.version == cur.version {
+        return Ok(Json(cur));
+    }
+    let sealed = s.seal(&key, entity::GOAL, &id, &next)?;
+    let mut details = json!({"version": next.version});
+    if next.status != cur.status {
+        details["status"] = json!({"from": cur.status.as_str(), "to": next.status.as_str()});
+    }
+    let ev = audit(
+        Some(&key),
+        "goal.update",
+        Some(entity::GOAL),
+        Some(&id),
+        Some(&ip),
+        details,
+    );
+    match s
+        .store
+        .write(
+            &key,
+            vec![Op::Put(goal_write(
+                &next,
+                Expect::Version(cur.version),
+                sealed,
+            ))],
+            vec![ev],
+        )
+        .await
+    {
+        Ok(_) => Ok(Json(next)),
+        Err(StoreError::Conflict) => Err(s.conflict(&key, entity::GOAL, &id, cur.version).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    IfMatch(if_match): IfMatch,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let key = me.key();
+    let cur = load_goal(&s, &me, &id).await?;
+    let id = cur.id.to_string();
+    if let Some(v) = if_match
+        && v != cur.version
+    {
+        return Err(s.conflict(&key, entity::GOAL, &id, v).await);
+    }
+    let mut ops = vec![Op::Tombstone {
+        entity: entity::GOAL,
+        id: id.clone(),
+        expect: Some(cur.version),
+    }];
+    for child in [
+        entity::CONTRIBUTION,
+        entity::PROGRESS,
+        entity::RECOMMENDATION,
+    ] {
+        ops.push(Op::TombstoneChildren {
+            entity: child,
+            parent_id: id.clone(),
+        });
+    }
+    let ev = audit(
+        Some(&key),
+        "goal.delete",
+        Some(entity::GOAL),
+        Some(&id),
+        Some(&ip),
+        json!({}),
+    );
+    match s.store.write(&key, ops, vec![ev]).await {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::Conflict) => Err(s.conflict(&key, entity::GOAL, &id, cur.version).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn progress(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ProgressInput>,
+) -> Result<(StatusCode, Json<GoalProgress>)> {
+    let key = me.key();
+    let goal = load_goal(&s, &me, &id).await?;
+    let gid = goal.id.to_string();
+    if let Some(sid) = input.snapshot_id
+        && s.store
+            .get(&key, entity::SNAPSHOT, &sid.to_string())
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::invalid(
+            "snapshot_id",
+            "is not one of your snapshots",
+        ));
+    }
+    let period = Period::new(input.period_year, input.period_month).ok();
+    let existing = match period {
+        Some(p) => {
+            s.store
+                .get_by_period(&key, entity::PROGRESS, &gid, p.index())
+                .await?
+        }
+        None => None,
+    };
+    let (mut records, expect) = match &existing {
+        Some(row) => (
+            vec![s.open_row::<GoalProgress>(&key, row)?],
+            Expect::Version(row.version),
+        ),
+        None => (Vec::new(), Expect::Absent),
+    };
+    let (record, how) = upsert_progress(
+        &mut records,
+        goal.id,
+        ProgressId(Uuid::now_v7()),
+        input,
+        repo::now(),
+    )?;
+    let pid = record.id.to_string();
+    let version = existing.as_ref().map_or(1, |r| r.version + 1);
+    let pidx = Period::new(
+        i64::from(record.period_year),
+        i64::from(record.period_month),
+    )
+    .map_err(|e| ApiError::invalid("period_month", &e.to_string()))?
+    .index();
+    let write = RecordWrite {
+        entity: entity::PROGRESS,
+        id: pid.clone(),
+        parent_id: gid,
+        sort_key: pidx,
+        period: Some(pidx),
+        status: None,
+        version,
+        expect,
+        sealed: s.seal(&key, entity::PROGRESS, &pid, &record)?,
+        created_at: micros(record.created_at),
+        updated_at: micros(repo::now()),
+    };
+    let ev = audit(
+        Some(&key),
+        "goal_progress.upsert",
+        Some(entity::PROGRESS),
+        Some(&pid),
+        Some(&ip),
+        json!({"version": version}),
+    );
+    match s.store.write(&key, vec![Op::Put(write)], vec![ev]).await {
+        Ok(_) => {}
+        Err(StoreError::Conflict) => {
+            return Err(s.conflict(&key, entity::PROGRESS, &pid, version - 1).await);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let status = match how {
+        Upsert::Created => StatusCode::CREATED,
+        Upsert::Replaced => StatusCode::OK,
+    };
+    Ok((status, Json(record)))
+}
+
+async fn contribute(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ContributionInput>,
+) -> Result<(StatusCode, Json<GoalContribution>)> {
+    let key = me.key();
+    let now = repo::now();
+    let gid0 = path_id(&id)?;
+    let c = GoalContribution::create(ContributionId(Uuid::now_v7()), GoalId(gid0), input, now)?;
+    let cid = c.id.to_string();
+    // The goal may change under us (another contribution): re-read and retry, since a
+    // contribution carries no expected version and must always apply.
+    let mut attempt = 0;
+    loop {
+        let goal = load_goal(&s, &me, &id).await?;
+        let gid = goal.id.to_string();
+        let next = apply_contribution(&goal, &c, now)?;
+        let cw = RecordWrite {
+            entity: entity::CONTRIBUTION,
+            id: cid.clone(),
+            parent_id: gid.clone(),
+            sort_key: micros(c.created_at),
+            period: None,
+            status: None,
+            version: 1,
+            expect: Expect::Absent,
+            sealed: s.seal(&key, entity::CONTRIBUTION, &cid, &c)?,
+            created_at: micros(c.created_at),
+            updated_at: micros(c.created_at),
+        };
+        let gw = goal_write(
+            &next,
+            Expect::Version(goal.version),
+            s.seal(&key, entity::GOAL, &gid, &next)?,
+        );
+        let ev = audit(
+            Some(&key),
+            "goal_contribution.create",
+            Some(entity::CONTRIBUTION),
+            Some(&cid),
+            Some(&ip),
+            json!({"goal_id": gid, "goal_version": next.version}),
+        );
+        match s
+            .store
+            .write(&key, vec![Op::Put(cw), Op::Put(gw)], vec![ev])
+            .await
+        {
+            Ok(_) => return Ok((StatusCode::CREATED, Json(c))),
+            Err(StoreError::Conflict) if attempt < repo::MAX_RETRIES => {
+                attempt += 1;
+                repo::backoff(attempt).await;
+            }
+            Err(StoreError::Conflict) => {
+                return Err(s.conflict(&key, entity::GOAL, &gid, goal.version).await);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+async fn contributions(
+    State(s): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+    q: QueryMap,
+) -> Result<Json<Page<GoalContribution>>> {
+    let goal = load_goal(&s, &me, &id).await?;
+    Ok(Json(
+        repo::page(
+            &s,
+            &me.key(),
+            entity::CONTRIBUTION,
+            Some(&goal.id.to_string()),
+            &q,
+        )
+        .await?,
+    ))
+}
+
+/// Contributions of one goal.
+async fn goal_contributions(
+    s: &AppState,
+    me: &AuthUser,
+    goal: &Goal,
+) -> Result<Vec<GoalContribution>> {
+    let all: Vec<GoalContribution> = s.load_all(&me.key(), entity::CONTRIBUTION).await?;
+    Ok(all.into_iter().filter(|c| c.goal_id == goal.id).collect())
+}
+
+/// The latest snapshot of the user.
+async fn latest_snapshot(s: &AppState, me: &AuthUser) -> Result<Option<BudgetSnapshot>> {
+    let rows = s
+        .store
+        .list(&me.key(), entity::SNAPSHOT, None, None, 1)
+        .await?;
+    rows.first().map(|r| s.open_row(&me.key(), r)).transpose()
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+async fn trajectory_route(
+    State(s): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+    q: QueryMap,
+) -> Result<Json<Trajectory>> {
+    let goal = load_goal(&s, &me, &id).await?;
+    let c = q.get("monthly_contribution", "an amount such as 250.00", |v| {
+        v.parse::<Money>().ok()
+    })?;
+    let as_of = q
+        .get("as_of", "a date written YYYY-MM-DD", |v| {
+            v.parse::<NaiveDate>().ok()
+        })?
+        .unwrap_or_else(today);
+    let contributions = goal_contributions(&s, &me, &goal).await?;
+    let latest = latest_snapshot(&s, &me).await?;
+    Ok(Json(trajectory(
+        &goal,
+        &contributions,
+        c,
+        latest.as_ref().map(|x| &x.budget_model),
+        as_of,
+    )?))
+}
+
+async fn recommendations(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    q: QueryMap,
+) -> Result<Json<Page<Recommendation>>> {
+    let key = me.key();
+    let goal = load_goal(&s, &me, &id).await?;
+    let as_of = q
+        .get("as_of", "a date written YYYY-MM-DD", |v| {
+            v.parse::<NaiveDate>().ok()
+        })?
+        .unwrap_or_else(today);
+    let stored_rows = s.store.list_all(&key, entity::RECOMMENDATION).await?;
+    let mut stored: Vec<(Recommendation, i64)> = Vec::new();
+    for r in &stored_rows {
+        stored.push((s.open_row(&key, r)?, r.version));
+    }
+    let input = RecommendInput {
+        goals: s.load_all(&key, entity::GOAL).await?,
+        contributions: s.load_all(&key, entity::CONTRIBUTION).await?,
+        snapshot: latest_snapshot(&s, &me).await?,
+        recommendations: stored.iter().map(|(r, _)| r.clone()).collect(),
+        feedback: s
+            .load_all::<RecommendationFeedback>(&key, entity::FEEDBACK)
+            .await?,
+    };
+    let proposed: Vec<Recommendation> = recommend(&input, as_of)?
+        .into_iter()
+        .filter(|r| r.goal_id == goal.id)
+        .collect();
+    // Keep the proposals so feedback and the implemented flag can refer to them; a proposal
+    // that exists already keeps what the user said about it.
+    let mut ops = Vec::new();
+    let mut items = Vec::new();
+    for r in proposed {
+        let rid = r.id.to_string();
+        match stored.iter().find(|(x, _)| x.id == r.id) {
+            Some((x, _)) => items.push(x.clone()),
+            None => {
+                ops.push(Op::Put(RecordWrite {
+                    entity: entity::RECOMMENDATION,
+                    id: rid.clone(),
+                    parent_id: goal.id.to_string(),
+                    sort_key: micros(repo::now()),
+                    period: None,
+                    status: None,
+                    version: 1,
+                    expect: Expect::Absent,
+                    sealed: s.seal(&key, entity::RECOMMENDATION, &rid, &r)?,
+                    created_at: micros(r.created_at),
+                    updated_at: micros(repo::now()),
+                }));
+                items.push(r);
+            }
+        }
+    }
+    if !ops.is_empty() {
+        let ev = audit(
+            Some(&key),
+            "recommendation.propose",
+            Some(entity::GOAL),
+            Some(&goal.id.to_string()),
+            Some(&ip),
+            json!({"count": ops.len()}),
+        );
+        match s.store.write(&key, ops, vec![ev]).await {
+            // A concurrent request stored the same proposals: theirs are as good as ours.
+            Ok(_) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}

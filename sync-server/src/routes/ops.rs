@@ -1,0 +1,49 @@
+//! Operations endpoints at the root: `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::error::{ApiError, Result};
+use crate::state::AppState;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(s): State<AppState>) -> Result<Json<serde_json::Value>> {
+    match s.store.ping().await {
+        Ok(()) => Ok(Json(
+            json!({"status": "ready", "database": s.store.dialect()}),
+        )),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(ApiError::Unavailable)
+        }
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(),
+    )
+}
+
+async fn openapi() -> Result<Json<serde_json::Value>> {
+    let doc = crate::openapi::document();
+    Ok(Json(serde_json::to_value(doc).map_err(ApiError::internal)?))
+}

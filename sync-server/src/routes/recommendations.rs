@@ -1,0 +1,128 @@
+//! Feedback on recommendations and the implemented flag.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{patch, post};
+use axum::{Json, Router};
+use lifepath_core::FeedbackId;
+use lifepath_core::models::{
+    FeedbackInput, Recommendation, RecommendationFeedback, RecommendationPatch,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::snapshots::path_id;
+use crate::auth::AuthUser;
+use crate::error::Result;
+use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
+use crate::repo::{self, audit, entity, micros};
+use crate::state::AppState;
+use crate::store::{Expect, Op, RecordRow, RecordWrite, StoreError};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/recommendations/{id}/feedback", post(feedback))
+        .route("/recommendations/{id}", patch(update))
+}
+
+fn rec_write(s: &AppState, key: &str, r: &Recommendation, row: &RecordRow) -> Result<RecordWrite> {
+    let id = r.id.to_string();
+    Ok(RecordWrite {
+        entity: entity::RECOMMENDATION,
+        id: id.clone(),
+        parent_id: row.parent_id.clone(),
+        sort_key: row.sort_key,
+        period: None,
+        status: None,
+        version: row.version + 1,
+        expect: Expect::Version(row.version),
+        sealed: s.seal(key, entity::RECOMMENDATION, &id, r)?,
+        created_at: row.created_at,
+        updated_at: micros(repo::now()),
+    })
+}
+
+async fn feedback(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<FeedbackInput>,
+) -> Result<(StatusCode, Json<RecommendationFeedback>)> {
+    let key = me.key();
+    let id = path_id(&id)?.to_string();
+    let (rec, row): (Recommendation, _) = s.load(&key, entity::RECOMMENDATION, &id).await?;
+    let f = RecommendationFeedback::create(FeedbackId(Uuid::now_v7()), rec.id, input, repo::now())?;
+    let fid = f.id.to_string();
+    let fw = RecordWrite {
+        entity: entity::FEEDBACK,
+        id: fid.clone(),
+        parent_id: id.clone(),
+        sort_key: micros(f.created_at),
+        period: None,
+        status: None,
+        version: 1,
+        expect: Expect::Absent,
+        sealed: s.seal(&key, entity::FEEDBACK, &fid, &f)?,
+        created_at: micros(f.created_at),
+        updated_at: micros(f.created_at),
+    };
+    let rated = rec.rated(&f);
+    let rw = rec_write(&s, &key, &rated, &row)?;
+    let ev = audit(
+        Some(&key),
+        "recommendation_feedback.create",
+        Some(entity::FEEDBACK),
+        Some(&fid),
+        Some(&ip),
+        json!({"recommendation_id": id, "rating": f.rating}),
+    );
+    match s
+        .store
+        .write(&key, vec![Op::Put(fw), Op::Put(rw)], vec![ev])
+        .await
+    {
+        Ok(_) => Ok((StatusCode::CREATED, Json(f))),
+        Err(StoreError::Conflict) => Err(s
+            .conflict(&key, entity::RECOMMENDATION, &id, row.version)
+            .await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn update(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    IfMatch(if_match): IfMatch,
+    Path(id): Path<String>,
+    JsonValue(body): JsonValue,
+) -> Result<Json<Recommendation>> {
+    let key = me.key();
+    let id = path_id(&id)?.to_string();
+    let patch: RecommendationPatch = parse_value(body)?;
+    let (rec, row): (Recommendation, _) = s.load(&key, entity::RECOMMENDATION, &id).await?;
+    if let Some(v) = if_match
+        && v != row.version
+    {
+        return Err(s.conflict(&key, entity::RECOMMENDATION, &id, v).await);
+    }
+    let next = rec.apply_patch(&patch)?;
+    let w = rec_write(&s, &key, &next, &row)?;
+    let ev = audit(
+        Some(&key),
+        "recommendation.update",
+        Some(entity::RECOMMENDATION),
+        Some(&id),
+        Some(&ip),
+        json!({"is_implemented": next.is_implemented}),
+    );
+    match s.store.write(&key, vec![Op::Put(w)], vec![ev]).await {
+        Ok(_) => Ok(Json(next)),
+        Err(StoreError::Conflict) => Err(s
+            .conflict(&key, entity::RECOMMENDATION, &id, row.version)
+            .await),
+        Err(e) => Err(e.into()),
+    }
+}

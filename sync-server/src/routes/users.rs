@@ -1,0 +1,396 @@
+//! Accounts: register, login, refresh, logout, the profile, export and deletion.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lifepath_core::UserId;
+use lifepath_core::models::{LoginInput, RegisterInput, User, UserPatch, normalize_email};
+use lifepath_core::validate::Validate;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::{self, AuthUser};
+use crate::crypto::token_hash;
+use crate::error::{ApiError, Result};
+use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
+use crate::repo::{self, audit, entity, micros};
+use crate::state::AppState;
+use crate::store::{AccountRow, RefreshOutcome, RefreshRow, StoreError};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", post(register))
+        .route("/users/login", post(login))
+        .route("/users/refresh", post(refresh))
+        .route("/users/logout", post(logout))
+        .route("/users/me", get(me).patch(patch_me).delete(delete_me))
+        .route("/users/me/export", get(export))
+}
+
+/// Tokens and the user, after register, login and refresh.
+#[derive(Debug, Serialize)]
+pub struct AuthResponse {
+    /// The account.
+    pub user: User,
+    /// Access JWT.
+    pub access_token: String,
+    /// Opaque refresh token.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Access token lifetime in seconds.
+    pub expires_in: i64,
+}
+
+/// `{refresh_token}`.
+#[derive(Deserialize)]
+pub struct RefreshInput {
+    /// The token.
+    pub refresh_token: String,
+}
+
+fn account_row(
+    s: &AppState,
+    user: &User,
+    email_hash: String,
+    password_hash: String,
+    version: i64,
+) -> Result<AccountRow> {
+    let id = user.id.to_string();
+    Ok(AccountRow {
+        sealed: s.seal(&id, entity::USER, &id, user)?,
+        id,
+        email_hash,
+        password_hash,
+        retention_months: user.retention_months.map(i64::from),
+        version,
+        created_at: micros(user.created_at),
+        updated_at: micros(user.updated_at),
+    })
+}
+
+async fn issue(s: &AppState, user: User) -> Result<AuthResponse> {
+    let now = chrono::Utc::now();
+    let access = s.tokens.issue(&user.id, now.timestamp())?;
+    let refresh = auth::new_refresh_token()?;
+    s.store
+        .insert_refresh(&RefreshRow {
+            token_hash: token_hash(&refresh),
+            user_id: user.id.to_string(),
+            family_id: uuid::Uuid::now_v7().to_string(),
+            expires_at: micros(now) + s.config.refresh_ttl_secs * 1_000_000,
+            created_at: micros(now),
+        })
+        .await?;
+    Ok(AuthResponse {
+        user,
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer",
+        expires_in: s.tokens.ttl(),
+    })
+}
+
+async fn register(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<RegisterInput>,
+) -> Result<(StatusCode, Json<AuthResponse>)> {
+    let now = repo::now();
+    let user = input.to_user(UserId(uuid::Uuid::now_v7()), now)?;
+    let hash = s.passwords.hash(input.password.clone()).await?;
+    let email_hash = s.crypto.email_hash(&normalize_email(&user.email));
+    let row = account_row(&s, &user, email_hash, hash, 1)?;
+    let id = user.id.to_string();
+    let ev = audit(
+        Some(&id),
+        "user.register",
+        Some(entity::USER),
+        Some(&id),
+        Some(&ip),
+        json!({}),
+    );
+    s.store
+        .create_account(&row, &ev)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => ApiError::Taken {
+                code: "email_taken",
+                detail: "an account with this email already exists",
+            },
+            other => other.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(issue(&s, user).await?)))
+}
+
+async fn login(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> Result<Json<AuthResponse>> {
+    input.validate()?;
+    let now_us = micros(chrono::Utc::now());
+    let email_hash = s.crypto.email_hash(&normalize_email(&input.email));
+    if let Err(e) = auth::login_limited(&s, &ip, &email_hash, now_us).await {
+        if matches!(e, ApiError::RateLimited { .. }) {
+            s.store
+                .audit(&audit(
+                    None,
+                    "user.login_rate_limited",
+                    None,
+                    None,
+                    Some(&ip),
+                    json!({}),
+                ))
+                .await?;
+        }
+        return Err(e);
+    }
+    let account = s.store.account_by_email(&email_hash).await?;
+    let ok = s
+        .passwords
+        .verify(
+            input.password.clone(),
+            account.as_ref().map(|a| a.password_hash.clone()),
+        )
+        .await?;
+    let user_id = account.as_ref().map(|a| a.id.clone());
+    match (ok, account) {
+        (true, Some(a)) => {
+            s.store
+                .audit(&audit(
+                    Some(&a.id),
+                    "user.login",
+                    Some(entity::USER),
+                    Some(&a.id),
+                    Some(&ip),
+                    json!({"success": true}),
+                ))
+                .await?;
+            let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
+            Ok(Json(issue(&s, user).await?))
+        }
+        _ => {
+            auth::login_failed(&s, &email_hash, now_us).await?;
+            s.store
+                .audit(&audit(
+                    user_id.as_deref(),
+                    "user.login_failed",
+                    Some(entity::USER),
+                    user_id.as_deref(),
+                    Some(&ip),
+                    json!({"success": false}),
+                ))
+                .await?;
+            Err(ApiError::Unauthorized("wrong email or password"))
+        }
+    }
+}
+
+async fn refresh(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<RefreshInput>,
+) -> Result<Json<AuthResponse>> {
+    let now = chrono::Utc::now();
+    let new_token = auth::new_refresh_token()?;
+    let new_row = RefreshRow {
+        token_hash: token_hash(&new_token),
+        user_id: String::new(),
+        family_id: String::new(),
+        expires_at: micros(now) + s.config.refresh_ttl_secs * 1_000_000,
+        created_at: micros(now),
+    };
+    match s
+        .store
+        .rotate_refresh(&token_hash(&input.refresh_token), &new_row, micros(now))
+        .await?
+    {
+        RefreshOutcome::Rotated { user_id } => {
+            let a = s
+                .store
+                .account(&user_id)
+                .await?
+                .ok_or(ApiError::Unauthorized(
+                    "the refresh token is invalid, expired or revoked",
+                ))?;
+            let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
+            let access = s.tokens.issue(&user.id, now.timestamp())?;
+            Ok(Json(AuthResponse {
+                user,
+                access_token: access,
+                refresh_token: new_token,
+                token_type: "Bearer",
+                expires_in: s.tokens.ttl(),
+            }))
+        }
+        RefreshOutcome::Reused => {
+            s.store
+                .audit(&audit(
+                    None,
+                    "token.reuse_detected",
+                    None,
+                    None,
+                    Some(&ip),
+                    json!({"family_revoked": true}),
+                ))
+                .await?;
+            Err(ApiError::Unauthorized(
+                "the refresh token was already used; its sessions are revoked",
+            ))
+        }
+        RefreshOutcome::Invalid => Err(ApiError::Unauthorized(
+            "the refresh token is invalid, expired or revoked",
+        )),
+    }
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<RefreshInput>,
+) -> Result<StatusCode> {
+    let now = micros(chrono::Utc::now());
+    if let Some(user) = s
+        .store
+        .revoke_refresh_family(&token_hash(&input.refresh_token), now)
+        .await?
+    {
+        s.store
+            .audit(&audit(
+                Some(&user),
+                "user.logout",
+                Some(entity::USER),
+                Some(&user),
+                Some(&ip),
+                json!({}),
+            ))
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn load_me(s: &AppState, me: &AuthUser) -> Result<(User, AccountRow)> {
+    let a = s
+        .store
+        .account(&me.key())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
+    Ok((user, a))
+}
+
+async fn me(State(s): State<AppState>, me: AuthUser) -> Result<repo::Tagged<User>> {
+    let (user, a) = load_me(&s, &me).await?;
+    Ok(repo::tagged(a.version, user))
+}
+
+async fn patch_me(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    IfMatch(if_match): IfMatch,
+    JsonValue(body): JsonValue,
+) -> Result<Json<User>> {
+    let patch: UserPatch = parse_value(body)?;
+    let (user, a) = load_me(&s, &me).await?;
+    if let Some(v) = if_match
+        && v != a.version
+    {
+        return Err(ApiError::Conflict {
+            expected: v,
+            current: Box::new(serde_json::to_value(&user).map_err(ApiError::internal)?),
+        });
+    }
+    let next = user.apply_patch(&patch, repo::now())?;
+    let row = account_row(
+        &s,
+        &next,
+        a.email_hash.clone(),
+        a.password_hash.clone(),
+        a.version + 1,
+    )?;
+    let key = me.key();
+    let ev = audit(
+        Some(&key),
+        "user.update",
+        Some(entity::USER),
+        Some(&key),
+        Some(&ip),
+        json!({"version": a.version + 1}),
+    );
+    match s.store.update_account(&key, a.version, &row, &ev).await {
+        Ok(()) => Ok(Json(next)),
+        Err(StoreError::Conflict) => {
+            let (current, _) = load_me(&s, &me).await?;
+            Err(ApiError::Conflict {
+                expected: a.version,
+                current: Box::new(serde_json::to_value(&current).map_err(ApiError::internal)?),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete_me(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+) -> Result<StatusCode> {
+    if !s.store.delete_account(&me.key()).await? {
+        return Err(ApiError::NotFound);
+    }
+    // The event keeps no user id: nothing of the user remains.
+    s.store
+        .audit(&audit(
+            None,
+            "user.delete",
+            Some(entity::USER),
+            None,
+            Some(&ip),
+            json!({}),
+        ))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn export(State(s): State<AppState>, me: AuthUser) -> Result<Json<serde_json::Value>> {
+    let (user, _) = load_me(&s, &me).await?;
+    let key = me.key();
+    let mut out = serde_json::Map::new();
+    out.insert("exported_at".into(), json!(chrono::Utc::now()));
+    out.insert(
+        "user".into(),
+        serde_json::to_value(&user).map_err(ApiError::internal)?,
+    );
+    for (name, ent) in [
+        ("snapshots", entity::SNAPSHOT),
+        ("goals", entity::GOAL),
+        ("contributions", entity::CONTRIBUTION),
+        ("progress", entity::PROGRESS),
+        ("recommendations", entity::RECOMMENDATION),
+        ("feedback", entity::FEEDBACK),
+        ("budget_sessions", entity::SESSION),
+    ] {
+        let items: Vec<serde_json::Value> = s.load_all(&key, ent).await?;
+        out.insert(name.into(), json!(items));
+    }
+    let events: Vec<serde_json::Value> = s
+        .store
+        .audit_for(&key)
+        .await?
+        .into_iter()
+        .map(|e| {
+            json!({
+                "id": e.id, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
+                "source_ip": e.source_ip,
+                "details": serde_json::from_str::<serde_json::Value>(&e.details).unwrap_or_default(),
+                "created_at": chrono::DateTime::from_timestamp_micros(e.created_at),
+            })
+        })
+        .collect();
+    out.insert("audit_events".into(), json!(events));
+    Ok(Json(serde_json::Value::Object(out)))
+}

@@ -1,0 +1,287 @@
+//! Storage behind one trait. Every record method takes the authenticated user's id, so a query
+//! can never reach another user's rows. The store sees only ciphertext: encryption happens in
+//! [`crate::repo`] before a row gets here.
+//!
+//! Every synced entity lives in one `record` table with a `version` (+1 on each change), a
+//! `deleted_at` tombstone and a `change_seq` drawn from a per-user counter (on `account`) in
+//! the same transaction as the change, so a sync pull feed is one indexed range scan.
+
+pub mod sql;
+
+use async_trait::async_trait;
+
+pub use sql::SqlStore;
+
+/// A failed store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A version check or unique constraint failed.
+    #[error("conflict")]
+    Conflict,
+    /// The database failed (the text is logged, never shown).
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(d) = &e
+            && d.is_unique_violation()
+        {
+            return StoreError::Conflict;
+        }
+        StoreError::Db(e.to_string())
+    }
+}
+
+/// `Result` of the store.
+pub type StoreResult<T> = std::result::Result<T, StoreError>;
+
+/// An encrypted payload with the id of its key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    /// Key id.
+    pub key_id: String,
+    /// 96-bit nonce.
+    pub nonce: Vec<u8>,
+    /// Ciphertext with tag.
+    pub data: Vec<u8>,
+}
+
+/// A user account row.
+#[derive(Clone, Debug)]
+pub struct AccountRow {
+    /// User id.
+    pub id: String,
+    /// HMAC of the normalized email (the email itself is encrypted).
+    pub email_hash: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Plain so the pruning job can read it.
+    pub retention_months: Option<i64>,
+    /// The encrypted `User`.
+    pub sealed: Sealed,
+    /// Version.
+    pub version: i64,
+    /// Creation (µs).
+    pub created_at: i64,
+    /// Last change (µs).
+    pub updated_at: i64,
+}
+
+/// A stored record of any entity.
+#[derive(Clone, Debug)]
+pub struct RecordRow {
+    /// Entity name (`snapshot`, `goal`, …).
+    pub entity: String,
+    /// Record id.
+    pub id: String,
+    /// Parent record id (`''` for none).
+    pub parent_id: String,
+    /// List order key (newest first).
+    pub sort_key: i64,
+    /// Period index for per-period records.
+    pub period: Option<i64>,
+    /// Plain status or stage.
+    pub status: Option<String>,
+    /// Version.
+    pub version: i64,
+    /// Per-user change sequence of its last change.
+    pub change_seq: i64,
+    /// Tombstone (µs).
+    pub deleted_at: Option<i64>,
+    /// Encrypted record (`None` once deleted).
+    pub sealed: Option<Sealed>,
+    /// Creation (µs).
+    pub created_at: i64,
+    /// Last change (µs).
+    pub updated_at: i64,
+}
+
+/// What a write expects to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// No record with this id yet.
+    Absent,
+    /// The live record at this version.
+    Version(i64),
+}
+
+/// One record to insert or update.
+#[derive(Clone, Debug)]
+pub struct RecordWrite {
+    /// Entity.
+    pub entity: &'static str,
+    /// Id.
+    pub id: String,
+    /// Parent id or `''`.
+    pub parent_id: String,
+    /// List order key.
+    pub sort_key: i64,
+    /// Period index.
+    pub period: Option<i64>,
+    /// Plain status.
+    pub status: Option<String>,
+    /// The new version.
+    pub version: i64,
+    /// The precondition.
+    pub expect: Expect,
+    /// Ciphertext.
+    pub sealed: Sealed,
+    /// Creation (µs).
+    pub created_at: i64,
+    /// Now (µs).
+    pub updated_at: i64,
+}
+
+/// One change in a [`Store::write`] transaction.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// Insert or update a record.
+    Put(RecordWrite),
+    /// Delete a record, leaving a tombstone; with a version, only that version.
+    Tombstone {
+        /// Entity.
+        entity: &'static str,
+        /// Id.
+        id: String,
+        /// Required current version.
+        expect: Option<i64>,
+    },
+    /// Delete every live child of a parent.
+    TombstoneChildren {
+        /// Child entity.
+        entity: &'static str,
+        /// Parent id.
+        parent_id: String,
+    },
+}
+
+/// An audit event.
+#[derive(Clone, Debug)]
+pub struct AuditRow {
+    /// Id.
+    pub id: String,
+    /// The user, when known.
+    pub user_id: Option<String>,
+    /// What happened (`user.login`, `goal.update`, …).
+    pub action: String,
+    /// Entity.
+    pub entity: Option<String>,
+    /// Entity id.
+    pub entity_id: Option<String>,
+    /// Client address.
+    pub source_ip: Option<String>,
+    /// JSON details (never amounts or free text).
+    pub details: String,
+    /// When (µs).
+    pub created_at: i64,
+}
+
+/// A refresh token row.
+#[derive(Clone, Debug)]
+pub struct RefreshRow {
+    /// sha256 of the token, hex.
+    pub token_hash: String,
+    /// Owner.
+    pub user_id: String,
+    /// Rotation family.
+    pub family_id: String,
+    /// Expiry (µs).
+    pub expires_at: i64,
+    /// Creation (µs).
+    pub created_at: i64,
+}
+
+/// What presenting a refresh token did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// Rotated: the new token is stored for this user.
+    Rotated {
+        /// Owner.
+        user_id: String,
+    },
+    /// Already used: the family is now revoked.
+    Reused,
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+/// The storage of the server.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Name of the dialect (`sqlite` or `postgres`).
+    fn dialect(&self) -> &'static str;
+    /// A trivial query, for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates an account; [`StoreError::Conflict`] when the email is taken.
+    async fn create_account(&self, row: &AccountRow, audit: &AuditRow) -> StoreResult<()>;
+    /// The account with this email hash.
+    async fn account_by_email(&self, email_hash: &str) -> StoreResult<Option<AccountRow>>;
+    /// The account of `user`.
+    async fn account(&self, user: &str) -> StoreResult<Option<AccountRow>>;
+    /// Replaces the account when it is at `expect` (email hash, retention and payload).
+    async fn update_account(
+        &self,
+        user: &str,
+        expect: i64,
+        row: &AccountRow,
+        audit: &AuditRow,
+    ) -> StoreResult<()>;
+    /// Removes the account and everything of it; false when there was none.
+    async fn delete_account(&self, user: &str) -> StoreResult<bool>;
+    /// `(user, retention_months)` of every account with a retention.
+    async fn accounts_with_retention(&self) -> StoreResult<Vec<(String, i64)>>;
+
+    /// A live record.
+    async fn get(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>>;
+    /// The live record of a period.
+    async fn get_by_period(
+        &self,
+        user: &str,
+        entity: &str,
+        parent_id: &str,
+        period: i64,
+    ) -> StoreResult<Option<RecordRow>>;
+    /// Live records newest first (by `sort_key`, then id), after the cursor.
+    async fn list(
+        &self,
+        user: &str,
+        entity: &str,
+        parent_id: Option<&str>,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<RecordRow>>;
+    /// Every live record of an entity.
+    async fn list_all(&self, user: &str, entity: &str) -> StoreResult<Vec<RecordRow>>;
+    /// Applies `ops` and `audit` in one transaction with one new change sequence number;
+    /// [`StoreError::Conflict`] (and nothing changed) when a precondition fails.
+    async fn write(&self, user: &str, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64>;
+    /// Tombstones the user's records of `entity` with a period before `period`.
+    async fn tombstone_before(&self, user: &str, entity: &str, period: i64) -> StoreResult<u64>;
+
+    /// Stores a new refresh token.
+    async fn insert_refresh(&self, row: &RefreshRow) -> StoreResult<()>;
+    /// Marks `old_hash` used and stores `new` in its family, or revokes the family on reuse.
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new: &RefreshRow,
+        now: i64,
+    ) -> StoreResult<RefreshOutcome>;
+    /// Revokes the family of a token; the owner when the token was known.
+    async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<String>>;
+
+    /// `(count, oldest)` of rate events of `key` since `since`.
+    async fn rate_count(&self, key: &str, since: i64) -> StoreResult<(i64, Option<i64>)>;
+    /// Records a rate event.
+    async fn rate_hit(&self, key: &str, at: i64) -> StoreResult<()>;
+
+    /// Records an audit event on its own.
+    async fn audit(&self, row: &AuditRow) -> StoreResult<()>;
+    /// The user's audit events, oldest first.
+    async fn audit_for(&self, user: &str) -> StoreResult<Vec<AuditRow>>;
+    /// Purges tombstones, audit events, rate events and refresh tokens older than the cut-offs.
+    async fn prune(&self, tombstones_before: i64, audit_before: i64, now: i64) -> StoreResult<()>;
+}

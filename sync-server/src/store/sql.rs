@@ -1,0 +1,726 @@
+//! The SQL store for SQLite and PostgreSQL, chosen by the URL prefix.
+//!
+//! Both dialects run the same lowercase SQL through sqlx's `Any` driver (`$n` placeholders,
+//! `returning`, partial unique indexes and `on conflict` exist in both); what differs — column
+//! types — lives in the per-dialect migrations under `migrations/{sqlite,postgres}`, embedded
+//! with `sqlx::migrate!` and applied at start. One SQL text for both keeps the two from
+//! drifting apart. SQLite runs in WAL mode with `synchronous = full` (configurable), and its writers are
+//! serialized in process (SQLite allows one writer; queueing here avoids busy retries).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+// Every dynamic SQL text below is built from constants only, never from input.
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+use tokio::sync::Mutex;
+
+use super::*;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The SQL store.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    sqlite: bool,
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SqlStore({})", self.dialect())
+    }
+}
+
+const RECORD_COLS: &str = "entity, id, parent_id, sort_key, period, status, version, change_seq, \
+                           deleted_at, key_id, nonce, data, created_at, updated_at";
+const ACCOUNT_COLS: &str = "id, email_hash, password_hash, retention_months, key_id, nonce, data, \
+                            version, created_at, updated_at";
+
+fn record_from(r: &AnyRow) -> StoreResult<RecordRow> {
+    let key_id: Option<String> = r.try_get("key_id")?;
+    let nonce: Option<Vec<u8>> = r.try_get("nonce")?;
+    let data: Option<Vec<u8>> = r.try_get("data")?;
+    let sealed = match (key_id, nonce, data) {
+        (Some(key_id), Some(nonce), Some(data)) => Some(Sealed {
+            key_id,
+            nonce,
+            data,
+        }),
+        _ => None,
+    };
+    Ok(RecordRow {
+        entity: r.try_get("entity")?,
+        id: r.try_get("id")?,
+        parent_id: r.try_get("parent_id")?,
+        sort_key: r.try_get("sort_key")?,
+        period: r.try_get("period")?,
+        status: r.try_get("status")?,
+        version: r.try_get("version")?,
+        change_seq: r.try_get("change_seq")?,
+        deleted_at: r.try_get("deleted_at")?,
+        sealed,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn account_from(r: &AnyRow) -> StoreResult<AccountRow> {
+    Ok(AccountRow {
+        id: r.try_get("id")?,
+        email_hash: r.try_get("email_hash")?,
+        password_hash: r.try_get("password_hash")?,
+        retention_months: r.try_get("retention_months")?,
+        sealed: Sealed {
+            key_id: r.try_get("key_id")?,
+            nonce: r.try_get("nonce")?,
+            data: r.try_get("data")?,
+        },
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn audit_from(r: &AnyRow) -> StoreResult<AuditRow> {
+    Ok(AuditRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        action: r.try_get("action")?,
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        source_ip: r.try_get("source_ip")?,
+        details: r.try_get("details")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+async fn insert_audit<'c, E>(e: E, a: &AuditRow) -> StoreResult<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "insert into audit_event (id, user_id, action, entity, entity_id, source_ip, details, \
+         created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&a.id)
+    .bind(&a.user_id)
+    .bind(&a.action)
+    .bind(&a.entity)
+    .bind(&a.entity_id)
+    .bind(&a.source_ip)
+    .bind(&a.details)
+    .bind(a.created_at)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+impl SqlStore {
+    /// Connects (creating a SQLite file when missing) and applies the migrations.
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        synchronous_full: bool,
+    ) -> StoreResult<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if !sqlite && !postgres {
+            return Err(StoreError::Db(
+                "DATABASE_URL must start with sqlite:// or postgres://".into(),
+            ));
+        }
+        let url = if sqlite && !url.contains('?') && !url.contains(":memory:") {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        let opts = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10));
+        let pool = if sqlite {
+            opts.after_connect(move |conn, _| {
+                Box::pin(async move {
+                    let sync = if synchronous_full {
+                        "pragma synchronous = full"
+                    } else {
+                        "pragma synchronous = normal"
+                    };
+                    sqlx::query("pragma busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query(sync).execute(&mut *conn).await?;
+                    sqlx::query("pragma foreign_keys = on")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?
+        } else {
+            opts.connect(&url).await?
+        };
+        if sqlite {
+            sqlx::query("pragma journal_mode = wal")
+                .fetch_optional(&pool)
+                .await?;
+            SQLITE_MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|e| StoreError::Db(e.to_string()))?;
+        } else {
+            POSTGRES_MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|e| StoreError::Db(e.to_string()))?;
+        }
+        Ok(SqlStore {
+            pool,
+            sqlite,
+            write_lock: sqlite.then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    /// Closes the pool (flushes SQLite's WAL on the last connection).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn lock(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_lock {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn dialect(&self) -> &'static str {
+        if self.sqlite { "sqlite" } else { "postgres" }
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("select 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_account(&self, a: &AccountRow, audit: &AuditRow) -> StoreResult<()> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "insert into account (id, email_hash, password_hash, retention_months, key_id, \
+             nonce, data, version, change_seq, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)",
+        )
+        .bind(&a.id)
+        .bind(&a.email_hash)
+        .bind(&a.password_hash)
+        .bind(a.retention_months)
+        .bind(&a.sealed.key_id)
+        .bind(&a.sealed.nonce)
+        .bind(&a.sealed.data)
+        .bind(a.version)
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account_by_email(&self, email_hash: &str) -> StoreResult<Option<AccountRow>> {
+        let q = format!("select {ACCOUNT_COLS} from account where email_hash = $1");
+        let row = sqlx::query(AssertSqlSafe(q))
+            .bind(email_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(account_from).transpose()
+    }
+
+    async fn account(&self, user: &str) -> StoreResult<Option<AccountRow>> {
+        let q = format!("select {ACCOUNT_COLS} from account where id = $1");
+        let row = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(account_from).transpose()
+    }
+
+    async fn update_account(
+        &self,
+        user: &str,
+        expect: i64,
+        a: &AccountRow,
+        audit: &AuditRow,
+    ) -> StoreResult<()> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "update account set email_hash = $1, password_hash = $2, retention_months = $3, \
+             key_id = $4, nonce = $5, data = $6, version = $7, updated_at = $8, \
+             change_seq = change_seq + 1 where id = $9 and version = $10",
+        )
+        .bind(&a.email_hash)
+        .bind(&a.password_hash)
+        .bind(a.retention_months)
+        .bind(&a.sealed.key_id)
+        .bind(&a.sealed.nonce)
+        .bind(&a.sealed.data)
+        .bind(a.version)
+        .bind(a.updated_at)
+        .bind(user)
+        .bind(expect)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_account(&self, user: &str) -> StoreResult<bool> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        for q in [
+            "delete from record where user_id = $1",
+            "delete from refresh_token where user_id = $1",
+            "delete from audit_event where user_id = $1",
+        ] {
+            sqlx::query(q).bind(user).execute(&mut *tx).await?;
+        }
+        let done = sqlx::query("delete from account where id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn accounts_with_retention(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "select id, retention_months from account where retention_months is not null",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("retention_months")?)))
+            .collect()
+    }
+
+    async fn get(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>> {
+        let q = format!(
+            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 and id = $3 \
+             and deleted_at is null"
+        );
+        let row = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .bind(entity)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record_from).transpose()
+    }
+
+    async fn get_by_period(
+        &self,
+        user: &str,
+        entity: &str,
+        parent_id: &str,
+        period: i64,
+    ) -> StoreResult<Option<RecordRow>> {
+        let q = format!(
+            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
+             and parent_id = $3 and period = $4 and deleted_at is null"
+        );
+        let row = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .bind(entity)
+            .bind(parent_id)
+            .bind(period)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record_from).transpose()
+    }
+
+    async fn list(
+        &self,
+        user: &str,
+        entity: &str,
+        parent_id: Option<&str>,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<RecordRow>> {
+        let parent = parent_id.unwrap_or("");
+        let rows = match after {
+            Some((key, id)) => {
+                let q = format!(
+                    "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
+                     and parent_id = $3 and deleted_at is null \
+                     and (sort_key < $4 or (sort_key = $4 and id < $5)) \
+                     order by sort_key desc, id desc limit $6"
+                );
+                sqlx::query(AssertSqlSafe(q))
+                    .bind(user)
+                    .bind(entity)
+                    .bind(parent)
+                    .bind(key)
+                    .bind(id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                let q = format!(
+                    "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
+                     and parent_id = $3 and deleted_at is null \
+                     order by sort_key desc, id desc limit $4"
+                );
+                sqlx::query(AssertSqlSafe(q))
+                    .bind(user)
+                    .bind(entity)
+                    .bind(parent)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(record_from).collect()
+    }
+
+    async fn list_all(&self, user: &str, entity: &str) -> StoreResult<Vec<RecordRow>> {
+        let q = format!(
+            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
+             and deleted_at is null order by sort_key, id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .bind(entity)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record_from).collect()
+    }
+
+    async fn write(&self, user: &str, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        // The counter update comes first: it takes the write lock at once (no read-to-write
+        // upgrade) and orders this change after every earlier one of the user.
+        let seq: Option<i64> = sqlx::query_scalar(
+            "update account set change_seq = change_seq + 1 where id = $1 returning change_seq",
+        )
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(seq) = seq else {
+            return Err(StoreError::Conflict);
+        };
+        let now = now_micros();
+        for op in ops {
+            match op {
+                Op::Put(w) => {
+                    let n = match w.expect {
+                        Expect::Absent => sqlx::query(
+                            "insert into record (user_id, entity, id, parent_id, sort_key, \
+                             period, status, version, change_seq, deleted_at, key_id, nonce, \
+                             data, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, \
+                             $8, $9, null, $10, $11, $12, $13, $14)",
+                        )
+                        .bind(user)
+                        .bind(w.entity)
+                        .bind(&w.id)
+                        .bind(&w.parent_id)
+                        .bind(w.sort_key)
+                        .bind(w.period)
+                        .bind(&w.status)
+                        .bind(w.version)
+                        .bind(seq)
+                        .bind(&w.sealed.key_id)
+                        .bind(&w.sealed.nonce)
+                        .bind(&w.sealed.data)
+                        .bind(w.created_at)
+                        .bind(w.updated_at)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                        Expect::Version(v) => sqlx::query(
+                            "update record set parent_id = $1, sort_key = $2, period = $3, \
+                             status = $4, version = $5, change_seq = $6, key_id = $7, \
+                             nonce = $8, data = $9, updated_at = $10 \
+                             where user_id = $11 and entity = $12 and id = $13 \
+                             and version = $14 and deleted_at is null",
+                        )
+                        .bind(&w.parent_id)
+                        .bind(w.sort_key)
+                        .bind(w.period)
+                        .bind(&w.status)
+                        .bind(w.version)
+                        .bind(seq)
+                        .bind(&w.sealed.key_id)
+                        .bind(&w.sealed.nonce)
+                        .bind(&w.sealed.data)
+                        .bind(w.updated_at)
+                        .bind(user)
+                        .bind(w.entity)
+                        .bind(&w.id)
+                        .bind(v)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                    };
+                    if n != 1 {
+                        return Err(StoreError::Conflict);
+                    }
+                }
+                Op::Tombstone { entity, id, expect } => {
+                    let base = "update record set deleted_at = $1, version = version + 1, \
+                                change_seq = $2, key_id = null, nonce = null, data = null, \
+                                updated_at = $1 where user_id = $3 and entity = $4 and id = $5 \
+                                and deleted_at is null";
+                    let n = match expect {
+                        Some(v) => {
+                            sqlx::query(AssertSqlSafe(format!("{base} and version = $6")))
+                                .bind(now)
+                                .bind(seq)
+                                .bind(user)
+                                .bind(entity)
+                                .bind(&id)
+                                .bind(v)
+                                .execute(&mut *tx)
+                                .await?
+                        }
+                        None => {
+                            sqlx::query(base)
+                                .bind(now)
+                                .bind(seq)
+                                .bind(user)
+                                .bind(entity)
+                                .bind(&id)
+                                .execute(&mut *tx)
+                                .await?
+                        }
+                    };
+                    if n.rows_affected() != 1 {
+                        return Err(StoreError::Conflict);
+                    }
+                }
+                Op::TombstoneChildren { entity, parent_id } => {
+                    sqlx::query(
+                        "update record set deleted_at = $1, version = version + 1, \
+                         change_seq = $2, key_id = null, nonce = null, data = null, \
+                         updated_at = $1 where user_id = $3 and entity = $4 and parent_id = $5 \
+                         and deleted_at is null",
+                    )
+                    .bind(now)
+                    .bind(seq)
+                    .bind(user)
+                    .bind(entity)
+                    .bind(&parent_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        for a in &audit {
+            insert_audit(&mut *tx, a).await?;
+        }
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn tombstone_before(&self, user: &str, entity: &str, period: i64) -> StoreResult<u64> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let seq: Option<i64> = sqlx::query_scalar(
+            "update account set change_seq = change_seq + 1 where id = $1 returning change_seq",
+        )
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(seq) = seq else { return Ok(0) };
+        let now = now_micros();
+        let done = sqlx::query(
+            "update record set deleted_at = $1, version = version + 1, change_seq = $2, \
+             key_id = null, nonce = null, data = null, updated_at = $1 \
+             where user_id = $3 and entity = $4 and period < $5 and deleted_at is null",
+        )
+        .bind(now)
+        .bind(seq)
+        .bind(user)
+        .bind(entity)
+        .bind(period)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn insert_refresh(&self, t: &RefreshRow) -> StoreResult<()> {
+        let _g = self.lock().await;
+        sqlx::query(
+            "insert into refresh_token (token_hash, user_id, family_id, expires_at, created_at) \
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(&t.token_hash)
+        .bind(&t.user_id)
+        .bind(&t.family_id)
+        .bind(t.expires_at)
+        .bind(t.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new: &RefreshRow,
+        now: i64,
+    ) -> StoreResult<RefreshOutcome> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        // Claim the token atomically: only one presenter can win.
+        let claimed = sqlx::query(
+            "update refresh_token set used_at = $1 where token_hash = $2 and used_at is null \
+             and revoked_at is null and expires_at > $1 returning user_id, family_id",
+        )
+        .bind(now)
+        .bind(old_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = claimed {
+            let user_id: String = row.try_get("user_id")?;
+            let family_id: String = row.try_get("family_id")?;
+            sqlx::query(
+                "insert into refresh_token (token_hash, user_id, family_id, expires_at, \
+                 created_at) values ($1, $2, $3, $4, $5)",
+            )
+            .bind(&new.token_hash)
+            .bind(&user_id)
+            .bind(&family_id)
+            .bind(new.expires_at)
+            .bind(new.created_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(RefreshOutcome::Rotated { user_id });
+        }
+        let known =
+            sqlx::query("select family_id, used_at from refresh_token where token_hash = $1")
+                .bind(old_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let outcome = match known {
+            Some(row) => {
+                let used: Option<i64> = row.try_get("used_at")?;
+                let family: String = row.try_get("family_id")?;
+                if used.is_some() {
+                    sqlx::query(
+                        "update refresh_token set revoked_at = $1 where family_id = $2 \
+                         and revoked_at is null",
+                    )
+                    .bind(now)
+                    .bind(&family)
+                    .execute(&mut *tx)
+                    .await?;
+                    RefreshOutcome::Reused
+                } else {
+                    RefreshOutcome::Invalid
+                }
+            }
+            None => RefreshOutcome::Invalid,
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<String>> {
+        let _g = self.lock().await;
+        let row = sqlx::query("select user_id, family_id from refresh_token where token_hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user: String = row.try_get("user_id")?;
+        let family: String = row.try_get("family_id")?;
+        sqlx::query(
+            "update refresh_token set revoked_at = $1 where family_id = $2 and revoked_at is null",
+        )
+        .bind(now)
+        .bind(&family)
+        .execute(&self.pool)
+        .await?;
+        Ok(Some(user))
+    }
+
+    async fn rate_count(&self, key: &str, since: i64) -> StoreResult<(i64, Option<i64>)> {
+        let row = sqlx::query(
+            "select count(*) as n, min(at) as oldest from rate_event where key = $1 and at > $2",
+        )
+        .bind(key)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("oldest")?))
+    }
+
+    async fn rate_hit(&self, key: &str, at: i64) -> StoreResult<()> {
+        let _g = self.lock().await;
+        sqlx::query("insert into rate_event (key, at) values ($1, $2)")
+            .bind(key)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit(&self, row: &AuditRow) -> StoreResult<()> {
+        let _g = self.lock().await;
+        insert_audit(&self.pool, row).await
+    }
+
+    async fn audit_for(&self, user: &str) -> StoreResult<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "select id, user_id, action, entity, entity_id, source_ip, details, created_at \
+             from audit_event where user_id = $1 order by created_at, id",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from).collect()
+    }
+
+    async fn prune(&self, tombstones_before: i64, audit_before: i64, now: i64) -> StoreResult<()> {
+        let _g = self.lock().await;
+        sqlx::query("delete from record where deleted_at is not null and deleted_at < $1")
+            .bind(tombstones_before)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("delete from audit_event where created_at < $1")
+            .bind(audit_before)
+            .execute(&self.pool)
+            .await?;
+        // The longest rate window is 15 minutes.
+        sqlx::query("delete from rate_event where at < $1")
+            .bind(now - 3_600_000_000)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("delete from refresh_token where expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
