@@ -35,6 +35,10 @@ cp npm/node/package.json npm/node/index.mjs npm/node/index.d.mts pkg/node/
 # wasm-bindgen types the raw exports of the web build's `InitOutput` with `any`; nothing of the
 # API goes through them, but the package promises a .d.ts without `any`.
 sed -i '/^export interface InitOutput/,/^}/ s/\bany\b/unknown/g' pkg/web/lifepath.d.ts
+# wasm-bindgen declares `[Symbol.dispose]()` on classes (SnapshotHistory), which only type-checks
+# with TypeScript's ES2024 `lib`; the method still exists at run time where the engine has it,
+# and `free()` is the portable way to release the memory.
+sed -i '/\[Symbol\.dispose\]()/d' pkg/web/lifepath.d.ts pkg/bundler/lifepath.d.ts pkg/node/lifepath.d.ts
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" npm/package.json > pkg/package.json
 cp npm/README.md pkg/README.md
 cp ../LICENSE* pkg/ 2>/dev/null || true

@@ -43,6 +43,30 @@ times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 console.log(`node (wasm, marshalling included): computeTrends + detectAnomalies, 360 months × 200 categories: median ${median.toFixed(2)} ms, min ${times[0].toFixed(2)} ms (${runs} runs)`);
 
+// The same through SnapshotHistory, which keeps the history inside WebAssembly between calls
+// (the cost of copying it in is paid once, at construction), full window and default options.
+{
+  const measure = (f, n) => {
+    for (let i = 0; i < 3; i++) f();
+    const ts = [];
+    for (let i = 0; i < n; i++) {
+      const start = process.hrtime.bigint();
+      f();
+      ts.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    ts.sort((a, b) => a - b);
+    return ts[Math.floor(ts.length / 2)];
+  };
+  const p = `${latest.period_year}-${String(latest.period_month).padStart(2, '0')}`;
+  let h;
+  const build = measure(() => { if (h) h.free(); h = new lifepath.SnapshotHistory(snapshots); }, fast ? 3 : 10);
+  const full = measure(() => { h.computeTrends({ months: 360 }); h.detectAnomalies(p, { lookback: 360 }); }, runs);
+  const defaults = measure(() => { h.computeTrends(); h.detectAnomalies(p); }, runs);
+  const freeDefaults = measure(() => { lifepath.computeTrends(snapshots); lifepath.detectAnomalies(latest, snapshots); }, fast ? 5 : 20);
+  console.log(`node SnapshotHistory: construction ${build.toFixed(2)} ms; trends + anomalies full window ${full.toFixed(2)} ms, default options ${defaults.toFixed(2)} ms (free functions with default options: ${freeDefaults.toFixed(2)} ms)`);
+  h.free();
+}
+
 // The native figure, when `cargo bench -p lifepath-core --bench analytics` has run.
 const root = join(here, '..', '..');
 const targets = [process.env.CARGO_TARGET_DIR, join(root, 'target')].filter(Boolean);

@@ -29,6 +29,7 @@ pub mod analytics;
 pub mod convert;
 pub mod error;
 pub mod goals;
+pub mod history;
 pub mod options;
 pub mod records;
 pub mod types;

@@ -1,0 +1,129 @@
+//! `SnapshotHistory`: a user's snapshots kept inside WebAssembly, so an app that recomputes its
+//! charts after every edit pays the cost of copying the history into WebAssembly once, not on
+//! every call. The functions are the same core analytics as the free functions.
+
+use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions};
+use lifepath_core::models::BudgetSnapshot;
+use lifepath_core::period::Period;
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{
+    JsResult, analytics_snapshot, analytics_snapshots, arg, call, options_arg, output,
+};
+use crate::error::LifepathError;
+use crate::options::TrendsOptions;
+
+/// A history of budget snapshots held in WebAssembly memory (budget models are not kept: the
+/// analytics read only periods, currencies and summaries).
+#[wasm_bindgen]
+pub struct SnapshotHistory {
+    snapshots: Vec<BudgetSnapshot>,
+}
+
+#[wasm_bindgen]
+impl SnapshotHistory {
+    /// Copies `snapshots` in (validated like the free functions' arguments).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot[]")] snapshots: JsValue,
+    ) -> Result<SnapshotHistory, JsValue> {
+        crate::error::install_panic_hook();
+        let snapshots = analytics_snapshots(&snapshots, "snapshots").map_err(JsValue::from)?;
+        Ok(SnapshotHistory { snapshots })
+    }
+
+    /// Adds a snapshot or replaces the one of its period.
+    pub fn upsert(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot")] snapshot: JsValue,
+    ) -> Result<(), JsValue> {
+        let s = analytics_snapshot(&snapshot, "snapshot").map_err(JsValue::from)?;
+        let p = s.period();
+        self.snapshots.retain(|x| x.period() != p);
+        self.snapshots.push(s);
+        Ok(())
+    }
+
+    /// Removes the snapshot of a period (`"YYYY-MM"`); true when one was removed.
+    pub fn remove(&mut self, period: &str) -> Result<bool, JsValue> {
+        let p: Period = period
+            .parse()
+            .map_err(|e: lifepath_core::period::PeriodError| {
+                JsValue::from(LifepathError::invalid("period", e.to_string()))
+            })?;
+        let before = self.snapshots.len();
+        self.snapshots.retain(|x| x.period() != p);
+        Ok(self.snapshots.len() != before)
+    }
+
+    /// How many snapshots it holds.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.snapshots.len()
+    }
+
+    /// `computeTrends` over this history.
+    #[wasm_bindgen(js_name = computeTrends, unchecked_return_type = "Trends")]
+    pub fn compute_trends(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "TrendsOptions")] options: JsValue,
+    ) -> JsResult {
+        call(|| {
+            let o: TrendsOptions = options_arg(&options)?;
+            output(&analytics::compute_trends(
+                &self.snapshots,
+                o.months.unwrap_or(DEFAULT_MONTHS),
+            )?)
+        })
+    }
+
+    /// `detectAnomalies` of the snapshot of `period` against this history.
+    #[wasm_bindgen(js_name = detectAnomalies, unchecked_return_type = "AnomalyReport")]
+    pub fn detect_anomalies(
+        &self,
+        period: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "AnomalyOptions")] options: JsValue,
+    ) -> JsResult {
+        call(|| {
+            let p: Period = arg(&JsValue::from_str(period), "period")?;
+            let current = self
+                .snapshots
+                .iter()
+                .find(|s| s.period() == p)
+                .ok_or_else(|| {
+                    LifepathError::invalid("period", format!("no snapshot of {p} in the history"))
+                })?;
+            let o: AnomalyOptions = options_arg(&options)?;
+            output(&analytics::detect_anomalies(current, &self.snapshots, &o)?)
+        })
+    }
+
+    /// `comparePeriods` of two periods of this history.
+    #[wasm_bindgen(js_name = comparePeriods, unchecked_return_type = "Comparison")]
+    pub fn compare_periods(&self, a: &str, b: &str) -> JsResult {
+        call(|| {
+            let find = |name: &str, text: &str| -> Result<&BudgetSnapshot, LifepathError> {
+                let p: Period = arg(&JsValue::from_str(text), name)?;
+                self.snapshots
+                    .iter()
+                    .find(|s| s.period() == p)
+                    .ok_or_else(|| {
+                        LifepathError::invalid(name, format!("no snapshot of {p} in the history"))
+                    })
+            };
+            output(&analytics::compare_periods(find("a", a)?, find("b", b)?)?)
+        })
+    }
+
+    /// `forecast` of this history.
+    #[wasm_bindgen(unchecked_return_type = "Forecast")]
+    pub fn forecast(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ForecastOptions")] options: JsValue,
+    ) -> JsResult {
+        call(|| {
+            let o: ForecastOptions = options_arg(&options)?;
+            output(&analytics::forecast(&self.snapshots, &o)?)
+        })
+    }
+}
