@@ -123,9 +123,9 @@ pub fn app(state: AppState) -> Router {
 /// Prunes old snapshots (per `retention_months`), old tombstones, audit and rate events.
 pub async fn prune_once(state: &AppState) -> Result<(), ApiError> {
     let now = chrono::Utc::now();
-    let current = lifepath_core::Period::of_date(now.date_naive());
     for (user, months) in state.store.accounts_with_retention().await? {
-        let cutoff = current.add_months(-months).index();
+        let months = u32::try_from(months).unwrap_or(u32::MAX);
+        let cutoff = lifepath_core::models::retention_cutoff(now.date_naive(), months).index();
         let n = state
             .store
             .tombstone_before(&user, repo::entity::SNAPSHOT, cutoff)

@@ -1,9 +1,10 @@
 //! The user account as every client sees it (`password_hash` never leaves the server).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::UserId;
+use crate::period::Period;
 use crate::validate::{Validate, Validator, join};
 
 /// A budgeting framework the user prefers.
@@ -178,5 +179,25 @@ impl User {
         }
         u.updated_at = now;
         Ok(u)
+    }
+}
+
+/// The earliest period a user with `retention_months` keeps on `today`: the `months` calendar
+/// months ending with today's month (12 on 2026-11-21 keeps 2025-12 … 2026-11). Snapshots of
+/// earlier periods are pruned.
+pub fn retention_cutoff(today: NaiveDate, months: u32) -> Period {
+    Period::of_date(today).add_months(1 - i64::from(months.max(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_keeps_exactly_the_last_months() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        assert_eq!(retention_cutoff(today, 12).to_string(), "2025-12");
+        assert_eq!(retention_cutoff(today, 1).to_string(), "2026-11");
+        assert_eq!(retention_cutoff(today, 0).to_string(), "2026-11");
     }
 }
