@@ -47,6 +47,14 @@ pub enum ApiError {
     /// Body over the limit.
     #[error("the request body is larger than 1 MiB")]
     PayloadTooLarge,
+    /// A sync push over the batch bound.
+    #[error("a push takes at most {max} mutations; this one has {got}: send them in batches")]
+    BatchTooLarge {
+        /// The bound.
+        max: usize,
+        /// What was sent.
+        got: usize,
+    },
     /// Not JSON.
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
@@ -83,7 +91,9 @@ impl ApiError {
             ApiError::NotFound | ApiError::NoSuchRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::Taken { .. } => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::BatchTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -103,6 +113,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "version_conflict",
             ApiError::Taken { code, .. } => code,
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::BatchTooLarge { .. } => "batch_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",

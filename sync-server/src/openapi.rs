@@ -312,6 +312,24 @@ pub const ROUTES: &[Route] = &[
         200,
         true,
     ),
+    (
+        "post",
+        "/api/v1/sync/push",
+        "Push offline mutations (at most 500; idempotent by op_id)",
+        Some("PushRequest"),
+        Some("PushResponse"),
+        200,
+        true,
+    ),
+    (
+        "get",
+        "/api/v1/sync/pull",
+        "Pull changes after a cursor",
+        None,
+        Some("PullResponse"),
+        200,
+        true,
+    ),
     ("get", "/healthz", "Liveness", None, None, 200, false),
     (
         "get",
@@ -509,6 +527,24 @@ fn samples() -> Vec<(&'static str, Value)> {
     out.push(("RecommendationFeedback", json!({"id": uuid::Uuid::nil(), "recommendation_id": uuid::Uuid::nil(), "was_helpful": true, "rating": 4, "comments": "good", "created_at": now})));
     out.push(("GoalProgress", json!({"id": uuid::Uuid::nil(), "goal_id": uuid::Uuid::nil(), "period_year": 2026, "period_month": 10, "amount_at_period": "500.00", "contribution_this_period": "100.00", "snapshot_id": null, "created_at": now})));
     out.push(("BudgetSession", json!({"id": uuid::Uuid::nil(), "user_id": uuid::Uuid::nil(), "stage": "draft", "draft": {}, "partial": null, "final": null, "user_query": null, "user_profile": null, "version": 1, "created_at": now, "updated_at": now})));
+    let op = uuid::Uuid::nil();
+    out.push((
+        "PushRequest",
+        json!({"mutations": [
+        {"op_id": op, "entity": "goal", "id": op, "base_version": 0, "op": "upsert", "data": {}},
+        {"op_id": op, "entity": "snapshot", "id": op, "base_version": 3, "op": "delete"}]}),
+    ));
+    out.push(("PushResponse", json!({"results": [
+        {"op_id": op, "status": "applied", "version": 1},
+        {"op_id": op, "status": "conflict", "version": 4, "server_record": {"version": 4, "deleted": false, "data": {}}},
+        {"op_id": op, "status": "rejected", "error": "data.name: must not be empty"}]})));
+    out.push((
+        "PullResponse",
+        json!({"changes": [
+        {"entity": "goal", "id": op, "version": 2, "deleted": false, "data": {}},
+        {"entity": "snapshot", "id": op, "version": 5, "deleted": true}],
+        "cursor": "opaque", "has_more": false}),
+    ));
     out.push(("Export", json!({"exported_at": now, "user": {}, "snapshots": [], "goals": [], "contributions": [], "progress": [], "recommendations": [], "feedback": [], "budget_sessions": [], "audit_events": []})));
     out
 }

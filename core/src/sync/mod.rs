@@ -5,11 +5,13 @@
 //! the field-by-field [`merge`]; [`store`] is the local storage interface with an in-memory
 //! implementation. Transport (fetch, HTTP) and persistence (IndexedDB) live outside core.
 
+pub mod accept;
 pub mod engine;
 pub mod merge;
 pub mod protocol;
 pub mod store;
 
+pub use accept::*;
 pub use engine::*;
 pub use merge::*;
 pub use protocol::*;

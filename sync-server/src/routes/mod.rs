@@ -5,6 +5,7 @@ pub mod ops;
 pub mod recommendations;
 pub mod sessions;
 pub mod snapshots;
+pub mod sync;
 pub mod users;
 
 use axum::Router;
@@ -19,4 +20,5 @@ pub fn api() -> Router<AppState> {
         .merge(sessions::router())
         .merge(goals::router())
         .merge(recommendations::router())
+        .merge(sync::router())
 }

@@ -148,6 +148,14 @@ pub enum Op {
         /// Required current version.
         expect: Option<i64>,
     },
+    /// Remembers the result of a sync push mutation (see [`Store::sync_result`]); a second
+    /// result for one op_id is [`StoreError::Conflict`].
+    SyncResult {
+        /// The mutation's op_id.
+        op_id: String,
+        /// The result as JSON.
+        result: String,
+    },
     /// Delete every live child of a parent.
     TombstoneChildren {
         /// Child entity.
@@ -253,6 +261,19 @@ pub trait Store: Send + Sync + 'static {
         after: Option<(i64, String)>,
         limit: i64,
     ) -> StoreResult<Vec<RecordRow>>;
+    /// A record, tombstone or live.
+    async fn get_any(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>>;
+    /// The sync feed: records of `entities` (tombstones included) whose last change comes after
+    /// `after` = `(change_seq, entity, id)`, in that order, at most `limit`.
+    async fn changes(
+        &self,
+        user: &str,
+        entities: &[&str],
+        after: Option<(i64, String, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<RecordRow>>;
+    /// The stored result of a sync push mutation.
+    async fn sync_result(&self, user: &str, op_id: &str) -> StoreResult<Option<String>>;
     /// Every live record of an entity.
     async fn list_all(&self, user: &str, entity: &str) -> StoreResult<Vec<RecordRow>>;
     /// Applies `ops` and `audit` in one transaction with one new change sequence number;

@@ -298,6 +298,7 @@ impl Store for SqlStore {
             "delete from record where user_id = $1",
             "delete from refresh_token where user_id = $1",
             "delete from audit_event where user_id = $1",
+            "delete from sync_op where user_id = $1",
         ] {
             sqlx::query(q).bind(user).execute(&mut *tx).await?;
         }
@@ -332,6 +333,61 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(record_from).transpose()
+    }
+
+    async fn get_any(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>> {
+        let q = format!(
+            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 and id = $3"
+        );
+        let row = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .bind(entity)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record_from).transpose()
+    }
+
+    async fn changes(
+        &self,
+        user: &str,
+        entities: &[&str],
+        after: Option<(i64, String, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<RecordRow>> {
+        // Placeholders only: the entity names are bound, never spliced.
+        let list = (0..entities.len())
+            .map(|i| format!("${}", i + 6))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (seq, entity, id) = after.unwrap_or((-1, String::new(), String::new()));
+        let q = format!(
+            "select {RECORD_COLS} from record where user_id = $1 \
+             and (change_seq > $2 or (change_seq = $2 and (entity > $3 \
+             or (entity = $3 and id > $4)))) and entity in ({list}) \
+             order by change_seq, entity, id limit $5"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .bind(seq)
+            .bind(entity)
+            .bind(id)
+            .bind(limit);
+        for e in entities {
+            query = query.bind(*e);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(record_from).collect()
+    }
+
+    async fn sync_result(&self, user: &str, op_id: &str) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("select result from sync_op where user_id = $1 and op_id = $2")
+                .bind(user)
+                .bind(op_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn get_by_period(
@@ -515,6 +571,18 @@ impl Store for SqlStore {
                     if n.rows_affected() != 1 {
                         return Err(StoreError::Conflict);
                     }
+                }
+                Op::SyncResult { op_id, result } => {
+                    sqlx::query(
+                        "insert into sync_op (user_id, op_id, result, created_at) \
+                         values ($1, $2, $3, $4)",
+                    )
+                    .bind(user)
+                    .bind(&op_id)
+                    .bind(&result)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 Op::TombstoneChildren { entity, parent_id } => {
                     sqlx::query(

@@ -1,0 +1,453 @@
+//! Offline-first sync (DESIGN §4): `POST /sync/push` applies a device's mutations, each in its
+//! own transaction with a conditional write on `version`, idempotent by `op_id`; `GET
+//! /sync/pull` reads the user's change feed — every record once, in the order of its last
+//! commit — after an opaque cursor. REST writes go through the same store write, so they
+//! appear in the same feed. What a pushed record may be is decided by core
+//! ([`lifepath_core::sync::accept_record`]).
+//!
+//! The first result of an applied or rejected mutation is stored with the change it made (same
+//! transaction), so a replay answers it again and changes nothing. Conflicts are not stored: a
+//! version only grows, so a replayed stale mutation is stale again and gets the record as it is
+//! now.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lifepath_core::sync::{
+    Change, EntityKind, MAX_PUSH_BATCH, Mutation, Op as SyncOp, PullResponse, PushRequest,
+    PushResponse, PushResult, PushStatus, ServerRecord, accept_record,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, Result};
+use crate::extract::{ClientIp, JsonValue, QueryMap, parse_value};
+use crate::repo::{self, audit, entity, micros};
+use crate::state::AppState;
+use crate::store::{Expect, Op, RecordRow, RecordWrite, StoreError};
+
+/// Default pull page.
+pub const DEFAULT_PULL_LIMIT: i64 = 500;
+/// Largest pull page.
+pub const MAX_PULL_LIMIT: i64 = 1000;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sync/push", post(push))
+        .route("/sync/pull", get(pull))
+}
+
+fn entity_name(e: EntityKind) -> &'static str {
+    e.as_str()
+}
+
+fn entity_kind(name: &str) -> Option<EntityKind> {
+    EntityKind::ALL.into_iter().find(|e| e.as_str() == name)
+}
+
+/// `POST /api/v1/sync/push`.
+pub async fn push(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    JsonValue(body): JsonValue,
+) -> Result<Json<PushResponse>> {
+    if let Some(n) = body
+        .get("mutations")
+        .and_then(Value::as_array)
+        .map(Vec::len)
+        && n > MAX_PUSH_BATCH
+    {
+        return Err(ApiError::BatchTooLarge {
+            max: MAX_PUSH_BATCH,
+            got: n,
+        });
+    }
+    let req: PushRequest = parse_value(body)?;
+    let mut results = Vec::with_capacity(req.mutations.len());
+    for m in &req.mutations {
+        results.push(apply_mutation(&s, &me, &ip, m).await?);
+    }
+    Ok(Json(PushResponse { results }))
+}
+
+/// The answer to a replayed op_id: an applied mutation is a `duplicate` with its first
+/// version; a rejected one is rejected again with its first error.
+fn replay(stored: &str) -> Result<PushResult> {
+    let mut first: PushResult = serde_json::from_str(stored).map_err(ApiError::internal)?;
+    if first.status == PushStatus::Applied {
+        first.status = PushStatus::Duplicate;
+    }
+    Ok(first)
+}
+
+enum Attempt {
+    Done(PushResult),
+    Raced,
+}
+
+/// Applies one mutation (retrying when a concurrent writer got in between the read and the
+/// conditional write; each round re-reads, so the loser sees `conflict` or `duplicate`).
+async fn apply_mutation(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Result<PushResult> {
+    let key = me.key();
+    let op_id = m.op_id.to_string();
+    let mut attempt = 0;
+    loop {
+        if let Some(stored) = s.store.sync_result(&key, &op_id).await? {
+            return replay(&stored);
+        }
+        match try_apply(s, me, ip, m).await? {
+            Attempt::Done(r) => return Ok(r),
+            Attempt::Raced if attempt < repo::MAX_RETRIES => {
+                attempt += 1;
+                repo::backoff(attempt).await;
+            }
+            Attempt::Raced => {
+                return Err(ApiError::internal(
+                    "a sync mutation lost its race too many times",
+                ));
+            }
+        }
+    }
+}
+
+fn applied(m: &Mutation, version: i64) -> PushResult {
+    PushResult {
+        op_id: m.op_id,
+        status: PushStatus::Applied,
+        version: Some(version),
+        server_record: None,
+        error: None,
+    }
+}
+
+fn rejected(m: &Mutation, error: String) -> PushResult {
+    PushResult {
+        op_id: m.op_id,
+        status: PushStatus::Rejected,
+        version: None,
+        server_record: None,
+        error: Some(error),
+    }
+}
+
+/// The server's current state of a record, for a conflict.
+fn conflict(s: &AppState, key: &str, m: &Mutation, row: Option<&RecordRow>) -> Result<PushResult> {
+    let server = match row {
+        None => ServerRecord {
+            version: 0,
+            deleted: true,
+            data: None,
+        },
+        Some(r) if r.deleted_at.is_some() => ServerRecord {
+            version: r.version,
+            deleted: true,
+            data: None,
+        },
+        Some(r) => ServerRecord {
+            version: r.version,
+            deleted: false,
+            data: Some(s.open_row::<Value>(key, r)?),
+        },
+    };
+    Ok(PushResult {
+        op_id: m.op_id,
+        status: PushStatus::Conflict,
+        version: Some(server.version),
+        server_record: Some(server),
+        error: None,
+    })
+}
+
+/// Why a core error rejects a mutation: `field: message` for each field at fault.
+fn reason(e: &lifepath_core::Error) -> String {
+    let errors = e.field_errors();
+    if errors.is_empty() {
+        return e.to_string();
+    }
+    errors
+        .iter()
+        .map(|f| {
+            if f.field.is_empty() {
+                format!("data: {}", f.message)
+            } else {
+                format!("data.{}: {}", f.field, f.message)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Stores `result` (and `ops`) in one transaction; `Raced` when a precondition failed.
+async fn commit(
+    s: &AppState,
+    key: &str,
+    ip: &str,
+    m: &Mutation,
+    mut ops: Vec<Op>,
+    result: PushResult,
+) -> Result<Attempt> {
+    let stored = serde_json::to_string(&result).map_err(ApiError::internal)?;
+    ops.push(Op::SyncResult {
+        op_id: m.op_id.to_string(),
+        result: stored,
+    });
+    let action = match (result.status, m.op) {
+        (PushStatus::Rejected, _) => "sync.reject",
+        (_, SyncOp::Upsert) => "sync.upsert",
+        (_, SyncOp::Delete) => "sync.delete",
+    };
+    let ev = audit(
+        Some(key),
+        action,
+        Some(entity_name(m.entity)),
+        Some(&m.id.to_string()),
+        Some(ip),
+        json!({"op_id": m.op_id, "version": result.version}),
+    );
+    match s.store.write(key, ops, vec![ev]).await {
+        Ok(_) => Ok(Attempt::Done(result)),
+        Err(StoreError::Conflict) => Ok(Attempt::Raced),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Result<Attempt> {
+    let key = me.key();
+    let name = entity_name(m.entity);
+    let id = m.id.to_string();
+    let row = s.store.get_any(&key, name, &id).await?;
+    let live = row.as_ref().filter(|r| r.deleted_at.is_none());
+    if m.base_version < 0 {
+        let r = rejected(m, "base_version: must be ≥ 0".into());
+        return commit(s, &key, ip, m, Vec::new(), r).await;
+    }
+    match m.op {
+        SyncOp::Delete => match (&row, live) {
+            // Never stored, or purged long ago: nothing left to delete.
+            (None, _) => {
+                let r = applied(m, m.base_version);
+                commit(s, &key, ip, m, Vec::new(), r).await
+            }
+            (Some(r), Some(_)) if r.version == m.base_version => {
+                let ops = vec![Op::Tombstone {
+                    entity: name,
+                    id: id.clone(),
+                    expect: Some(m.base_version),
+                }];
+                commit(s, &key, ip, m, ops, applied(m, m.base_version + 1)).await
+            }
+            (Some(r), _) => Ok(Attempt::Done(conflict(s, &key, m, Some(r))?)),
+        },
+        SyncOp::Upsert => {
+            let current = live.map(|r| r.version).unwrap_or(0);
+            let stale = match (&row, live) {
+                (None, _) => m.base_version != 0,
+                (Some(_), None) => true, // a tombstone: the deletion wins
+                (Some(_), Some(r)) => r.version != m.base_version,
+            };
+            if stale {
+                return Ok(Attempt::Done(conflict(s, &key, m, row.as_ref())?));
+            }
+            let Some(data) = &m.data else {
+                let r = rejected(m, "data: an upsert needs the record".into());
+                return commit(s, &key, ip, m, Vec::new(), r).await;
+            };
+            let previous = match live {
+                Some(r) => Some(s.open_row::<Value>(&key, r)?),
+                None => None,
+            };
+            let version = current + 1;
+            let now = repo::now();
+            let accepted =
+                match accept_record(m.entity, m.id, me.0, version, data, previous.as_ref(), now) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        let r = rejected(m, reason(&e));
+                        return commit(s, &key, ip, m, Vec::new(), r).await;
+                    }
+                };
+            if let Some(problem) = check_references(s, &key, m, &accepted).await? {
+                let r = rejected(m, problem);
+                return commit(s, &key, ip, m, Vec::new(), r).await;
+            }
+            let period = accepted.period.map(|p| p.index());
+            let parent_id = accepted
+                .parent_id
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            let sort_key = match m.entity {
+                EntityKind::Snapshot => period.unwrap_or(0),
+                EntityKind::GoalProgress => period.unwrap_or(0),
+                _ => micros(accepted.created_at),
+            };
+            let write = RecordWrite {
+                entity: name,
+                id: id.clone(),
+                parent_id,
+                sort_key,
+                period,
+                status: accepted.status.map(str::to_owned),
+                version,
+                expect: if live.is_some() {
+                    Expect::Version(m.base_version)
+                } else {
+                    Expect::Absent
+                },
+                sealed: s.seal(&key, name, &id, &accepted.data)?,
+                created_at: micros(accepted.created_at),
+                updated_at: micros(now),
+            };
+            commit(s, &key, ip, m, vec![Op::Put(write)], applied(m, version)).await
+        }
+    }
+}
+
+/// What a record points at must be the user's: a contribution's or progress record's goal,
+/// and one snapshot (one progress record of a goal) per month.
+async fn check_references(
+    s: &AppState,
+    key: &str,
+    m: &Mutation,
+    a: &lifepath_core::sync::AcceptedRecord,
+) -> Result<Option<String>> {
+    let id = m.id.to_string();
+    if matches!(
+        m.entity,
+        EntityKind::GoalContribution | EntityKind::GoalProgress
+    ) && let Some(goal) = a.parent_id
+        && s.store
+            .get(key, entity::GOAL, &goal.to_string())
+            .await?
+            .is_none()
+    {
+        return Ok(Some("data.goal_id: is not one of your goals".into()));
+    }
+    let per_month = match m.entity {
+        EntityKind::Snapshot => Some(String::new()),
+        EntityKind::GoalProgress => a.parent_id.map(|p| p.to_string()),
+        _ => None,
+    };
+    if let (Some(parent), Some(period)) = (per_month, a.period)
+        && let Some(other) = s
+            .store
+            .get_by_period(key, entity_name(m.entity), &parent, period.index())
+            .await?
+        && other.id != id
+    {
+        return Ok(Some(format!(
+            "data.period_month: {period} already has another record ({}); edit that one",
+            other.id
+        )));
+    }
+    Ok(None)
+}
+
+/// Encodes a feed position.
+fn encode_cursor(seq: i64, entity: &str, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c1:{seq}:{entity}:{id}"))
+}
+
+/// Decodes a feed position (422 naming `since` when it is not one of ours).
+fn decode_cursor(cursor: &str) -> Result<(i64, String, String)> {
+    let bad = || ApiError::invalid("since", "is not a cursor returned by /sync/pull");
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let mut parts = text.splitn(4, ':');
+    if parts.next() != Some("c1") {
+        return Err(bad());
+    }
+    let seq = parts
+        .next()
+        .and_then(|p| p.parse::<i64>().ok())
+        .ok_or_else(bad)?;
+    let entity = parts.next().ok_or_else(bad)?;
+    let id = parts.next().ok_or_else(bad)?;
+    if entity.len() > 64 || id.len() > 64 {
+        return Err(bad());
+    }
+    Ok((seq, entity.to_owned(), id.to_owned()))
+}
+
+/// `GET /api/v1/sync/pull?since=<cursor>&limit=<n>`.
+pub async fn pull(
+    State(s): State<AppState>,
+    me: AuthUser,
+    q: QueryMap,
+) -> Result<Json<PullResponse>> {
+    let key = me.key();
+    let limit = q
+        .get("limit", "an integer from 1 to 1000", |v| {
+            v.parse::<i64>().ok()
+        })?
+        .unwrap_or(DEFAULT_PULL_LIMIT);
+    if !(1..=MAX_PULL_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "must be an integer from 1 to 1000",
+        ));
+    }
+    let after = match q.0.get("since").filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_cursor(c)?),
+        None => None,
+    };
+    let names: Vec<&str> = EntityKind::ALL.into_iter().map(entity_name).collect();
+    let mut rows = s
+        .store
+        .changes(&key, &names, after.clone(), limit + 1)
+        .await?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let cursor = match rows.last() {
+        Some(r) => encode_cursor(r.change_seq, &r.entity, &r.id),
+        None => match &after {
+            Some((seq, e, id)) => encode_cursor(*seq, e, id),
+            None => encode_cursor(0, "", ""),
+        },
+    };
+    let mut changes = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (Some(kind), Ok(id)) = (entity_kind(&r.entity), Uuid::parse_str(&r.id)) else {
+            return Err(ApiError::internal("a synced row has a bad entity or id"));
+        };
+        let deleted = r.deleted_at.is_some();
+        let data = if deleted {
+            None
+        } else {
+            Some(s.open_row::<Value>(&key, r)?)
+        };
+        changes.push(Change {
+            entity: kind,
+            id,
+            version: r.version,
+            deleted,
+            data,
+        });
+    }
+    Ok(Json(PullResponse {
+        changes,
+        cursor,
+        has_more,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = encode_cursor(42, "goal", "0190-abc");
+        assert_eq!(
+            decode_cursor(&c).unwrap(),
+            (42, "goal".to_owned(), "0190-abc".to_owned())
+        );
+        assert!(decode_cursor("nope").is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("c2:1:goal:x")).is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("c1:x:goal:x")).is_err());
+    }
+}
