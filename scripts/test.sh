@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(core wasm server)
+[ ${#parts[@]} -gt 0 ] || parts=(core wasm server sync demo)
 
 for part in "${parts[@]}"; do
   script="scripts/test-$part.sh"

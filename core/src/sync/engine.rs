@@ -26,6 +26,7 @@ use crate::sync::store::{LocalStore, MemoryStore, PendingMutation, StoredRecord}
 
 /// What applying a push response did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PushSummary {
     /// Mutations the server applied (or had applied: duplicates).
     pub applied: usize,
@@ -39,6 +40,7 @@ pub struct PushSummary {
 
 /// A mutation the server refused.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct RejectedMutation {
     /// Kind.
     pub entity: EntityKind,
@@ -50,6 +52,7 @@ pub struct RejectedMutation {
 
 /// A merge that kept one value and logged the other.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct MergeNotice {
     /// Kind.
     pub entity: EntityKind,
@@ -61,6 +64,7 @@ pub struct MergeNotice {
 
 /// What applying a pull page did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PullSummary {
     /// Records written from the server.
     pub updated: usize,
@@ -135,7 +139,16 @@ impl<S: LocalStore> SyncEngine<S> {
 
     /// Mutations not yet acknowledged.
     pub fn pending_count(&self) -> usize {
-        self.store.queue().len()
+        let mut n = 0;
+        self.store.read_queue(&mut |q| n = q.len());
+        n
+    }
+
+    /// True when some queued mutation matches `f`.
+    fn queue_any(&self, f: impl Fn(&PendingMutation) -> bool) -> bool {
+        let mut found = false;
+        self.store.read_queue(&mut |q| found = q.iter().any(&f));
+        found
     }
 
     /// The cursor to pull from.
@@ -185,22 +198,15 @@ impl<S: LocalStore> SyncEngine<S> {
         let Some(mut rec) = self.store.record(entity, id) else {
             return Err(Error::invalid("id", "no such record"));
         };
-        let queue = self.store.queue();
-        let in_flight = queue
-            .iter()
-            .any(|p| p.in_flight && p.mutation.entity == entity && p.mutation.id == id);
+        let in_flight =
+            self.queue_any(|p| p.in_flight && p.mutation.entity == entity && p.mutation.id == id);
         rec.data = None;
         rec.deleted = true;
         let version = rec.version;
         self.store.put_record(rec);
         if version == 0 && !in_flight {
             // Never reached the server: forget the queued create.
-            self.store.set_queue(
-                queue
-                    .into_iter()
-                    .filter(|p| !(p.mutation.entity == entity && p.mutation.id == id))
-                    .collect(),
-            );
+            self.drop_queued(entity, id);
             return Ok(());
         }
         self.enqueue(Mutation {
@@ -215,7 +221,15 @@ impl<S: LocalStore> SyncEngine<S> {
     }
 
     fn enqueue(&mut self, m: Mutation) {
-        let mut queue = self.store.queue();
+        let mut m = Some(m);
+        self.store.update_queue(&mut |queue| {
+            if let Some(m) = m.take() {
+                Self::enqueue_into(queue, m);
+            }
+        });
+    }
+
+    fn enqueue_into(queue: &mut Vec<PendingMutation>, m: Mutation) {
         if let Some(p) = queue
             .iter_mut()
             .rev()
@@ -232,7 +246,6 @@ impl<S: LocalStore> SyncEngine<S> {
                 in_flight: false,
             });
         }
-        self.store.set_queue(queue);
     }
 
     /// The next batch to push (at most `max`, capped at [`MAX_PUSH_BATCH`]), marked in flight;
@@ -240,49 +253,50 @@ impl<S: LocalStore> SyncEngine<S> {
     /// mutation of each record goes out per batch, so the next one can be re-based on its
     /// result.
     pub fn next_push(&mut self, max: usize) -> Option<PushRequest> {
-        let mut queue = self.store.queue();
-        if queue.iter().any(|p| p.in_flight) {
+        if self.queue_any(|p| p.in_flight) {
             return None;
         }
         let max = max.clamp(1, MAX_PUSH_BATCH);
-        let mut seen = std::collections::BTreeSet::new();
         let mut mutations = Vec::new();
-        for p in queue.iter_mut() {
-            if mutations.len() == max {
-                break;
+        self.store.update_queue(&mut |queue| {
+            let mut seen = std::collections::BTreeSet::new();
+            for p in queue.iter_mut() {
+                if mutations.len() == max {
+                    break;
+                }
+                if seen.insert((p.mutation.entity, p.mutation.id)) {
+                    p.in_flight = true;
+                    mutations.push(p.mutation.clone());
+                }
             }
-            if seen.insert((p.mutation.entity, p.mutation.id)) {
-                p.in_flight = true;
-                mutations.push(p.mutation.clone());
-            }
-        }
+        });
         if mutations.is_empty() {
             return None;
         }
-        self.store.set_queue(queue);
         Some(PushRequest { mutations })
     }
 
     /// The push could not be delivered or answered: its mutations stay queued with the same
     /// op_ids, so sending them again is idempotent.
     pub fn push_failed(&mut self) {
-        let mut queue = self.store.queue();
-        for p in &mut queue {
-            p.in_flight = false;
-        }
-        self.store.set_queue(queue);
+        self.store.update_queue(&mut |queue| {
+            for p in queue.iter_mut() {
+                p.in_flight = false;
+            }
+        });
     }
 
     /// Applies the server's answer to the push in flight.
     pub fn apply_push_response(&mut self, response: &PushResponse) -> Result<PushSummary> {
         let mut summary = PushSummary::default();
-        let sent: Vec<Mutation> = self
-            .store
-            .queue()
-            .into_iter()
-            .filter(|p| p.in_flight)
-            .map(|p| p.mutation)
-            .collect();
+        let mut sent: Vec<Mutation> = Vec::new();
+        self.store.read_queue(&mut |q| {
+            sent = q
+                .iter()
+                .filter(|p| p.in_flight)
+                .map(|p| p.mutation.clone())
+                .collect();
+        });
         if response.results.len() != sent.len() {
             return Err(Error::invalid(
                 "results",
@@ -301,10 +315,13 @@ impl<S: LocalStore> SyncEngine<S> {
                 ));
             }
         }
+        // The answered mutations leave the queue at once; later ones of an applied record are
+        // re-based in one pass at the end (a batch holds one mutation per record).
+        self.store
+            .update_queue(&mut |queue| queue.retain(|p| !p.in_flight));
+        let mut rebased: std::collections::BTreeMap<(EntityKind, Uuid), i64> =
+            std::collections::BTreeMap::new();
         for (m, r) in sent.into_iter().zip(&response.results) {
-            let mut queue = self.store.queue();
-            queue.retain(|p| p.mutation.op_id != m.op_id || !p.in_flight);
-            self.store.set_queue(queue);
             let Some(mut rec) = self.store.record(m.entity, m.id) else {
                 continue;
             };
@@ -318,7 +335,7 @@ impl<S: LocalStore> SyncEngine<S> {
                         Op::Delete => rec.base = None,
                     }
                     self.store.put_record(rec);
-                    self.rebase_queue(m.entity, m.id, v, None);
+                    rebased.insert((m.entity, m.id), v);
                 }
                 PushStatus::Conflict => {
                     summary.conflicts += 1;
@@ -338,11 +355,8 @@ impl<S: LocalStore> SyncEngine<S> {
                         error: r.error.clone().unwrap_or_default(),
                     });
                     // Back to the server's state; later edits of the record stay queued.
-                    let later = self
-                        .store
-                        .queue()
-                        .iter()
-                        .any(|p| p.mutation.entity == m.entity && p.mutation.id == m.id);
+                    let later =
+                        self.queue_any(|p| p.mutation.entity == m.entity && p.mutation.id == m.id);
                     if !later {
                         rec.data = rec.base.clone();
                         rec.deleted = rec.base.is_none() && rec.version > 0;
@@ -351,28 +365,22 @@ impl<S: LocalStore> SyncEngine<S> {
                 }
             }
         }
+        if !rebased.is_empty() {
+            self.store.update_queue(&mut |queue| {
+                for p in queue.iter_mut() {
+                    if let Some(v) = rebased.get(&(p.mutation.entity, p.mutation.id)) {
+                        p.mutation.base_version = *v;
+                    }
+                }
+            });
+        }
         Ok(summary)
     }
 
-    /// Re-bases the queued mutations of a record on `version` (and `data` when given).
-    fn rebase_queue(&mut self, entity: EntityKind, id: Uuid, version: i64, data: Option<&Value>) {
-        let mut queue = self.store.queue();
-        for p in queue
-            .iter_mut()
-            .filter(|p| p.mutation.entity == entity && p.mutation.id == id)
-        {
-            p.mutation.base_version = version;
-            if let (Some(d), Op::Upsert) = (data, p.mutation.op) {
-                p.mutation.data = Some(d.clone());
-            }
-        }
-        self.store.set_queue(queue);
-    }
-
     fn drop_queued(&mut self, entity: EntityKind, id: Uuid) {
-        let mut queue = self.store.queue();
-        queue.retain(|p| !(p.mutation.entity == entity && p.mutation.id == id));
-        self.store.set_queue(queue);
+        self.store.update_queue(&mut |queue| {
+            queue.retain(|p| !(p.mutation.entity == entity && p.mutation.id == id));
+        });
     }
 
     /// Resolves a conflict of mutation `m` against the server's `server` record.
@@ -451,7 +459,7 @@ impl<S: LocalStore> SyncEngine<S> {
     /// Applies one page of pulled changes and moves the cursor. Errors while a push is in
     /// flight (apply its response, or call `push_failed`, first).
     pub fn apply_pull(&mut self, page: &PullResponse) -> Result<PullSummary> {
-        if self.store.queue().iter().any(|p| p.in_flight) {
+        if self.queue_any(|p| p.in_flight) {
             return Err(Error::invalid(
                 "pull",
                 "a push is in flight; apply its response first",
@@ -460,14 +468,14 @@ impl<S: LocalStore> SyncEngine<S> {
         let mut summary = PullSummary::default();
         for c in &page.changes {
             let existing = self.store.record(c.entity, c.id);
-            let pending: Vec<Mutation> = self
-                .store
-                .queue()
-                .into_iter()
-                .filter(|p| p.mutation.entity == c.entity && p.mutation.id == c.id)
-                .map(|p| p.mutation)
-                .collect();
-            match (existing, pending.first()) {
+            let mut first: Option<Mutation> = None;
+            self.store.read_queue(&mut |q| {
+                first = q
+                    .iter()
+                    .find(|p| p.mutation.entity == c.entity && p.mutation.id == c.id)
+                    .map(|p| p.mutation.clone());
+            });
+            match (existing, first.as_ref()) {
                 (Some(mut rec), Some(m)) => {
                     if c.version <= rec.version {
                         continue;
@@ -480,14 +488,14 @@ impl<S: LocalStore> SyncEngine<S> {
                     let m = m.clone();
                     let notices = self.rebase(&mut rec, &m, &server);
                     // A rebase from a pull keeps the pending op_id: it was never sent.
-                    let mut queue = self.store.queue();
-                    for p in queue
-                        .iter_mut()
-                        .filter(|p| p.mutation.entity == c.entity && p.mutation.id == c.id)
-                    {
-                        p.mutation.op_id = m.op_id;
-                    }
-                    self.store.set_queue(queue);
+                    self.store.update_queue(&mut |queue| {
+                        for p in queue
+                            .iter_mut()
+                            .filter(|p| p.mutation.entity == c.entity && p.mutation.id == c.id)
+                        {
+                            p.mutation.op_id = m.op_id;
+                        }
+                    });
                     if c.deleted {
                         summary.deleted += 1;
                     } else {

@@ -15,12 +15,15 @@ const BOOKKEEPING: [&str; 3] = ["version", "updated_at", "created_at"];
 
 /// One value that lost a merge.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct ConflictEntry {
     /// The field.
     pub field: String,
     /// The value kept in the record.
+    #[cfg_attr(feature = "wasm", tsify(type = "JsonValue"))]
     pub kept: Value,
     /// The value that lost (kept here so nothing is lost).
+    #[cfg_attr(feature = "wasm", tsify(type = "JsonValue"))]
     pub discarded: Value,
     /// Which side lost: `"local"` or `"remote"`.
     pub discarded_side: String,

@@ -10,6 +10,7 @@ pub const MAX_PUSH_BATCH: usize = 500;
 /// The kinds of record that sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum EntityKind {
     /// A budget snapshot.
     Snapshot,
@@ -52,6 +53,7 @@ impl EntityKind {
 /// Create-or-replace, or delete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Op {
     /// Create (base_version 0) or replace the record.
     Upsert,
@@ -61,6 +63,7 @@ pub enum Op {
 
 /// One change a device made.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Mutation {
     /// Makes the mutation idempotent: a replay returns the first result.
     pub op_id: Uuid,
@@ -74,11 +77,13 @@ pub struct Mutation {
     pub op: Op,
     /// The record for an upsert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(type = "JsonObject"))]
     pub data: Option<Value>,
 }
 
 /// `POST /api/v1/sync/push` body.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PushRequest {
     /// In the order they were made.
     pub mutations: Vec<Mutation>,
@@ -87,6 +92,7 @@ pub struct PushRequest {
 /// What the server did with one mutation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum PushStatus {
     /// Written; `version` is the new version.
     Applied,
@@ -100,6 +106,7 @@ pub enum PushStatus {
 
 /// The current server state of a record, sent with a conflict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct ServerRecord {
     /// Current version.
     pub version: i64,
@@ -108,11 +115,13 @@ pub struct ServerRecord {
     pub deleted: bool,
     /// The record (absent when deleted).
     #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(type = "JsonObject | null"))]
     pub data: Option<Value>,
 }
 
 /// The answer to one mutation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PushResult {
     /// The mutation's op_id.
     pub op_id: Uuid,
@@ -131,6 +140,7 @@ pub struct PushResult {
 
 /// `POST /api/v1/sync/push` answer: one result per mutation, in order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PushResponse {
     /// Results.
     pub results: Vec<PushResult>,
@@ -138,6 +148,7 @@ pub struct PushResponse {
 
 /// The latest state of one record changed since the cursor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Change {
     /// Kind of record.
     pub entity: EntityKind,
@@ -149,11 +160,13 @@ pub struct Change {
     pub deleted: bool,
     /// The record (absent for a tombstone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(type = "JsonObject"))]
     pub data: Option<Value>,
 }
 
 /// `GET /api/v1/sync/pull` answer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PullResponse {
     /// Changes in the order of their last commit.
     pub changes: Vec<Change>,

@@ -13,6 +13,7 @@ use crate::sync::protocol::{EntityKind, Mutation};
 
 /// One record on the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct StoredRecord {
     /// Kind.
     pub entity: EntityKind,
@@ -21,8 +22,10 @@ pub struct StoredRecord {
     /// The server version this record builds on (0: never seen on the server).
     pub version: i64,
     /// The device's current record; `None` when deleted.
+    #[cfg_attr(feature = "wasm", tsify(type = "JsonObject | null"))]
     pub data: Option<Value>,
     /// The last server state (the merge base); `None` when not on the server.
+    #[cfg_attr(feature = "wasm", tsify(type = "JsonObject | null"))]
     pub base: Option<Value>,
     /// True for a tombstone.
     pub deleted: bool,
@@ -33,6 +36,7 @@ pub struct StoredRecord {
 
 /// A mutation waiting for the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PendingMutation {
     /// The mutation.
     pub mutation: Mutation,
@@ -52,6 +56,17 @@ pub trait LocalStore {
     fn queue(&self) -> Vec<PendingMutation>;
     /// Replaces the queue.
     fn set_queue(&mut self, queue: Vec<PendingMutation>);
+    /// Edits the queue in place. The default copies it out and back; stores that hold it in
+    /// memory override this so an edit does not copy every pending mutation.
+    fn update_queue(&mut self, f: &mut dyn FnMut(&mut Vec<PendingMutation>)) {
+        let mut q = self.queue();
+        f(&mut q);
+        self.set_queue(q);
+    }
+    /// Reads the queue (the default copies it).
+    fn read_queue(&self, f: &mut dyn FnMut(&[PendingMutation])) {
+        f(&self.queue());
+    }
     /// The pull cursor.
     fn cursor(&self) -> Option<String>;
     /// Stores the pull cursor.
@@ -85,10 +100,101 @@ impl LocalStore for MemoryStore {
     fn set_queue(&mut self, queue: Vec<PendingMutation>) {
         self.queue = queue;
     }
+    fn update_queue(&mut self, f: &mut dyn FnMut(&mut Vec<PendingMutation>)) {
+        f(&mut self.queue);
+    }
+    fn read_queue(&self, f: &mut dyn FnMut(&[PendingMutation])) {
+        f(&self.queue);
+    }
     fn cursor(&self) -> Option<String> {
         self.cursor.clone()
     }
     fn set_cursor(&mut self, cursor: Option<String>) {
         self.cursor = cursor;
+    }
+}
+
+/// A [`MemoryStore`] as plain lists, so that it serializes to JSON (whose object keys cannot be
+/// the store's `(kind, id)` tuples): what a browser persists (IndexedDB) between sessions and
+/// gives back to restore the engine. Records are in `(kind, id)` order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+pub struct SyncState {
+    /// Every record (tombstones included).
+    pub records: Vec<StoredRecord>,
+    /// Pending mutations, oldest first.
+    pub queue: Vec<PendingMutation>,
+    /// Pull cursor.
+    pub cursor: Option<String>,
+}
+
+impl From<&MemoryStore> for SyncState {
+    fn from(store: &MemoryStore) -> Self {
+        SyncState {
+            records: store.records.values().cloned().collect(),
+            queue: store.queue.clone(),
+            cursor: store.cursor.clone(),
+        }
+    }
+}
+
+impl From<MemoryStore> for SyncState {
+    fn from(store: MemoryStore) -> Self {
+        SyncState {
+            records: store.records.into_values().collect(),
+            queue: store.queue,
+            cursor: store.cursor,
+        }
+    }
+}
+
+impl From<SyncState> for MemoryStore {
+    /// Records with the same kind and id: the last one wins.
+    fn from(state: SyncState) -> Self {
+        MemoryStore {
+            records: state
+                .records
+                .into_iter()
+                .map(|r| ((r.entity, r.id), r))
+                .collect(),
+            queue: state.queue,
+            cursor: state.cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::engine::SyncEngine;
+    use serde_json::json;
+
+    #[test]
+    fn a_memory_store_round_trips_through_json_as_a_sync_state() {
+        let mut engine = SyncEngine::new(MemoryStore::default());
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        engine
+            .upsert(
+                EntityKind::Goal,
+                a,
+                json!({"id": a, "name": "Trip"}),
+                Uuid::from_u128(10),
+            )
+            .unwrap();
+        engine
+            .upsert(
+                EntityKind::Snapshot,
+                b,
+                json!({"id": b}),
+                Uuid::from_u128(11),
+            )
+            .unwrap();
+        let _ = engine.next_push(1);
+        let store = engine.into_store();
+        let text = serde_json::to_string(&SyncState::from(&store)).unwrap();
+        let back: SyncState = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.records.len(), 2);
+        assert_eq!(MemoryStore::from(back), store);
+        assert_eq!(SyncState::from(store.clone()), SyncState::from(&store));
     }
 }

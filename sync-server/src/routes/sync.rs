@@ -16,9 +16,31 @@ use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lifepath_core::sync::{
-    Change, EntityKind, MAX_PUSH_BATCH, Mutation, Op as SyncOp, PullResponse, PushRequest,
-    PushResponse, PushResult, PushStatus, ServerRecord, accept_record,
+    EntityKind, MAX_PUSH_BATCH, Mutation, Op as SyncOp, PushRequest, PushResponse, PushResult,
+    PushStatus, ServerRecord, accept_record,
 };
+
+/// The wire form of core's [`lifepath_core::sync::Change`] with the record passed through as
+/// the decrypted JSON text (no parse and re-serialize: a pull of 10,000 changes has a budget).
+#[derive(Serialize)]
+pub struct ChangeOut {
+    entity: EntityKind,
+    id: Uuid,
+    version: i64,
+    deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Box<RawValue>>,
+}
+
+/// The wire form of core's [`lifepath_core::sync::PullResponse`] (same JSON; the tests read it into core's type).
+#[derive(Serialize)]
+pub struct PullOut {
+    changes: Vec<ChangeOut>,
+    cursor: String,
+    has_more: bool,
+}
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -374,11 +396,7 @@ fn decode_cursor(cursor: &str) -> Result<(i64, String, String)> {
 }
 
 /// `GET /api/v1/sync/pull?since=<cursor>&limit=<n>`.
-pub async fn pull(
-    State(s): State<AppState>,
-    me: AuthUser,
-    q: QueryMap,
-) -> Result<Json<PullResponse>> {
+pub async fn pull(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result<Json<PullOut>> {
     let key = me.key();
     let limit = q
         .get("limit", "an integer from 1 to 1000", |v| {
@@ -415,12 +433,19 @@ pub async fn pull(
             return Err(ApiError::internal("a synced row has a bad entity or id"));
         };
         let deleted = r.deleted_at.is_some();
-        let data = if deleted {
-            None
-        } else {
-            Some(s.open_row::<Value>(&key, r)?)
+        let data = match (&r.sealed, deleted) {
+            (Some(sealed), false) => {
+                let plain = s
+                    .crypto
+                    .open(&key, &r.entity, &r.id, sealed)
+                    .map_err(ApiError::internal)?;
+                let text = String::from_utf8(plain).map_err(ApiError::internal)?;
+                Some(RawValue::from_string(text).map_err(ApiError::internal)?)
+            }
+            (None, false) => return Err(ApiError::internal("a live row has no payload")),
+            (_, true) => None,
         };
-        changes.push(Change {
+        changes.push(ChangeOut {
             entity: kind,
             id,
             version: r.version,
@@ -428,7 +453,7 @@ pub async fn pull(
             data,
         });
     }
-    Ok(Json(PullResponse {
+    Ok(Json(PullOut {
         changes,
         cursor,
         has_more,
