@@ -195,6 +195,31 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// One record; with `live_only`, not a tombstone.
+    async fn fetch_record(
+        &self,
+        user: &str,
+        entity: &str,
+        id: &str,
+        live_only: bool,
+    ) -> StoreResult<Option<RecordRow>> {
+        let live = if live_only {
+            " and deleted_at is null"
+        } else {
+            ""
+        };
+        let q = format!(
+            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 and id = $3{live}"
+        );
+        let row = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .bind(entity)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record_from).transpose()
+    }
+
     async fn lock(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match &self.write_lock {
             Some(m) => Some(m.lock().await),
@@ -322,30 +347,11 @@ impl Store for SqlStore {
     }
 
     async fn get(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>> {
-        let q = format!(
-            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 and id = $3 \
-             and deleted_at is null"
-        );
-        let row = sqlx::query(AssertSqlSafe(q))
-            .bind(user)
-            .bind(entity)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(record_from).transpose()
+        self.fetch_record(user, entity, id, true).await
     }
 
     async fn get_any(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>> {
-        let q = format!(
-            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 and id = $3"
-        );
-        let row = sqlx::query(AssertSqlSafe(q))
-            .bind(user)
-            .bind(entity)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(record_from).transpose()
+        self.fetch_record(user, entity, id, false).await
     }
 
     async fn changes(

@@ -9,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lifepath_core::sync::{
-    MemoryStore, PullResponse, PullSummary, PushRequest, PushResponse, PushSummary, SyncEngine,
+    EntityKind, MemoryStore, PullResponse, PullSummary, PushRequest, PushResponse, PushSummary,
+    SyncEngine,
 };
 use lifepath_sync_server::config::Config;
 use serde_json::{Value, json};
@@ -267,35 +268,35 @@ impl Device {
 
     /// The device's live records, by entity and id.
     pub fn live(&self) -> Vec<(String, String, Value)> {
-        let mut v: Vec<(String, String, Value)> = self
-            .engine
-            .store()
-            .records
-            .values()
-            .filter(|r| !r.deleted)
-            .map(|r| {
-                (
-                    r.entity.as_str().to_owned(),
-                    r.id.to_string(),
-                    r.data.clone().unwrap_or(Value::Null),
-                )
-            })
-            .collect();
-        v.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        v
+        sorted(
+            self.engine
+                .store()
+                .records
+                .values()
+                .filter(|r| !r.deleted)
+                .map(|r| (r.entity, r.id, r.data.clone())),
+        )
     }
 }
 
 /// The server's live records, by entity and id, from the feed.
 pub fn live_of_feed(feed: &[lifepath_core::sync::Change]) -> Vec<(String, String, Value)> {
-    let mut v: Vec<(String, String, Value)> = feed
-        .iter()
-        .filter(|c| !c.deleted)
-        .map(|c| {
+    sorted(
+        feed.iter()
+            .filter(|c| !c.deleted)
+            .map(|c| (c.entity, c.id, c.data.clone())),
+    )
+}
+
+fn sorted(
+    items: impl Iterator<Item = (EntityKind, uuid::Uuid, Option<Value>)>,
+) -> Vec<(String, String, Value)> {
+    let mut v: Vec<(String, String, Value)> = items
+        .map(|(e, id, d)| {
             (
-                c.entity.as_str().to_owned(),
-                c.id.to_string(),
-                c.data.clone().unwrap_or(Value::Null),
+                e.as_str().to_owned(),
+                id.to_string(),
+                d.unwrap_or(Value::Null),
             )
         })
         .collect();
