@@ -368,10 +368,9 @@ impl Store for SqlStore {
             .join(", ");
         let (seq, entity, id) = after.unwrap_or((-1, String::new(), String::new()));
         let q = format!(
-            "select {RECORD_COLS} from record where user_id = $1 \
-             and (change_seq > $2 or (change_seq = $2 and (entity > $3 \
-             or (entity = $3 and id > $4)))) and entity in ({list}) \
-             order by change_seq, entity, id limit $5"
+            "select {RECORD_COLS} from record where user_id = $1 and change_seq >= $2 \
+             and (change_seq > $2 or entity > $3 or (entity = $3 and id > $4)) \
+             and entity in ({list}) order by change_seq, entity, id limit $5"
         );
         let mut query = sqlx::query(AssertSqlSafe(q))
             .bind(user)

@@ -183,6 +183,25 @@ impl Api {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// `GET /sync/pull`, the body as text.
+    pub async fn pull_text(&self, since: Option<&str>, limit: u32) -> String {
+        let mut url = format!("{}/api/v1/sync/pull?limit={limit}", self.base);
+        if let Some(c) = since {
+            url.push_str(&format!("&since={c}"));
+        }
+        let r = self
+            .client
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert!(status.is_success(), "pull: {status} {text}");
+        text
+    }
+
     /// `GET /sync/pull`.
     pub async fn pull(&self, since: Option<&str>, limit: u32) -> PullResponse {
         let mut url = format!("{}/api/v1/sync/pull?limit={limit}", self.base);

@@ -79,22 +79,30 @@ fn main() {
         let push = t.elapsed();
         assert_eq!(applied, n, "every mutation applied");
 
-        // Pull over HTTP only (the server's side of the budget).
+        // Pull over HTTP only (the server's side of the budget), then the same pages parsed.
         let t = Instant::now();
         let mut cursor: Option<String> = None;
-        let mut pulled = 0;
-        let mut pages = 0;
+        let mut texts = Vec::new();
         loop {
-            let page = api.pull(cursor.as_deref(), 1000).await;
-            pulled += page.changes.len();
-            pages += 1;
+            let text = api.pull_text(cursor.as_deref(), 1000).await;
+            let page: lifepath_core::sync::PullResponse = serde_json::from_str(&text).unwrap();
             cursor = Some(page.cursor);
+            texts.push(text);
             if !page.has_more {
                 break;
             }
         }
         let pull_http = t.elapsed();
+        let pages = texts.len();
+        let t = Instant::now();
+        let mut pulled = 0;
+        for text in &texts {
+            let page: lifepath_core::sync::PullResponse = serde_json::from_str(text).unwrap();
+            pulled += page.changes.len();
+        }
+        let parse = t.elapsed();
         assert_eq!(pulled, n);
+        let bytes: usize = texts.iter().map(String::len).sum();
 
         // Pull into a fresh device's engine (HTTP + applying every page).
         let mut reader = Device::new(api.clone());
@@ -113,6 +121,11 @@ fn main() {
         println!(
             "  pull {n} changes over HTTP in {pages} pages of ≤1000: {:.0} ms (budget < 500 ms)",
             pull_http.as_secs_f64() * 1000.0
+        );
+        println!(
+            "    of which parsing the {:.1} MB of JSON into core's PullResponse: {:.0} ms",
+            bytes as f64 / 1e6,
+            parse.as_secs_f64() * 1000.0
         );
         println!(
             "  pull {n} changes into a fresh native SyncEngine (pages of ≤500): {:.0} ms",
