@@ -5,7 +5,8 @@
 //! types — lives in the per-dialect migrations under `migrations/{sqlite,postgres}`, embedded
 //! with `sqlx::migrate!` and applied at start. One SQL text for both keeps the two from
 //! drifting apart. SQLite runs in WAL mode with `synchronous = full` (configurable), and its writers are
-//! serialized in process (SQLite allows one writer; queueing here avoids busy retries).
+//! serialized in process (SQLite allows one writer; queueing here avoids busy retries); record
+//! writes that queue up while one commits are group-committed together (see `group_writer`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,8 @@ pub struct SqlStore {
     pool: AnyPool,
     sqlite: bool,
     write_lock: Option<Arc<Mutex<()>>>,
+    /// SQLite: the queue of the group-commit writer.
+    group: Option<tokio::sync::mpsc::Sender<WriteJob>>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -183,10 +186,17 @@ impl SqlStore {
                 .await
                 .map_err(|e| StoreError::Db(e.to_string()))?;
         }
+        let write_lock = sqlite.then(|| Arc::new(Mutex::new(())));
+        let group = write_lock.as_ref().map(|lock| {
+            let (tx, rx) = tokio::sync::mpsc::channel(1024);
+            tokio::spawn(group_writer(pool.clone(), lock.clone(), rx));
+            tx
+        });
         Ok(SqlStore {
             pool,
             sqlite,
-            write_lock: sqlite.then(|| Arc::new(Mutex::new(()))),
+            write_lock,
+            group,
         })
     }
 
@@ -227,6 +237,215 @@ impl SqlStore {
         }
     }
 }
+
+/// The statements of one [`Store::write`] on `conn` (inside a transaction or savepoint the
+/// caller commits).
+async fn apply_write(
+    conn: &mut sqlx::AnyConnection,
+    user: &str,
+    ops: Vec<Op>,
+    audit: &[AuditRow],
+) -> StoreResult<i64> {
+    // The counter update comes first: it takes the write lock at once (no read-to-write
+    // upgrade) and orders this change after every earlier one of the user.
+    let seq: Option<i64> = sqlx::query_scalar(
+        "update account set change_seq = change_seq + 1 where id = $1 returning change_seq",
+    )
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(seq) = seq else {
+        return Err(StoreError::Conflict);
+    };
+    let now = now_micros();
+    for op in ops {
+        match op {
+            Op::Put(w) => {
+                let n = match w.expect {
+                    Expect::Absent => sqlx::query(
+                        "insert into record (user_id, entity, id, parent_id, sort_key, \
+                             period, status, version, change_seq, deleted_at, key_id, nonce, \
+                             data, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, \
+                             $8, $9, null, $10, $11, $12, $13, $14)",
+                    )
+                    .bind(user)
+                    .bind(w.entity)
+                    .bind(&w.id)
+                    .bind(&w.parent_id)
+                    .bind(w.sort_key)
+                    .bind(w.period)
+                    .bind(&w.status)
+                    .bind(w.version)
+                    .bind(seq)
+                    .bind(&w.sealed.key_id)
+                    .bind(&w.sealed.nonce)
+                    .bind(&w.sealed.data)
+                    .bind(w.created_at)
+                    .bind(w.updated_at)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected(),
+                    Expect::Version(v) => sqlx::query(
+                        "update record set parent_id = $1, sort_key = $2, period = $3, \
+                             status = $4, version = $5, change_seq = $6, key_id = $7, \
+                             nonce = $8, data = $9, updated_at = $10 \
+                             where user_id = $11 and entity = $12 and id = $13 \
+                             and version = $14 and deleted_at is null",
+                    )
+                    .bind(&w.parent_id)
+                    .bind(w.sort_key)
+                    .bind(w.period)
+                    .bind(&w.status)
+                    .bind(w.version)
+                    .bind(seq)
+                    .bind(&w.sealed.key_id)
+                    .bind(&w.sealed.nonce)
+                    .bind(&w.sealed.data)
+                    .bind(w.updated_at)
+                    .bind(user)
+                    .bind(w.entity)
+                    .bind(&w.id)
+                    .bind(v)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected(),
+                };
+                if n != 1 {
+                    return Err(StoreError::Conflict);
+                }
+            }
+            Op::Tombstone { entity, id, expect } => {
+                let base = "update record set deleted_at = $1, version = version + 1, \
+                                change_seq = $2, key_id = null, nonce = null, data = null, \
+                                updated_at = $1 where user_id = $3 and entity = $4 and id = $5 \
+                                and deleted_at is null";
+                let n = match expect {
+                    Some(v) => {
+                        sqlx::query(AssertSqlSafe(format!("{base} and version = $6")))
+                            .bind(now)
+                            .bind(seq)
+                            .bind(user)
+                            .bind(entity)
+                            .bind(&id)
+                            .bind(v)
+                            .execute(&mut *conn)
+                            .await?
+                    }
+                    None => {
+                        sqlx::query(base)
+                            .bind(now)
+                            .bind(seq)
+                            .bind(user)
+                            .bind(entity)
+                            .bind(&id)
+                            .execute(&mut *conn)
+                            .await?
+                    }
+                };
+                if n.rows_affected() != 1 {
+                    return Err(StoreError::Conflict);
+                }
+            }
+            Op::SyncResult { op_id, result } => {
+                sqlx::query(
+                    "insert into sync_op (user_id, op_id, result, created_at) \
+                         values ($1, $2, $3, $4)",
+                )
+                .bind(user)
+                .bind(&op_id)
+                .bind(&result)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Op::TombstoneChildren { entity, parent_id } => {
+                sqlx::query(
+                    "update record set deleted_at = $1, version = version + 1, \
+                         change_seq = $2, key_id = null, nonce = null, data = null, \
+                         updated_at = $1 where user_id = $3 and entity = $4 and parent_id = $5 \
+                         and deleted_at is null",
+                )
+                .bind(now)
+                .bind(seq)
+                .bind(user)
+                .bind(entity)
+                .bind(&parent_id)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    for a in audit {
+        insert_audit(&mut *conn, a).await?;
+    }
+    Ok(seq)
+}
+
+/// One write waiting for the SQLite group commit.
+struct WriteJob {
+    user: String,
+    ops: Vec<Op>,
+    audit: Vec<AuditRow>,
+    done: tokio::sync::oneshot::Sender<StoreResult<i64>>,
+}
+
+/// Writes waiting together when the writer comes free are committed in one transaction (one
+/// fsync), each in its own savepoint so that a failed precondition rolls back that write
+/// alone. A write is answered only after the commit: group commit changes the cost of
+/// durability, not its promise.
+async fn group_writer(
+    pool: AnyPool,
+    lock: Arc<Mutex<()>>,
+    mut rx: tokio::sync::mpsc::Receiver<WriteJob>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let _g = lock.lock().await;
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        let committed = async {
+            let mut tx = pool.begin().await?;
+            for j in &mut jobs {
+                let ops = std::mem::take(&mut j.ops);
+                let mut sp = sqlx::Acquire::begin(&mut tx).await?;
+                match apply_write(&mut sp, &j.user, ops, &j.audit).await {
+                    Ok(seq) => {
+                        sp.commit().await?;
+                        outcomes.push(Ok(seq));
+                    }
+                    Err(e) => {
+                        sp.rollback().await?;
+                        outcomes.push(Err(e));
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        match committed {
+            Ok(()) => {
+                for (j, r) in jobs.into_iter().zip(outcomes) {
+                    let _ = j.done.send(r);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for j in jobs {
+                    let _ = j.done.send(Err(StoreError::Db(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// The most writes one group commit takes.
+const MAX_GROUP: usize = 64;
 
 #[async_trait]
 impl Store for SqlStore {
@@ -475,140 +694,23 @@ impl Store for SqlStore {
     }
 
     async fn write(&self, user: &str, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64> {
-        let _g = self.lock().await;
+        if let Some(group) = &self.group {
+            let (done, answer) = tokio::sync::oneshot::channel();
+            group
+                .send(WriteJob {
+                    user: user.to_owned(),
+                    ops,
+                    audit,
+                    done,
+                })
+                .await
+                .map_err(|_| StoreError::Db("the SQLite writer stopped".into()))?;
+            return answer
+                .await
+                .map_err(|_| StoreError::Db("the SQLite writer stopped".into()))?;
+        }
         let mut tx = self.pool.begin().await?;
-        // The counter update comes first: it takes the write lock at once (no read-to-write
-        // upgrade) and orders this change after every earlier one of the user.
-        let seq: Option<i64> = sqlx::query_scalar(
-            "update account set change_seq = change_seq + 1 where id = $1 returning change_seq",
-        )
-        .bind(user)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
-            return Err(StoreError::Conflict);
-        };
-        let now = now_micros();
-        for op in ops {
-            match op {
-                Op::Put(w) => {
-                    let n = match w.expect {
-                        Expect::Absent => sqlx::query(
-                            "insert into record (user_id, entity, id, parent_id, sort_key, \
-                             period, status, version, change_seq, deleted_at, key_id, nonce, \
-                             data, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, \
-                             $8, $9, null, $10, $11, $12, $13, $14)",
-                        )
-                        .bind(user)
-                        .bind(w.entity)
-                        .bind(&w.id)
-                        .bind(&w.parent_id)
-                        .bind(w.sort_key)
-                        .bind(w.period)
-                        .bind(&w.status)
-                        .bind(w.version)
-                        .bind(seq)
-                        .bind(&w.sealed.key_id)
-                        .bind(&w.sealed.nonce)
-                        .bind(&w.sealed.data)
-                        .bind(w.created_at)
-                        .bind(w.updated_at)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected(),
-                        Expect::Version(v) => sqlx::query(
-                            "update record set parent_id = $1, sort_key = $2, period = $3, \
-                             status = $4, version = $5, change_seq = $6, key_id = $7, \
-                             nonce = $8, data = $9, updated_at = $10 \
-                             where user_id = $11 and entity = $12 and id = $13 \
-                             and version = $14 and deleted_at is null",
-                        )
-                        .bind(&w.parent_id)
-                        .bind(w.sort_key)
-                        .bind(w.period)
-                        .bind(&w.status)
-                        .bind(w.version)
-                        .bind(seq)
-                        .bind(&w.sealed.key_id)
-                        .bind(&w.sealed.nonce)
-                        .bind(&w.sealed.data)
-                        .bind(w.updated_at)
-                        .bind(user)
-                        .bind(w.entity)
-                        .bind(&w.id)
-                        .bind(v)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected(),
-                    };
-                    if n != 1 {
-                        return Err(StoreError::Conflict);
-                    }
-                }
-                Op::Tombstone { entity, id, expect } => {
-                    let base = "update record set deleted_at = $1, version = version + 1, \
-                                change_seq = $2, key_id = null, nonce = null, data = null, \
-                                updated_at = $1 where user_id = $3 and entity = $4 and id = $5 \
-                                and deleted_at is null";
-                    let n = match expect {
-                        Some(v) => {
-                            sqlx::query(AssertSqlSafe(format!("{base} and version = $6")))
-                                .bind(now)
-                                .bind(seq)
-                                .bind(user)
-                                .bind(entity)
-                                .bind(&id)
-                                .bind(v)
-                                .execute(&mut *tx)
-                                .await?
-                        }
-                        None => {
-                            sqlx::query(base)
-                                .bind(now)
-                                .bind(seq)
-                                .bind(user)
-                                .bind(entity)
-                                .bind(&id)
-                                .execute(&mut *tx)
-                                .await?
-                        }
-                    };
-                    if n.rows_affected() != 1 {
-                        return Err(StoreError::Conflict);
-                    }
-                }
-                Op::SyncResult { op_id, result } => {
-                    sqlx::query(
-                        "insert into sync_op (user_id, op_id, result, created_at) \
-                         values ($1, $2, $3, $4)",
-                    )
-                    .bind(user)
-                    .bind(&op_id)
-                    .bind(&result)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Op::TombstoneChildren { entity, parent_id } => {
-                    sqlx::query(
-                        "update record set deleted_at = $1, version = version + 1, \
-                         change_seq = $2, key_id = null, nonce = null, data = null, \
-                         updated_at = $1 where user_id = $3 and entity = $4 and parent_id = $5 \
-                         and deleted_at is null",
-                    )
-                    .bind(now)
-                    .bind(seq)
-                    .bind(user)
-                    .bind(entity)
-                    .bind(&parent_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
-        for a in &audit {
-            insert_audit(&mut *tx, a).await?;
-        }
+        let seq = apply_write(&mut tx, user, ops, &audit).await?;
         tx.commit().await?;
         Ok(seq)
     }
