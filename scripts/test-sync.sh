@@ -37,11 +37,7 @@ else
 fi
 
 echo "--- sync: the npm package's SyncEngine against a running server (Node)"
-if [ ! -f wasm/pkg/package.json ] || [ ! -d wasm/pkg/sync ]; then
-  ensure_wasm_tools
-  npm_ci_dir wasm
-  bash wasm/build.sh
-fi
+ensure_wasm_pkg
 tmp=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 DATABASE_URL="sqlite://$tmp/node-sync.db" LIFEPATH_BIND="127.0.0.1:$port" \

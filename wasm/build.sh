@@ -4,7 +4,8 @@
 #      pkg-nodejs/ (profile wasm-release; wasm-opt -Oz from the npm `binaryen` package,
 #      never Debian's, see ../../shared/TOOLCHAIN.md);
 #   2. assembles pkg/ = npm/package.json (version from Cargo.toml) + npm/README.md + the three
-#      builds, plus a small ESM entry for Node so one `import` works everywhere.
+#      builds, plus a small ESM entry for Node so one `import` works everywhere, plus the
+#      `lifepath/sync` module (npm/sync/).
 # Needs: wasm32-unknown-unknown, wasm-pack, wasm-bindgen-cli (= the pinned wasm-bindgen), npm.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,7 +20,7 @@ done
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' ../Cargo.toml | head -1)
 rm -rf pkg
-mkdir -p pkg/web pkg/bundler pkg/node
+mkdir -p pkg/web pkg/bundler pkg/node pkg/sync
 for f in lifepath.js lifepath.d.ts lifepath_bg.wasm lifepath_bg.wasm.d.ts; do
   cp "pkg-web/$f" pkg/web/
 done
@@ -32,6 +33,13 @@ done
 # The nodejs build is CommonJS inside an ESM package: mark its folder, and give Node an ESM
 # entry with the same no-op `init` the web build needs, so `await init()` works everywhere.
 cp npm/node/package.json npm/node/index.mjs npm/node/index.d.mts pkg/node/
+# lifepath/sync: the fetch transport, the sync loop and the IndexedDB store of the SyncEngine
+# (plain ESM that never loads the .wasm; its .d.ts takes the types from web/lifepath.d.ts).
+cp npm/sync/sync.js npm/sync/sync.d.ts pkg/sync/
+# Node's types of it take the engine's types from the nodejs build (the web build's .d.ts needs
+# the DOM lib).
+sed "s#'../web/lifepath.js'#'../node/index.mjs'#" npm/sync/sync.d.ts > pkg/sync/sync.node.d.ts
+grep -q "'../node/index.mjs'" pkg/sync/sync.node.d.ts
 # wasm-bindgen types the raw exports of the web build's `InitOutput` with `any`; nothing of the
 # API goes through them, but the package promises a .d.ts without `any`.
 sed -i '/^export interface InitOutput/,/^}/ s/\bany\b/unknown/g' pkg/web/lifepath.d.ts

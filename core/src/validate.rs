@@ -191,20 +191,209 @@ pub fn is_currency(code: &str) -> bool {
 /// Reads JSON text into a core type; type errors name the field path.
 ///
 /// Natively, valid input takes serde_json's plain path (about twice as fast) and only an error
-/// is read again with path tracking to name the field. On WebAssembly the tracked path alone is
-/// used: the second copy of every deserializer would cost ~26 KiB gzip of the npm package.
+/// is read again with path tracking to name the field. On WebAssembly, where every copy of the
+/// deserializers costs the npm package tens of KiB, there is one plain copy: the field path of
+/// an error is found from its position in the text ([`path_at`]), the same path the tracking
+/// deserializer names (a test checks that they agree).
 pub fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
     #[cfg(not(target_arch = "wasm32"))]
-    if let Ok(v) = serde_json::from_str(json) {
-        return Ok(v);
+    {
+        if let Ok(v) = serde_json::from_str(json) {
+            return Ok(v);
+        }
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(path_error)
     }
-    let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de).map_err(path_error)
+    #[cfg(target_arch = "wasm32")]
+    {
+        serde_json::from_str(json).map_err(|e| positioned_error(json, &e))
+    }
+}
+
+/// A serde_json error named by the path of the value at its position.
+pub fn positioned_error(json: &str, e: &serde_json::Error) -> Error {
+    let field = path_at(json, e.line(), e.column());
+    field_error(field, e.to_string())
+}
+
+/// The field path (`budget_model.incomes[0].monthly_amount`) of the innermost value of `json`
+/// that holds the position serde_json reports for an error (1-based line and column of the
+/// last byte it read). Empty for the top level or text that is not JSON.
+pub fn path_at(json: &str, line: usize, column: usize) -> String {
+    let bytes = json.as_bytes();
+    let mut at = 0usize;
+    let mut l = 1;
+    while l < line && at < bytes.len() {
+        if bytes[at] == b'\n' {
+            l += 1;
+        }
+        at += 1;
+    }
+    let mut target = (at + column.saturating_sub(1)).min(bytes.len().saturating_sub(1));
+    // An error found by peeking at a value reports the byte before it (`:`, `,`, the `[` of its
+    // array, or whitespace): the value meant is the next one.
+    if bytes.get(target) == Some(&b'[') && target + 1 < bytes.len() {
+        target += 1;
+    }
+    while target + 1 < bytes.len()
+        && matches!(bytes[target], b':' | b',' | b' ' | b'\n' | b'\r' | b'\t')
+    {
+        target += 1;
+    }
+    let mut scan = PathScan {
+        b: bytes,
+        i: 0,
+        target,
+        path: Vec::new(),
+        best: None,
+    };
+    scan.value();
+    scan.best.unwrap_or_default()
+}
+
+struct PathScan<'a> {
+    b: &'a [u8],
+    i: usize,
+    target: usize,
+    path: Vec<PathPart>,
+    best: Option<String>,
+}
+
+enum PathPart {
+    Key(String),
+    Index(usize),
+}
+
+impl PathScan<'_> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        for p in &self.path {
+            match p {
+                PathPart::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                PathPart::Index(n) => {
+                    out.push('[');
+                    out.push_str(&n.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads one value; the innermost value whose bytes hold the target names the path.
+    fn value(&mut self) {
+        self.ws();
+        let start = self.i;
+        match self.b.get(self.i) {
+            Some(b'{') => {
+                self.i += 1;
+                loop {
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b'}') => {
+                            self.i += 1;
+                            break;
+                        }
+                        Some(b',') => self.i += 1,
+                        Some(b'"') => {
+                            let key_start = self.i;
+                            let key = self.string();
+                            if self.best.is_none()
+                                && key_start < self.target
+                                && self.target + 1 == self.i
+                            {
+                                // An unknown or duplicate field: the error is at the end of
+                                // its key.
+                                self.path.push(PathPart::Key(key.clone()));
+                                self.best = Some(self.render());
+                                self.path.pop();
+                            }
+                            self.ws();
+                            if self.b.get(self.i) == Some(&b':') {
+                                self.i += 1;
+                            }
+                            self.path.push(PathPart::Key(key));
+                            self.value();
+                            self.path.pop();
+                        }
+                        _ => return,
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut n = 0;
+                loop {
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b']') => {
+                            self.i += 1;
+                            break;
+                        }
+                        Some(b',') => self.i += 1,
+                        Some(_) => {
+                            self.path.push(PathPart::Index(n));
+                            self.value();
+                            self.path.pop();
+                            n += 1;
+                        }
+                        None => return,
+                    }
+                }
+            }
+            Some(b'"') => {
+                self.string();
+            }
+            Some(_) => {
+                while self.i < self.b.len() && !b",]} \t\r\n".contains(&self.b[self.i]) {
+                    self.i += 1;
+                }
+            }
+            None => return,
+        }
+        // Children are read first, so an inner value that holds the target has already won.
+        if self.best.is_none() && start <= self.target && self.target < self.i.max(start + 1) {
+            self.best = Some(self.render());
+        }
+    }
+
+    fn string(&mut self) -> String {
+        let start = self.i + 1;
+        self.i += 1;
+        while self.i < self.b.len() && self.b[self.i] != b'"' {
+            if self.b[self.i] == b'\\' {
+                self.i += 1;
+            }
+            self.i += 1;
+        }
+        let raw = &self.b[start.min(self.b.len())..self.i.min(self.b.len())];
+        self.i += 1;
+        let text = String::from_utf8_lossy(raw);
+        serde_json::from_str::<String>(&format!("\"{text}\"")).unwrap_or_else(|_| text.into_owned())
+    }
 }
 
 /// Reads a JSON value into a core type; type errors name the field path.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value).map_err(path_error)
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        serde_path_to_error::deserialize(value).map_err(path_error)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        from_json(&value.to_string())
+    }
 }
 
 /// Reads JSON into a core type and validates it.
@@ -214,10 +403,16 @@ pub fn parse_valid<T: DeserializeOwned + Validate>(json: &str) -> Result<T, Erro
     Ok(value)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
     let field = e.path().to_string();
     let field = if field == "." { String::new() } else { field };
-    let mut message = e.inner().to_string();
+    field_error(field, e.inner().to_string())
+}
+
+/// One field error from a serde message (its position dropped, a missing field named).
+fn field_error(field: String, message: String) -> Error {
+    let mut message = message;
     // serde_json appends " at line 1 column 5"; the field path says more.
     if let Some(pos) = message.find(" at line ") {
         message.truncate(pos);
@@ -237,6 +432,64 @@ fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The position-based path (the WebAssembly build's) names the same field as the tracking
+    /// deserializer (the native build's), compact or pretty-printed.
+    #[test]
+    fn path_at_agrees_with_the_tracking_deserializer() {
+        use crate::models::{BudgetModel, GoalInput, SnapshotInput};
+        fn check<T: DeserializeOwned + std::fmt::Debug>(json: &str) {
+            for text in [
+                json.to_owned(),
+                serde_json::to_string_pretty(
+                    &serde_json::from_str::<serde_json::Value>(json).unwrap(),
+                )
+                .unwrap(),
+            ] {
+                let tracked = from_json::<T>(&text).unwrap_err().field_errors();
+                let plain = serde_json::from_str::<T>(&text).unwrap_err();
+                let positioned = positioned_error(&text, &plain).field_errors();
+                assert_eq!(tracked, positioned, "{text}");
+                assert!(
+                    !tracked[0].field.is_empty() || text.trim_start().starts_with('['),
+                    "{text}"
+                );
+            }
+        }
+        let model = r#"{"incomes":[{"name":"Pay","monthly_amount":"10.00"}],"expenses":[{"name":"Rent","category":"housing","monthly_amount":"5.00"}],"debts":[]}"#;
+        check::<BudgetModel>(
+            &model.replace(r#""monthly_amount":"10.00""#, r#""monthly_amount":true"#),
+        );
+        check::<BudgetModel>(
+            &model.replace(r#""monthly_amount":"5.00""#, r#""monthly_amount":"x""#),
+        );
+        check::<BudgetModel>(&model.replace(r#","monthly_amount":"10.00""#, ""));
+        check::<BudgetModel>(&model.replace(r#""category":"housing""#, r#""category":7"#));
+        check::<BudgetModel>(&model.replace(r#""debts":[]"#, r#""debts":[{"name":"Card","balance":"1.00","interest_rate":"x","min_payment":"1.00"}]"#));
+        check::<BudgetModel>(&model.replace(r#""debts":[]"#, r#""debts":{}"#));
+        check::<BudgetModel>(&model.replace(
+            r#""expenses":[{"#,
+            r#""expenses":[{"name":"Food","category":"groceries","monthly_amount":"1.00"},{"name":"B","category":"x","monthly_amount":"1.00","essential":"yes"},{"#,
+        ));
+        check::<BudgetModel>(&model.replace(r#""incomes":[{"#, r#""incomes":[5,{"#));
+        check::<BudgetModel>(&model.replace(
+            r#""incomes":["#,
+            r#""incomes": [ {"name":"a\"]","monthly_amount":"1.00"}, 7, "#,
+        ));
+        check::<BudgetModel>(
+            &model.replace(r#"{"name":"Pay""#, r#"{"type":"stolen","name":"Pay""#),
+        );
+        let snap = format!(r#"{{"period_year":2026,"period_month":10,"budget_model":{model}}}"#);
+        check::<SnapshotInput>(&snap.replace(r#""period_month":10"#, r#""period_month":"10""#));
+        check::<SnapshotInput>(&snap.replace(r#""name":"Rent""#, r#""name":["Rent"]"#));
+        check::<SnapshotInput>(&snap.replace(r#""period_year":2026,"#, ""));
+        let goal = r#"{"name":"Trip \"A\"","goal_type":"savings_target","category":"vacation","target_amount":"3000.00","start_date":"2026-01-01"}"#;
+        check::<GoalInput>(&goal.replace("savings_target", "lottery"));
+        check::<GoalInput>(&goal.replace(r#""2026-01-01""#, r#""2026-13-01""#));
+        check::<GoalInput>(&goal.replace(r#""3000.00""#, r#"{"a":1}"#));
+        check::<GoalInput>(&goal.replace(r#","start_date":"2026-01-01""#, ""));
+        check::<crate::models::UserPatch>(r#"{"display_name":"A","bogus":1}"#);
+    }
 
     #[test]
     fn currency_table_is_sorted() {

@@ -355,3 +355,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_malformed_push_answer_changes_nothing() {
+    let mut e = SyncEngine::new(MemoryStore::default());
+    let id = rid(1);
+    e.upsert(
+        EntityKind::Goal,
+        id,
+        json!({"id": id, "name": "a"}),
+        Uuid::from_u128(9),
+    )
+    .unwrap();
+    let req = e.next_push(10).unwrap();
+    let bad = PushResponse {
+        results: vec![PushResult {
+            op_id: req.mutations[0].op_id,
+            status: PushStatus::Conflict,
+            version: Some(2),
+            server_record: None,
+            error: None,
+        }],
+    };
+    let err = e.apply_push_response(&bad).unwrap_err();
+    assert_eq!(err.field(), Some("server_record"));
+    // The mutation is still queued and in flight: retrying sends it again, same op_id.
+    assert_eq!(e.pending_count(), 1);
+    e.push_failed();
+    assert_eq!(e.next_push(10).unwrap(), req);
+}

@@ -32,6 +32,7 @@ pub mod goals;
 pub mod history;
 pub mod options;
 pub mod records;
+pub mod sync;
 pub mod types;
 
 pub use error::LifepathError;

@@ -314,6 +314,13 @@ impl<S: LocalStore> SyncEngine<S> {
                     "results are not in the order of the mutations",
                 ));
             }
+            if r.status == PushStatus::Conflict && r.server_record.is_none() {
+                // Checked before anything changes, so a bad answer leaves the queue as it was.
+                return Err(Error::invalid(
+                    "server_record",
+                    "a conflict must carry the server record",
+                ));
+            }
         }
         // The answered mutations leave the queue at once; later ones of an applied record are
         // re-based in one pass at the end (a batch holds one mutation per record).

@@ -1,6 +1,7 @@
 // The page: runs the example (every export of lifepath) and shows what it computed.
 import init from 'lifepath';
 import { runExample } from './example';
+import { runSyncCheck } from './sync';
 
 const show = (id: string, text: string): void => {
   const el = document.getElementById(id);
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   show('anomaly', r.anomaly);
   show('goal-date', r.projectedCompletion);
   show('exports', String(r.exportsUsed));
+  show('sync', await runSyncCheck());
   show('status', 'ok');
 }
 
