@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The web demo (web-demo/) end to end: builds the npm package when missing or stale, the demo
+# (strict tsc + vite build) and the server (debug build, shared with the other parts), starts the server on a temporary SQLite
+# database and a free port serving web-demo/dist, and runs web-demo/tests/e2e.mjs in Debian's
+# headless Chromium (playwright-core; no browser download). Screenshots: target/demo-screenshots/.
+# Installs what it needs, idempotently: Rust, node/npm, wasm-pack and wasm-bindgen-cli (only when
+# the package must be built), npm packages, Chromium (apt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+source scripts/lib.sh
+ensure_rust
+ensure_node
+ensure_apt chromium
+
+echo "--- demo: the npm package (wasm/pkg) and the web demo (web-demo/dist)"
+build_web_demo
+
+echo "--- demo: the server (debug build: the other parts build it too)"
+cargo build --locked -p lifepath-sync-server --bin lifepath-server
+SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/lifepath-server"
+
+WORK=$(mktemp -d)
+PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+(cd "$WORK" && DATABASE_URL="sqlite://$WORK/demo.db" LIFEPATH_BIND="127.0.0.1:$PORT" \
+  LIFEPATH_STATIC_DIR="$ROOT/web-demo/dist" LIFEPATH_LOG="${LIFEPATH_LOG:-warn}" \
+  exec "$SERVER") >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 150); do
+  curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; echo "the server did not start"; exit 1; }
+  sleep 0.1
+done
+
+echo "--- demo: web-demo/tests/e2e.mjs in headless Chromium against http://127.0.0.1:$PORT"
+rm -rf target/demo-screenshots
+status=0
+DEMO_URL="http://127.0.0.1:$PORT" DEMO_SCREENSHOTS="$ROOT/target/demo-screenshots" \
+  node web-demo/tests/e2e.mjs || status=$?
+if [ $status -ne 0 ]; then
+  echo "--- server log (last 40 lines)"
+  tail -40 "$WORK/server.log"
+  exit $status
+fi
+echo "--- demo: all passed (screenshots in target/demo-screenshots/)"
