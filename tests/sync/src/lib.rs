@@ -204,21 +204,7 @@ impl Api {
 
     /// `GET /sync/pull`.
     pub async fn pull(&self, since: Option<&str>, limit: u32) -> PullResponse {
-        let mut url = format!("{}/api/v1/sync/pull?limit={limit}", self.base);
-        if let Some(c) = since {
-            url.push_str(&format!("&since={c}"));
-        }
-        let r = self
-            .client
-            .get(url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        assert!(status.is_success(), "pull: {status} {text}");
-        serde_json::from_str(&text).unwrap()
+        serde_json::from_str(&self.pull_text(since, limit).await).unwrap()
     }
 
     /// The whole feed from the beginning: the server's state of every record.
