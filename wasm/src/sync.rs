@@ -271,6 +271,7 @@ fn read_pending(v: &Value) -> Read<PendingMutation> {
     Ok(PendingMutation {
         mutation: read_mutation(required(o, "mutation")?).map_err(|b| b.under("mutation", None))?,
         in_flight: flag(o, "in_flight", None)?,
+        sent: flag(o, "sent", Some(false))?,
     })
 }
 
@@ -651,10 +652,12 @@ mod tests {
                 PendingMutation {
                     mutation: mutation(1, Op::Upsert, Some(json!({"x": 1}))),
                     in_flight: true,
+                    sent: true,
                 },
                 PendingMutation {
                     mutation: mutation(2, Op::Delete, None),
                     in_flight: false,
+                    sent: false,
                 },
             ],
             cursor: Some("c".into()),

@@ -20,7 +20,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::sync::merge::{ConflictEntry, merge_records};
+use crate::sync::merge::{ConflictEntry, merge_records_with};
 use crate::sync::protocol::*;
 use crate::sync::store::{LocalStore, MemoryStore, PendingMutation, StoredRecord};
 
@@ -198,13 +198,15 @@ impl<S: LocalStore> SyncEngine<S> {
         let Some(mut rec) = self.store.record(entity, id) else {
             return Err(Error::invalid("id", "no such record"));
         };
-        let in_flight =
-            self.queue_any(|p| p.in_flight && p.mutation.entity == entity && p.mutation.id == id);
+        // A create that was sent may be on the server even without an answer.
+        let sent = self.queue_any(|p| {
+            (p.in_flight || p.sent) && p.mutation.entity == entity && p.mutation.id == id
+        });
         rec.data = None;
         rec.deleted = true;
         let version = rec.version;
         self.store.put_record(rec);
-        if version == 0 && !in_flight {
+        if version == 0 && !sent {
             // Never reached the server: forget the queued create.
             self.drop_queued(entity, id);
             return Ok(());
@@ -234,9 +236,9 @@ impl<S: LocalStore> SyncEngine<S> {
             .iter_mut()
             .rev()
             .find(|p| p.mutation.entity == m.entity && p.mutation.id == m.id)
-            .filter(|p| !p.in_flight)
+            .filter(|p| !p.in_flight && !p.sent)
         {
-            // Not sent yet: coalesce into it, keeping its base version.
+            // Never sent: coalesce into it, keeping its base version.
             p.mutation.op_id = m.op_id;
             p.mutation.op = m.op;
             p.mutation.data = m.data;
@@ -244,6 +246,7 @@ impl<S: LocalStore> SyncEngine<S> {
             queue.push(PendingMutation {
                 mutation: m,
                 in_flight: false,
+                sent: false,
             });
         }
     }
@@ -266,6 +269,7 @@ impl<S: LocalStore> SyncEngine<S> {
                 }
                 if seen.insert((p.mutation.entity, p.mutation.id)) {
                     p.in_flight = true;
+                    p.sent = true;
                     mutations.push(p.mutation.clone());
                 }
             }
@@ -352,7 +356,8 @@ impl<S: LocalStore> SyncEngine<S> {
                             "a conflict must carry the server record",
                         ));
                     };
-                    let notices = self.rebase(&mut rec, &m, server);
+                    // A conflict means the server did not apply this mutation.
+                    let notices = self.rebase(&mut rec, &m, server, true);
                     summary.merged.extend(notices);
                 }
                 PushStatus::Rejected => {
@@ -390,12 +395,15 @@ impl<S: LocalStore> SyncEngine<S> {
         });
     }
 
-    /// Resolves a conflict of mutation `m` against the server's `server` record.
+    /// Resolves a conflict of mutation `m` against the server's `server` record. `additive`:
+    /// the local changes are certainly not on the server yet, so additive amounts may add
+    /// them (see [`merge_records_with`]).
     fn rebase(
         &mut self,
         rec: &mut StoredRecord,
         m: &Mutation,
         server: &ServerRecord,
+        additive: bool,
     ) -> Vec<MergeNotice> {
         let mut notices = Vec::new();
         if server.deleted {
@@ -436,7 +444,7 @@ impl<S: LocalStore> SyncEngine<S> {
         }
         let base = rec.base.clone().unwrap_or(Value::Null);
         let local = rec.data.clone().unwrap_or(Value::Null);
-        let merged = merge_records(&base, &local, &remote, server.version);
+        let merged = merge_records_with(&base, &local, &remote, server.version, additive);
         for c in &merged.conflicts {
             notices.push(MergeNotice {
                 entity: rec.entity,
@@ -476,11 +484,13 @@ impl<S: LocalStore> SyncEngine<S> {
         for c in &page.changes {
             let existing = self.store.record(c.entity, c.id);
             let mut first: Option<Mutation> = None;
+            let mut sent = false;
             self.store.read_queue(&mut |q| {
-                first = q
+                let mut mine = q
                     .iter()
-                    .find(|p| p.mutation.entity == c.entity && p.mutation.id == c.id)
-                    .map(|p| p.mutation.clone());
+                    .filter(|p| p.mutation.entity == c.entity && p.mutation.id == c.id);
+                first = mine.clone().next().map(|p| p.mutation.clone());
+                sent = mine.any(|p| p.sent);
             });
             match (existing, first.as_ref()) {
                 (Some(mut rec), Some(m)) => {
@@ -493,16 +503,21 @@ impl<S: LocalStore> SyncEngine<S> {
                         data: c.data.clone(),
                     };
                     let m = m.clone();
-                    let notices = self.rebase(&mut rec, &m, &server);
-                    // A rebase from a pull keeps the pending op_id: it was never sent.
-                    self.store.update_queue(&mut |queue| {
-                        for p in queue
-                            .iter_mut()
-                            .filter(|p| p.mutation.entity == c.entity && p.mutation.id == c.id)
-                        {
-                            p.mutation.op_id = m.op_id;
-                        }
-                    });
+                    // A mutation sent without an answer may be in this change already.
+                    let notices = self.rebase(&mut rec, &m, &server, !sent);
+                    // A rebase from a pull keeps the pending op_id when it was never sent. One
+                    // that was sent may have been applied (its answer lost): reusing it would
+                    // answer `duplicate` for the rebased record, so the rebase's own id stays.
+                    if !sent {
+                        self.store.update_queue(&mut |queue| {
+                            for p in queue
+                                .iter_mut()
+                                .filter(|p| p.mutation.entity == c.entity && p.mutation.id == c.id)
+                            {
+                                p.mutation.op_id = m.op_id;
+                            }
+                        });
+                    }
                     if c.deleted {
                         summary.deleted += 1;
                     } else {

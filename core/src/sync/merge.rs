@@ -13,6 +13,27 @@ use serde_json::{Map, Value};
 /// Fields the merge does not treat as user data.
 const BOOKKEEPING: [&str; 3] = ["version", "updated_at", "created_at"];
 
+/// Amounts that devices change by adding to them (a goal's `current_amount` grows with each
+/// contribution): when both sides changed one, both changes are kept — the merged amount is
+/// the server's plus the device's own change — so two offline contributions both count.
+const ADDITIVE: [&str; 1] = ["current_amount"];
+
+/// `remote + (local − base)` when all three are money amounts.
+fn additive(base: &Value, local: &Value, remote: &Value) -> Option<Value> {
+    let money = |v: &Value| -> Option<crate::money::Money> {
+        match v {
+            Value::String(s) => s.parse().ok(),
+            Value::Number(n) => n.to_string().parse().ok(),
+            _ => None,
+        }
+    };
+    let merged = money(remote)? + (money(local)? - money(base)?);
+    if merged.is_negative() {
+        return None;
+    }
+    Some(Value::String(merged.to_string()))
+}
+
 /// One value that lost a merge.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
@@ -52,8 +73,21 @@ fn field<'a>(v: &'a Value, k: &str) -> &'a Value {
 }
 
 /// Merges `local` and `remote` records that both descend from `base` (`Null` when the record
-/// was created on both sides independently).
+/// was created on both sides independently); additive amounts add both sides' changes.
 pub fn merge_records(base: &Value, local: &Value, remote: &Value, server_version: i64) -> Merged {
+    merge_records_with(base, local, remote, server_version, true)
+}
+
+/// [`merge_records`], with additive amounts treated like any field when `additive` is false
+/// (when the local change may already be part of `remote`, adding it again would count it
+/// twice).
+pub fn merge_records_with(
+    base: &Value,
+    local: &Value,
+    remote: &Value,
+    server_version: i64,
+    additive_amounts: bool,
+) -> Merged {
     let (Some(l), Some(r)) = (local.as_object(), remote.as_object()) else {
         // Not objects: whole-value last-writer-wins.
         return Merged {
@@ -80,6 +114,11 @@ pub fn merge_records(base: &Value, local: &Value, remote: &Value, server_version
             rv.clone()
         } else if rv == b {
             lv.clone()
+        } else if let Some(sum) = (additive_amounts && ADDITIVE.contains(&k.as_str()))
+            .then(|| additive(b, lv, rv))
+            .flatten()
+        {
+            sum
         } else {
             let (kept, lost, side) = if local_wins {
                 (lv, rv, "remote")
@@ -145,5 +184,20 @@ mod tests {
         assert_eq!(m.record["target_amount"], "1500.00");
         assert_eq!(m.conflicts[0].discarded, "1200.00");
         assert_eq!(m.conflicts[0].discarded_side, "local");
+    }
+
+    #[test]
+    fn two_offline_contributions_both_count() {
+        let base = json!({"name": "Fund", "current_amount": "1000.00", "updated_at": "2026-11-01T00:00:00Z"});
+        let local = json!({"name": "Fund", "current_amount": "1250.50", "updated_at": "2026-11-03T00:00:00Z"});
+        let remote = json!({"name": "Fund", "current_amount": "1100.00", "updated_at": "2026-11-02T00:00:00Z"});
+        let m = merge_records(&base, &local, &remote, 2);
+        assert_eq!(m.record["current_amount"], "1350.50");
+        assert!(m.conflicts.is_empty());
+        // Not amounts: the later writer wins as for any field, and the other is logged.
+        let local = json!({"current_amount": "lots", "updated_at": "2026-11-03T00:00:00Z"});
+        let m = merge_records(&base, &local, &remote, 2);
+        assert_eq!(m.record["current_amount"], "lots");
+        assert_eq!(m.conflicts.len(), 1);
     }
 }

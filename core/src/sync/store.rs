@@ -42,6 +42,10 @@ pub struct PendingMutation {
     pub mutation: Mutation,
     /// Sent in a push whose result has not been applied yet.
     pub in_flight: bool,
+    /// Sent at least once: the server may have applied it even if no answer came back, so it
+    /// is never coalesced with later edits, and its changes are never re-added in a merge.
+    #[serde(default)]
+    pub sent: bool,
 }
 
 /// Local storage used by the sync engine.

@@ -34,6 +34,12 @@ enum Step {
         month: u32,
         groceries: u32,
     },
+    /// Add a contribution to a goal the device has from the server (`current_amount` grows).
+    Contribute {
+        dev: usize,
+        slot: usize,
+        amount: u32,
+    },
     /// Delete a goal the device has.
     Delete { dev: usize, slot: usize },
     /// Push everything, then pull everything.
@@ -53,6 +59,7 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         6 => (dev.clone(), 0..GOAL_SLOTS, 0u8..3, 1u32..50).prop_map(|(dev, slot, what, t)| Step::EditGoal { dev, slot, what, target: t * 100 }),
         2 => (dev.clone(), 1u32..4, 300u32..900).prop_map(|(dev, month, groceries)| Step::EditSnapshot { dev, month, groceries }),
+        3 => (dev.clone(), 0..GOAL_SLOTS, 1u32..500).prop_map(|(dev, slot, amount)| Step::Contribute { dev, slot, amount }),
         2 => (dev.clone(), 0..GOAL_SLOTS).prop_map(|(dev, slot)| Step::Delete { dev, slot }),
         4 => dev.clone().prop_map(|dev| Step::Sync { dev }),
         2 => (dev.clone(), 1usize..4).prop_map(|(dev, batch)| Step::PushOnly { dev, batch }),
@@ -97,6 +104,8 @@ struct Ledger {
     edits: Vec<(usize, Uuid, usize)>,
     /// The current step.
     now: usize,
+    /// Every contribution made to each goal, in whole units.
+    contributed: BTreeMap<Uuid, u64>,
     /// Every push sent, per device, for replays.
     pushes: Vec<Vec<PushRequest>>,
 }
@@ -239,6 +248,32 @@ async fn run(steps: Vec<Step>) -> Result<(), String> {
                     .upsert(EntityKind::Snapshot, id, data, Uuid::new_v4())
                     .map_err(|e| e.to_string())?;
             }
+            Step::Contribute { dev, slot, amount } => {
+                let id = goal_id(&user, slot);
+                let d = &mut devices[dev];
+                let Some(rec) = d
+                    .engine
+                    .store()
+                    .records
+                    .get(&(EntityKind::Goal, id))
+                    .cloned()
+                else {
+                    continue;
+                };
+                let Some(mut data) = rec.data.filter(|_| !rec.deleted && rec.version > 0) else {
+                    continue;
+                };
+                let current: f64 = data["current_amount"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("current_amount is not an amount")?;
+                data["current_amount"] = Value::from(format!("{:.2}", current + f64::from(amount)));
+                data["updated_at"] = Value::from(stamp());
+                d.engine
+                    .upsert(EntityKind::Goal, id, data, Uuid::new_v4())
+                    .map_err(|e| e.to_string())?;
+                *ledger.contributed.entry(id).or_default() += u64::from(amount);
+            }
             Step::Delete { dev, slot } => {
                 let id = goal_id(&user, slot);
                 let d = &mut devices[dev];
@@ -332,12 +367,17 @@ async fn run(steps: Vec<Step>) -> Result<(), String> {
         .iter()
         .filter_map(|((id, _), n)| n.clone().map(|n| (*id, n)))
         .collect();
-    for (dev, id, name, at) in &ledger.sent {
+    for (dev, id, name, _sent_at) in &ledger.sent {
+        // Names are `d{device}-s{step}`: the step the edit was made at.
+        let made_at: usize = name
+            .rsplit_once("-s")
+            .and_then(|(_, n)| n.parse().ok())
+            .ok_or("a name without its step")?;
         if acked.contains(&(*id, name.clone()))
             || ledger
                 .edits
                 .iter()
-                .any(|(d, r, when)| d == dev && r == id && when > at)
+                .any(|(d, r, when)| d == dev && r == id && *when > made_at)
         {
             continue;
         }
@@ -356,6 +396,38 @@ async fn run(steps: Vec<Step>) -> Result<(), String> {
             return Err(format!(
                 "device {dev}'s edit {name} of {id} was neither acknowledged nor logged"
             ));
+        }
+    }
+    // Money adds up: a goal's amount is the sum of every contribution made to it on any
+    // device (offline, concurrently), or a device's conflict log says which amount lost.
+    for c in feed
+        .iter()
+        .filter(|c| c.entity == EntityKind::Goal && !c.deleted)
+    {
+        let expected = ledger.contributed.get(&c.id).copied().unwrap_or(0);
+        let got = c
+            .data
+            .as_ref()
+            .and_then(|d| d["current_amount"].as_str())
+            .unwrap_or("");
+        if got != format!("{expected}.00") {
+            let logged = devices.iter().any(|d| {
+                d.engine
+                    .store()
+                    .records
+                    .get(&(EntityKind::Goal, c.id))
+                    .is_some_and(|r| {
+                        r.conflicts
+                            .iter()
+                            .any(|e| e.field == "current_amount" || e.field == "*")
+                    })
+            });
+            if !logged {
+                return Err(format!(
+                    "{} holds {got} after contributions of {expected}.00, and no device logged a lost amount",
+                    c.id
+                ));
+            }
         }
     }
     // The current value of each goal is its last acknowledged write.
