@@ -110,15 +110,17 @@ pub fn merge_records_with(
         if BOOKKEEPING.contains(&k.as_str()) {
             continue;
         }
-        let value = if lv == rv || lv == b {
+        // Both sides changed an additive amount: both changes count, even when they are equal
+        // (two contributions of 50 are 100, not 50).
+        let both_added = (additive_amounts && ADDITIVE.contains(&k.as_str()) && lv != b && rv != b)
+            .then(|| additive(b, lv, rv))
+            .flatten();
+        let value = if let Some(sum) = both_added {
+            sum
+        } else if lv == rv || lv == b {
             rv.clone()
         } else if rv == b {
             lv.clone()
-        } else if let Some(sum) = (additive_amounts && ADDITIVE.contains(&k.as_str()))
-            .then(|| additive(b, lv, rv))
-            .flatten()
-        {
-            sum
         } else {
             let (kept, lost, side) = if local_wins {
                 (lv, rv, "remote")
@@ -194,6 +196,10 @@ mod tests {
         let m = merge_records(&base, &local, &remote, 2);
         assert_eq!(m.record["current_amount"], "1350.50");
         assert!(m.conflicts.is_empty());
+        // Two equal contributions are two contributions.
+        let local = json!({"name": "Fund", "current_amount": "1100.00", "updated_at": "2026-11-03T00:00:00Z"});
+        let m = merge_records(&base, &local, &remote, 2);
+        assert_eq!(m.record["current_amount"], "1200.00");
         // Not amounts: the later writer wins as for any field, and the other is logged.
         let local = json!({"current_amount": "lots", "updated_at": "2026-11-03T00:00:00Z"});
         let m = merge_records(&base, &local, &remote, 2);
