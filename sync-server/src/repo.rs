@@ -129,6 +129,26 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Writes `ops` and `audit` in one transaction; a failed precondition is the 409 with the
+    /// current state of `entity` `id` (the record the client expected at `expected`).
+    pub async fn write_checked(
+        &self,
+        user: &str,
+        ops: Vec<crate::store::Op>,
+        audit: Vec<AuditRow>,
+        (entity, id, expected): (&str, &str, i64),
+    ) -> Result<()> {
+        match self.store.write(user, ops, audit).await {
+            Ok(_) => Ok(()),
+            Err(crate::store::StoreError::Conflict) => {
+                Err(self.conflict(user, entity, id, expected).await)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// Times a write without an expected version is retried after losing a race (each round, at
 /// least one of the racing writers wins, so this bounds the writers that may race on a record).
 pub const MAX_RETRIES: u32 = 64;

@@ -140,23 +140,18 @@ async fn patch(
         Some(&ip),
         details,
     );
-    match s
-        .store
-        .write(
-            &key,
-            vec![Op::Put(goal_write(
-                &next,
-                Expect::Version(cur.version),
-                sealed,
-            ))],
-            vec![ev],
-        )
-        .await
-    {
-        Ok(_) => Ok(Json(next)),
-        Err(StoreError::Conflict) => Err(s.conflict(&key, entity::GOAL, &id, cur.version).await),
-        Err(e) => Err(e.into()),
-    }
+    s.write_checked(
+        &key,
+        vec![Op::Put(goal_write(
+            &next,
+            Expect::Version(cur.version),
+            sealed,
+        ))],
+        vec![ev],
+        (entity::GOAL, &id, cur.version),
+    )
+    .await?;
+    Ok(Json(next))
 }
 
 async fn delete(
@@ -197,11 +192,9 @@ async fn delete(
         Some(&ip),
         json!({}),
     );
-    match s.store.write(&key, ops, vec![ev]).await {
-        Ok(_) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::Conflict) => Err(s.conflict(&key, entity::GOAL, &id, cur.version).await),
-        Err(e) => Err(e.into()),
-    }
+    s.write_checked(&key, ops, vec![ev], (entity::GOAL, &id, cur.version))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn progress(

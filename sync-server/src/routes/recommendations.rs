@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
 use crate::repo::{self, audit, entity, micros};
 use crate::state::AppState;
-use crate::store::{Expect, Op, RecordRow, RecordWrite, StoreError};
+use crate::store::{Expect, Op, RecordRow, RecordWrite};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -78,17 +78,14 @@ async fn feedback(
         Some(&ip),
         json!({"recommendation_id": id, "rating": f.rating}),
     );
-    match s
-        .store
-        .write(&key, vec![Op::Put(fw), Op::Put(rw)], vec![ev])
-        .await
-    {
-        Ok(_) => Ok((StatusCode::CREATED, Json(f))),
-        Err(StoreError::Conflict) => Err(s
-            .conflict(&key, entity::RECOMMENDATION, &id, row.version)
-            .await),
-        Err(e) => Err(e.into()),
-    }
+    s.write_checked(
+        &key,
+        vec![Op::Put(fw), Op::Put(rw)],
+        vec![ev],
+        (entity::RECOMMENDATION, &id, row.version),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(f)))
 }
 
 async fn update(
@@ -118,11 +115,12 @@ async fn update(
         Some(&ip),
         json!({"is_implemented": next.is_implemented}),
     );
-    match s.store.write(&key, vec![Op::Put(w)], vec![ev]).await {
-        Ok(_) => Ok(Json(next)),
-        Err(StoreError::Conflict) => Err(s
-            .conflict(&key, entity::RECOMMENDATION, &id, row.version)
-            .await),
-        Err(e) => Err(e.into()),
-    }
+    s.write_checked(
+        &key,
+        vec![Op::Put(w)],
+        vec![ev],
+        (entity::RECOMMENDATION, &id, row.version),
+    )
+    .await?;
+    Ok(Json(next))
 }

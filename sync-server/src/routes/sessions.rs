@@ -19,7 +19,7 @@ use crate::error::{ApiError, Result};
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
 use crate::repo::{self, audit, entity, micros};
 use crate::state::AppState;
-use crate::store::{Expect, Op, RecordWrite, Sealed, StoreError};
+use crate::store::{Expect, Op, RecordWrite, Sealed};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -124,23 +124,18 @@ async fn update(
         Some(&ip),
         details,
     );
-    match s
-        .store
-        .write(
-            &key,
-            vec![Op::Put(write_of(
-                &next,
-                Expect::Version(cur.version),
-                sealed,
-            ))],
-            vec![ev],
-        )
-        .await
-    {
-        Ok(_) => Ok(Json(next)),
-        Err(StoreError::Conflict) => Err(s.conflict(&key, entity::SESSION, &id, cur.version).await),
-        Err(e) => Err(e.into()),
-    }
+    s.write_checked(
+        &key,
+        vec![Op::Put(write_of(
+            &next,
+            Expect::Version(cur.version),
+            sealed,
+        ))],
+        vec![ev],
+        (entity::SESSION, &id, cur.version),
+    )
+    .await?;
+    Ok(Json(next))
 }
 
 /// `{period_year, period_month}` of the snapshot to save.
