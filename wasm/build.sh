@@ -14,6 +14,7 @@ cd "$(dirname "$0")"
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 for target in web bundler nodejs; do
+  rm -rf "pkg-$target/snippets"
   wasm-pack --quiet build . --profile wasm-release --target "$target" \
     --out-dir "pkg-$target" --out-name lifepath --no-pack
 done
@@ -30,6 +31,20 @@ done
 for f in lifepath.js lifepath.d.ts lifepath_bg.wasm lifepath_bg.wasm.d.ts; do
   cp "pkg-nodejs/$f" pkg/node/
 done
+# The JavaScript half of a few exports (wasm-bindgen `inline_js`: the loop that builds the
+# points of computeTrends), imported by each build's lifepath.js.
+for target in web bundler nodejs; do
+  dir=$([ "$target" = nodejs ] && echo node || echo "$target")
+  cp -r "pkg-$target/snippets" "pkg/$dir/"
+done
+# The nodejs build `require`s its snippets, but wasm-bindgen writes them as ES modules: make
+# them CommonJS (the folder is CommonJS, see below), and check that nothing was missed.
+find pkg/node/snippets -name '*.js' -exec \
+  sed -i 's/^export function \([A-Za-z0-9_]*\)/exports.\1 = function \1/' {} +
+if grep -rqE '^\s*(export|import)\b' pkg/node/snippets; then
+  echo "build.sh: a nodejs snippet still has ES module syntax" >&2
+  exit 1
+fi
 # The nodejs build is CommonJS inside an ESM package: mark its folder, and give Node an ESM
 # entry with the same no-op `init` the web build needs, so `await init()` works everywhere.
 cp npm/node/package.json npm/node/index.mjs npm/node/index.d.mts pkg/node/

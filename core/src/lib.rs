@@ -31,6 +31,7 @@ pub mod ids;
 pub mod models;
 pub mod money;
 pub mod period;
+mod sort;
 pub mod sync;
 pub mod validate;
 

@@ -5,7 +5,7 @@ use lifepath_core::models::BudgetSnapshot;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output,
+    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output, trends_output,
 };
 use crate::options::TrendsOptions;
 
@@ -20,7 +20,7 @@ pub fn compute_trends(
         let snapshots: Vec<BudgetSnapshot> = analytics_snapshots(&snapshots, "snapshots")?;
         let o: TrendsOptions = options_arg(&options)?;
         let t = analytics::compute_trends(&snapshots, o.months.unwrap_or(DEFAULT_MONTHS))?;
-        output(&t)
+        trends_output(t)
     })
 }
 

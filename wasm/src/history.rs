@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert::{
     JsResult, analytics_snapshot, analytics_snapshots, arg, call, options_arg, output,
+    trends_output,
 };
 use crate::error::LifepathError;
 use crate::options::TrendsOptions;
@@ -70,7 +71,7 @@ impl SnapshotHistory {
     ) -> JsResult {
         call(|| {
             let o: TrendsOptions = options_arg(&options)?;
-            output(&analytics::compute_trends(
+            trends_output(analytics::compute_trends(
                 &self.snapshots,
                 o.months.unwrap_or(DEFAULT_MONTHS),
             )?)

@@ -225,7 +225,7 @@ pub fn detect_anomalies(
             });
         }
     }
-    anomalies.sort_by(|a, b| {
+    crate::sort::sort_by(&mut anomalies, |a, b| {
         b.deviation
             .abs()
             .total_cmp(&a.deviation.abs())

@@ -82,7 +82,7 @@ pub fn compare_periods(a: &BudgetSnapshot, b: &BudgetSnapshot) -> Result<Compari
             }
         })
         .collect();
-    categories.sort_by(|x, y| {
+    crate::sort::sort_by(&mut categories, |x, y| {
         y.change
             .abs()
             .cmp(&x.change.abs())

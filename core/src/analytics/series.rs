@@ -14,7 +14,7 @@ pub fn ordered<'a>(
     snapshots: impl IntoIterator<Item = &'a BudgetSnapshot>,
 ) -> Result<Vec<&'a BudgetSnapshot>> {
     let mut v: Vec<&BudgetSnapshot> = snapshots.into_iter().collect();
-    v.sort_by_key(|s| s.period());
+    crate::sort::sort_by_key(&mut v, |s| s.period());
     for w in v.windows(2) {
         if w[0].period() == w[1].period() {
             return Err(Error::DuplicatePeriod {
@@ -85,11 +85,14 @@ pub fn categories<'a>(snapshots: &[&'a BudgetSnapshot]) -> Vec<&'a str> {
             }
         }
         if novel {
-            let set: BTreeSet<&'a str> = union
+            let mut set: BTreeSet<&'a str> = BTreeSet::new();
+            for k in union
                 .iter()
                 .copied()
                 .chain(s.category_totals.keys().map(String::as_str))
-                .collect();
+            {
+                set.insert(k);
+            }
             union = set.into_iter().collect();
         }
     }

@@ -181,11 +181,11 @@ pub fn compute_trends(snapshots: &[BudgetSnapshot], months: u32) -> Result<Trend
 
     let cats = series::categories(&window);
     let matrix = series::category_matrix(&window, &cats, Money::ZERO, |m| m);
-    let category_changes = cats
-        .iter()
-        .zip(matrix)
-        .map(|(c, row)| ((*c).to_owned(), money_trend(&periods, row)))
-        .collect();
+    // Inserted one by one: collecting into a map would sort (and carry its own sort).
+    let mut category_changes = BTreeMap::new();
+    for (c, row) in cats.iter().zip(matrix) {
+        category_changes.insert((*c).to_owned(), money_trend(&periods, row));
+    }
 
     Ok(Trends {
         window: Window {

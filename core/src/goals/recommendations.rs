@@ -59,8 +59,10 @@ pub struct RecommendInput {
 
 /// The weight of past ratings: (category, kind) → mean rating.
 fn ratings(input: &RecommendInput) -> BTreeMap<(String, RecommendationKind), f64> {
-    let by_id: BTreeMap<RecommendationId, &Recommendation> =
-        input.recommendations.iter().map(|r| (r.id, r)).collect();
+    let mut by_id: BTreeMap<RecommendationId, &Recommendation> = BTreeMap::new();
+    for r in &input.recommendations {
+        by_id.insert(r.id, r);
+    }
     let mut acc: BTreeMap<(String, RecommendationKind), (f64, u32)> = BTreeMap::new();
     let mut rated: std::collections::BTreeSet<RecommendationId> = Default::default();
     for f in &input.feedback {
@@ -228,7 +230,7 @@ pub fn recommend(input: &RecommendInput, as_of: NaiveDate) -> Result<Vec<Recomme
                 .into_iter()
                 .filter(|(_, m)| m.is_positive())
                 .collect();
-            cats.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            crate::sort::sort_by(&mut cats, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
             for (cat, amount) in cats.into_iter().take(MAX_CUTS_PER_GOAL) {
                 let max_cut = amount.times(Decimal::new(40, 2)).round();
                 let cut = need.min(max_cut);
@@ -387,7 +389,7 @@ pub fn recommend(input: &RecommendInput, as_of: NaiveDate) -> Result<Vec<Recomme
             });
         }
     }
-    out.sort_by(|a, b| {
+    crate::sort::sort_by(&mut out, |a, b| {
         b.score
             .total_cmp(&a.score)
             .then_with(|| a.priority.cmp(&b.priority))

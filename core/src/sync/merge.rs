@@ -101,7 +101,7 @@ pub fn merge_records_with(
         _ => false,
     };
     let mut keys: Vec<&String> = l.keys().chain(r.keys()).collect();
-    keys.sort();
+    crate::sort::sort_by(&mut keys, |a, b| a.cmp(b));
     keys.dedup();
     let mut out = Map::new();
     let mut conflicts = Vec::new();
