@@ -84,11 +84,14 @@ impl Money {
             1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
         ];
-        let m = self.0.mantissa();
-        let scale = self.0.scale() as usize;
-        if m.unsigned_abs() < (1u128 << 53) && scale < POW10.len() {
-            // Through i64: a hardware conversion (i128 → f64 is a slow software routine).
-            (m as i64) as f64 / POW10[scale]
+        // The parts, not `mantissa()`: 128-bit arithmetic is a software routine in
+        // WebAssembly; a u64 → f64 conversion is one instruction.
+        let d = self.0.unpack();
+        let scale = d.scale as usize;
+        let m = (u64::from(d.mid) << 32) | u64::from(d.lo);
+        if d.hi == 0 && m < (1u64 << 53) && scale < POW10.len() {
+            let v = m as f64 / POW10[scale];
+            if d.negative { -v } else { v }
         } else {
             self.0.to_f64().unwrap_or(0.0)
         }
@@ -192,7 +195,8 @@ impl fmt::Display for Money {
         let mut buf = [0u8; 24];
         if f.width().is_none()
             && f.precision().is_none()
-            && let Some(text) = self.cents_text(&mut buf)
+            && let Some(i) = self.cents_digits(&mut buf)
+            && let Ok(text) = std::str::from_utf8(&buf[i..])
         {
             return f.write_str(text);
         }
@@ -203,26 +207,27 @@ impl fmt::Display for Money {
 impl Money {
     /// Appends the output text of the amount (as `Display` writes it) to `out`, without the
     /// formatting machinery: the analytics output tens of thousands of amounts per call.
-    pub fn push_to(self, out: &mut String) {
+    /// Bytes, so that a long list is checked as text once, at the end
+    /// (`String::from_utf8`); the text is always ASCII.
+    pub fn push_to(self, out: &mut Vec<u8>) {
         let mut buf = [0u8; 24];
-        match self.cents_text(&mut buf) {
-            Some(text) => out.push_str(text),
-            None => {
-                use fmt::Write as _;
-                let _ = write!(out, "{self}");
-            }
+        match self.cents_digits(&mut buf) {
+            Some(i) => out.extend_from_slice(&buf[i..]),
+            None => out.extend_from_slice(self.to_string().as_bytes()),
         }
     }
 
     /// The fast path of the output text, for the common case of an amount already in cents:
-    /// digits written straight from the mantissa. `None` for zero (whose sign the decimal
-    /// keeps), more than two places and very large amounts, which take the general way.
-    fn cents_text(self, buf: &mut [u8; 24]) -> Option<&str> {
-        let (m, scale) = (self.0.mantissa(), self.0.scale());
-        if scale > 2 || m == 0 || m.unsigned_abs() >= 1_000_000_000_000_000 {
+    /// digits written straight from the mantissa to the end of `buf`; the index of the first.
+    /// `None` for zero (whose sign the decimal keeps), more than two places and very large
+    /// amounts, which take the general way.
+    fn cents_digits(self, buf: &mut [u8; 24]) -> Option<usize> {
+        let d = self.0.unpack();
+        let m = (u64::from(d.mid) << 32) | u64::from(d.lo);
+        if d.scale > 2 || d.hi != 0 || m == 0 || m >= 1_000_000_000_000_000 {
             return None;
         }
-        let cents = m.unsigned_abs() as u64 * 10u64.pow(2 - scale);
+        let cents = m * 10u64.pow(2 - d.scale);
         let mut i = buf.len();
         let mut put = |b: u8| {
             i -= 1;
@@ -259,10 +264,10 @@ impl Money {
                 break;
             }
         }
-        if m < 0 {
+        if d.negative {
             put(b'-');
         }
-        std::str::from_utf8(&buf[i..]).ok()
+        Some(i)
     }
 }
 
@@ -424,9 +429,10 @@ mod tests {
             d.rescale(2);
             assert_eq!(m.to_string(), d.to_string(), "{t}");
             assert_eq!(format!("{m:>12}"), format!("{d:>12}"), "{t}");
-            let mut pushed = String::from(",");
+            let mut pushed = b",".to_vec();
             m.push_to(&mut pushed);
-            assert_eq!(pushed, format!(",{d}"), "{t}");
+            assert_eq!(pushed, format!(",{d}").into_bytes(), "{t}");
+            assert_eq!(m.to_f64(), t.parse::<f64>().unwrap(), "{t}");
         }
     }
 

@@ -157,12 +157,12 @@ pub fn trends_output(mut t: Trends) -> Result<JsValue, LifepathError> {
         last = last.max(p.period.index());
     }
     let total: usize = points.iter().map(Vec::len).sum();
-    let mut amounts = String::with_capacity(total * 10);
+    let mut amounts: Vec<u8> = Vec::with_capacity(total * 10);
     let mut index: Vec<u32> = Vec::with_capacity(total);
     for series in &points {
         for p in series {
             if !index.is_empty() {
-                amounts.push(',');
+                amounts.push(b',');
             }
             p.amount.push_to(&mut amounts);
             index.push(u32::try_from(p.period.index() - first).unwrap_or(0));
@@ -179,6 +179,8 @@ pub fn trends_output(mut t: Trends) -> Result<JsValue, LifepathError> {
         }
     }
     names.extend(t.category_changes.keys().map(String::as_str));
+    let amounts = String::from_utf8(amounts)
+        .map_err(|_| LifepathError::internal("could not convert the result: amounts"))?;
     let names = json(&names)?;
     let skeleton = json(&t)?;
     Ok(lifepath_trends_values(

@@ -138,7 +138,7 @@ pub fn category_matrix<T: Copy>(
 
 /// `a.cmp(b)` for short keys without a call into `memcmp`: category slugs are short and the
 /// walks above compare tens of thousands of them per call.
-#[inline]
+#[inline(always)]
 pub fn fast_cmp(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len().min(b.len());
