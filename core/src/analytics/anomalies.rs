@@ -125,14 +125,14 @@ pub fn sigma_eff(sigma: f64, mu: f64) -> f64 {
     sigma.max(0.05 * mu.abs()).max(1.0)
 }
 
-/// "debt_payments" → "Debt payments".
+/// "debt_payments" → "Debt payments". Slugs are `[a-z0-9_]`, so only ASCII letters change
+/// case (which keeps Unicode's case tables out of the npm package).
 pub fn display_name(slug: &str) -> String {
-    let text = slug.replace('_', " ");
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => text,
+    let mut text = slug.replace('_', " ");
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    text
 }
 
 const MONTH_NAMES: [&str; 12] = [

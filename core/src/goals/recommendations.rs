@@ -246,7 +246,7 @@ pub fn recommend(input: &RecommendInput, as_of: NaiveDate) -> Result<Vec<Recomme
                 } else {
                     Difficulty::Hard
                 };
-                let name = display_name(cat).to_lowercase();
+                let name = display_name(cat).to_ascii_lowercase();
                 make(
                     RecommendationKind::ReduceExpense,
                     cat,

@@ -101,6 +101,7 @@ pub struct BudgetSnapshot {
     /// Surplus / income; `null` when income is 0.
     pub savings_rate: Option<f64>,
     /// Expenses per category.
+    #[serde(deserialize_with = "category_map")]
     pub category_totals: BTreeMap<String, Money>,
     /// The budget session it was saved from.
     #[serde(default)]
@@ -196,4 +197,31 @@ impl Validate for BudgetSnapshot {
             v.push(join(path, "version"), "must be ≥ 0");
         }
     }
+}
+
+/// Reads a category map by collecting its entries and building the map in one go: a history
+/// of 360 snapshots × 200 categories holds 72,000 entries, and inserting them one by one
+/// searched the map for each. Duplicate keys keep the last value, as `insert` does.
+fn category_map<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<BTreeMap<String, Money>, D::Error> {
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = BTreeMap<String, Money>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of category slugs to amounts")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut entries: Vec<(String, Money)> =
+                Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries.into_iter().collect())
+        }
+    }
+    deserializer.deserialize_map(Entries)
 }
