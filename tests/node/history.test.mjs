@@ -47,3 +47,62 @@ test('SnapshotHistory upsert replaces a period, remove deletes it, errors name t
   assert.throws(() => new lifepath.SnapshotHistory([{ ...last, period_month: 13 }]), (e) => lifepath.isLifepathError(e) && e.code === 'validation_failed' && e.field === 'snapshots[0].period_month');
   h.free();
 });
+
+// A history of `months` × `cats` with amounts that differ by `shift` cents, written three ways
+// (two places, one place, JSON numbers) so that equal values arrive in different forms.
+function synthetic(months, cats, shift) {
+  const out = [];
+  for (let k = 0; k < months; k++) {
+    const index = 2000 * 12 + k;
+    const category_totals = {};
+    for (let c = 0; c < cats; c++) {
+      const cents = 1000 + k * 7919 + c * 104729 + shift;
+      const text = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+      category_totals[`cat_${String(c).padStart(3, '0')}`] =
+        c % 3 === 0 ? text : c % 3 === 1 ? Number(text) : text.replace(/0$/, '');
+    }
+    out.push({
+      id: `00000000-0000-0000-0000-${String(k + 1).padStart(12, '0')}`,
+      user_id: '00000000-0000-0000-0000-000000000001',
+      period_year: Math.floor(index / 12),
+      period_month: (index % 12) + 1,
+      currency: 'USD',
+      budget_model: { incomes: [], expenses: [], debts: [] },
+      total_income: '100000.00',
+      total_expenses: '50000.00',
+      surplus: '50000.00',
+      savings_rate: 0.5,
+      category_totals,
+      source_session_id: null,
+      version: 1,
+      created_at: '2026-11-21T00:00:00Z',
+      updated_at: '2026-11-21T00:00:00Z',
+    });
+  }
+  return out;
+}
+
+test('SnapshotHistory hands out the same money strings call after call, exact as amounts change', () => {
+  // 360 × 200 = 72,000 points a call; four rounds of new amounts pass the 262,144 strings the
+  // history keeps, so the cache also starts over once.
+  let snapshots = synthetic(360, 200, 0);
+  const h = new lifepath.SnapshotHistory(snapshots);
+  for (let round = 0; round < 5; round++) {
+    if (round > 0) {
+      snapshots = synthetic(360, 200, round * 3);
+      for (const s of snapshots) h.upsert(s);
+    }
+    const expected = lifepath.computeTrends(snapshots, { months: 360 });
+    const first = h.computeTrends({ months: 360 });
+    const again = h.computeTrends({ months: 360 });
+    assert.deepEqual(first, expected, `round ${round}`);
+    assert.deepEqual(again, expected, `round ${round}, again`);
+    // A 12-month window reuses strings of the full one.
+    assert.deepEqual(h.computeTrends(), lifepath.computeTrends(snapshots), `round ${round}, 12 months`);
+  }
+  // Changing the returned objects changes nothing that comes next.
+  const t = h.computeTrends({ months: 360 });
+  t.category_changes.cat_000.values[0].amount = 'changed';
+  assert.notEqual(h.computeTrends({ months: 360 }).category_changes.cat_000.values[0].amount, 'changed');
+  h.free();
+});

@@ -131,24 +131,37 @@ fn parse(text: &str) -> Result<JsValue, LifepathError> {
 }
 
 #[wasm_bindgen(inline_js = r#"
-export function lifepath_trends_values(skeleton, names, periods, amounts, lengths, counts, index) {
+function build(skeleton, names, periods, amountOf, counts, index) {
   const t = JSON.parse(skeleton);
   const cats = t.category_changes;
   const ns = JSON.parse(names);
   const ps = periods.split(',');
   let k = 0;
-  let at = 0;
   for (let c = 0; c < ns.length; c++) {
     const n = counts[c];
     const values = new Array(n);
-    for (let i = 0; i < n; i++, k++) {
-      const end = at + lengths[k];
-      values[i] = { period: ps[index[k]], amount: amounts.slice(at, end) };
-      at = end;
-    }
+    for (let i = 0; i < n; i++, k++) values[i] = { period: ps[index[k]], amount: amountOf(k) };
     cats[ns[c]].values = values;
   }
   return t;
+}
+function split(text, lengths) {
+  const out = new Array(lengths.length);
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const end = at + lengths[i];
+    out[i] = text.slice(at, end);
+    at = end;
+  }
+  return out;
+}
+export function lifepath_trends_values(skeleton, names, periods, amounts, lengths, counts, index) {
+  const texts = split(amounts, lengths);
+  return build(skeleton, names, periods, (k) => texts[k], counts, index);
+}
+export function lifepath_trends_cached(skeleton, names, periods, table, fresh, lengths, ids, counts, index) {
+  for (const text of split(fresh, lengths)) table.push(text);
+  return build(skeleton, names, periods, (k) => table[ids[k]], counts, index);
 }
 "#)]
 extern "C" {
@@ -165,15 +178,35 @@ extern "C" {
         counts: &[u32],
         index: &[u32],
     ) -> JsValue;
+
+    /// The same with the amounts as indexes into `table`, an array of the strings handed out
+    /// so far, after appending the `fresh` ones (one after the other, with their lengths).
+    #[allow(clippy::too_many_arguments)]
+    fn lifepath_trends_cached(
+        skeleton: &str,
+        names: &str,
+        periods: &str,
+        table: &js_sys::Array,
+        fresh: &str,
+        lengths: &[u8],
+        ids: &[u32],
+        counts: &[u32],
+        index: &[u32],
+    ) -> JsValue;
 }
 
-/// Writes trends as a plain object in the server's JSON shape, like [`output`], with the
-/// points of the category series (200 categories over 360 months are 72,000 points) passed as
-/// columns and built into objects by a loop in JavaScript: reading them from JSON text costs
-/// several times more.
-pub fn trends_output(mut t: Trends) -> Result<JsValue, LifepathError> {
-    let mut names: Vec<&str> = Vec::with_capacity(t.category_changes.len());
-    let mut counts: Vec<u32> = Vec::with_capacity(t.category_changes.len());
+/// Trends taken apart for [`trends_output`]: everything but the category points as JSON, and
+/// the points as columns.
+struct TrendColumns {
+    skeleton: String,
+    names: String,
+    periods: String,
+    counts: Vec<u32>,
+    index: Vec<u32>,
+    amounts: Vec<Money>,
+}
+
+fn trend_columns(mut t: Trends) -> Result<TrendColumns, LifepathError> {
     let mut points: Vec<Vec<TrendPoint<Money>>> = Vec::with_capacity(t.category_changes.len());
     for series in t.category_changes.values_mut() {
         points.push(std::mem::take(&mut series.values));
@@ -184,15 +217,12 @@ pub fn trends_output(mut t: Trends) -> Result<JsValue, LifepathError> {
         last = last.max(p.period.index());
     }
     let total: usize = points.iter().map(Vec::len).sum();
-    let mut amounts: Vec<u8> = Vec::with_capacity(total * 10);
-    let mut lengths: Vec<u8> = Vec::with_capacity(total);
+    let mut amounts = Vec::with_capacity(total);
     let mut index: Vec<u32> = Vec::with_capacity(total);
+    let mut counts: Vec<u32> = Vec::with_capacity(points.len());
     for series in &points {
         for p in series {
-            let at = amounts.len();
-            p.amount.push_to(&mut amounts);
-            // An amount's text is at most 40 characters (below 10^28, two places, a sign).
-            lengths.push(u8::try_from(amounts.len() - at).unwrap_or(u8::MAX));
+            amounts.push(p.amount);
             index.push(u32::try_from(p.period.index() - first).unwrap_or(0));
         }
         counts.push(u32::try_from(series.len()).unwrap_or(u32::MAX));
@@ -206,13 +236,161 @@ pub fn trends_output(mut t: Trends) -> Result<JsValue, LifepathError> {
             let _ = write!(periods, "{}", Period::from_index(k));
         }
     }
-    names.extend(t.category_changes.keys().map(String::as_str));
-    let amounts = String::from_utf8(amounts)
-        .map_err(|_| LifepathError::internal("could not convert the result: amounts"))?;
-    let names = json(&names)?;
-    let skeleton = json(&t)?;
+    let names: Vec<&str> = t.category_changes.keys().map(String::as_str).collect();
+    Ok(TrendColumns {
+        names: json(&names)?,
+        skeleton: json(&t)?,
+        periods,
+        counts,
+        index,
+        amounts,
+    })
+}
+
+/// Texts of amounts one after the other, and the length of each.
+#[derive(Default)]
+struct Texts {
+    text: Vec<u8>,
+    lengths: Vec<u8>,
+}
+
+impl Texts {
+    fn push(&mut self, amount: Money) {
+        let at = self.text.len();
+        amount.push_to(&mut self.text);
+        // An amount's text is at most 31 characters (below 10^28, a point, a sign).
+        self.lengths
+            .push(u8::try_from(self.text.len() - at).unwrap_or(u8::MAX));
+    }
+
+    fn text(self) -> Result<(String, Vec<u8>), LifepathError> {
+        let text = String::from_utf8(self.text)
+            .map_err(|_| LifepathError::internal("could not convert the result: amounts"))?;
+        Ok((text, self.lengths))
+    }
+}
+
+/// Writes trends as a plain object in the server's JSON shape, like [`output`], with the
+/// points of the category series (200 categories over 360 months are 72,000 points) passed as
+/// columns and built into objects by a loop in JavaScript: reading them from JSON text costs
+/// several times more.
+pub fn trends_output(t: Trends) -> Result<JsValue, LifepathError> {
+    let c = trend_columns(t)?;
+    let mut texts = Texts::default();
+    for a in &c.amounts {
+        texts.push(*a);
+    }
+    let (amounts, lengths) = texts.text()?;
     Ok(lifepath_trends_values(
-        &skeleton, &names, &periods, &amounts, &lengths, &counts, &index,
+        &c.skeleton,
+        &c.names,
+        &c.periods,
+        &amounts,
+        &lengths,
+        &c.counts,
+        &c.index,
+    ))
+}
+
+/// The money strings one `SnapshotHistory` has handed to JavaScript, by exact decimal value,
+/// so that later calls hand out the same (immutable) strings instead of writing and
+/// allocating tens of thousands of new ones: an app that recomputes its charts after every
+/// edit asks for mostly the same amounts again. A plain open-addressing table (the standard
+/// `HashMap` would cost the package more size than the whole cache).
+pub struct AmountStrings {
+    /// `(key, id)`; `id == EMPTY` marks a free slot. The length is a power of two.
+    slots: Vec<(u128, u32)>,
+    len: usize,
+    table: js_sys::Array,
+}
+
+const EMPTY: u32 = u32::MAX;
+/// Past this many strings the cache starts over (about 6 MB of JavaScript strings).
+const MAX_STRINGS: usize = 1 << 18;
+
+impl Default for AmountStrings {
+    fn default() -> Self {
+        AmountStrings {
+            slots: vec![(0, EMPTY); 1024],
+            len: 0,
+            table: js_sys::Array::new(),
+        }
+    }
+}
+
+impl AmountStrings {
+    fn slot(&self, key: u128) -> usize {
+        let h = ((key as u64) ^ ((key >> 64) as u64) ^ ((key >> 96) as u64))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let bits = self.slots.len().trailing_zeros();
+        (h >> (64 - bits)) as usize
+    }
+
+    /// The id of `amount`'s string, adding its text to `fresh` when it is new.
+    fn id(&mut self, amount: Money, fresh: &mut Texts) -> u32 {
+        let key = u128::from_le_bytes(amount.as_decimal().serialize());
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            let (k, id) = self.slots[i];
+            if id == EMPTY {
+                break;
+            }
+            if k == key {
+                return id;
+            }
+            i = (i + 1) & mask;
+        }
+        let id = u32::try_from(self.len).unwrap_or(EMPTY - 1);
+        self.slots[i] = (key, id);
+        self.len += 1;
+        fresh.push(amount);
+        if self.len * 2 > self.slots.len() {
+            self.grow();
+        }
+        id
+    }
+
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, vec![(0, EMPTY); size]);
+        let mask = self.slots.len() - 1;
+        for (key, id) in old.into_iter().filter(|s| s.1 != EMPTY) {
+            let mut i = self.slot(key);
+            while self.slots[i].1 != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (key, id);
+        }
+    }
+
+    fn clear(&mut self) {
+        *self = AmountStrings::default();
+    }
+}
+
+/// [`trends_output`] with the money strings of `cache`.
+pub fn trends_output_cached(
+    t: Trends,
+    cache: &mut AmountStrings,
+) -> Result<JsValue, LifepathError> {
+    let c = trend_columns(t)?;
+    if cache.len + c.amounts.len() > MAX_STRINGS {
+        cache.clear();
+    }
+    let mut fresh = Texts::default();
+    let ids: Vec<u32> = c.amounts.iter().map(|a| cache.id(*a, &mut fresh)).collect();
+    let (fresh, lengths) = fresh.text()?;
+    Ok(lifepath_trends_cached(
+        &c.skeleton,
+        &c.names,
+        &c.periods,
+        &cache.table,
+        &fresh,
+        &lengths,
+        &ids,
+        &c.counts,
+        &c.index,
     ))
 }
 

@@ -8,8 +8,8 @@ use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    JsResult, analytics_snapshot, analytics_snapshots, arg, call, options_arg, output,
-    trends_output,
+    AmountStrings, JsResult, analytics_snapshot, analytics_snapshots, arg, call, options_arg,
+    output, trends_output_cached,
 };
 use crate::error::LifepathError;
 use crate::options::TrendsOptions;
@@ -19,6 +19,8 @@ use crate::options::TrendsOptions;
 #[wasm_bindgen]
 pub struct SnapshotHistory {
     snapshots: Vec<BudgetSnapshot>,
+    /// The money strings of the trend points handed out so far (see [`AmountStrings`]).
+    strings: AmountStrings,
 }
 
 #[wasm_bindgen]
@@ -30,7 +32,10 @@ impl SnapshotHistory {
     ) -> Result<SnapshotHistory, JsValue> {
         crate::error::install_panic_hook();
         let snapshots = analytics_snapshots(&snapshots, "snapshots").map_err(JsValue::from)?;
-        Ok(SnapshotHistory { snapshots })
+        Ok(SnapshotHistory {
+            snapshots,
+            strings: AmountStrings::default(),
+        })
     }
 
     /// Adds a snapshot or replaces the one of its period.
@@ -66,15 +71,15 @@ impl SnapshotHistory {
     /// `computeTrends` over this history.
     #[wasm_bindgen(js_name = computeTrends, unchecked_return_type = "Trends")]
     pub fn compute_trends(
-        &self,
+        &mut self,
         #[wasm_bindgen(unchecked_optional_param_type = "TrendsOptions")] options: JsValue,
     ) -> JsResult {
         call(|| {
             let o: TrendsOptions = options_arg(&options)?;
-            trends_output(analytics::compute_trends(
-                &self.snapshots,
-                o.months.unwrap_or(DEFAULT_MONTHS),
-            )?)
+            trends_output_cached(
+                analytics::compute_trends(&self.snapshots, o.months.unwrap_or(DEFAULT_MONTHS))?,
+                &mut self.strings,
+            )
         })
     }
 
