@@ -131,7 +131,7 @@ fn parse(text: &str) -> Result<JsValue, LifepathError> {
 }
 
 #[wasm_bindgen(inline_js = r#"
-function build(skeleton, names, periods, amountOf, counts, index) {
+function build(skeleton, names, periods, texts, ids, counts, index) {
   const t = JSON.parse(skeleton);
   const cats = t.category_changes;
   const ns = JSON.parse(names);
@@ -140,28 +140,29 @@ function build(skeleton, names, periods, amountOf, counts, index) {
   for (let c = 0; c < ns.length; c++) {
     const n = counts[c];
     const values = new Array(n);
-    for (let i = 0; i < n; i++, k++) values[i] = { period: ps[index[k]], amount: amountOf(k) };
+    if (ids === null) {
+      for (let i = 0; i < n; i++, k++) values[i] = { period: ps[index[k]], amount: texts[k] };
+    } else {
+      for (let i = 0; i < n; i++, k++) values[i] = { period: ps[index[k]], amount: texts[ids[k]] };
+    }
     cats[ns[c]].values = values;
   }
   return t;
 }
-function split(text, lengths) {
-  const out = new Array(lengths.length);
+function split(text, lengths, out) {
   let at = 0;
   for (let i = 0; i < lengths.length; i++) {
     const end = at + lengths[i];
-    out[i] = text.slice(at, end);
+    out.push(text.slice(at, end));
     at = end;
   }
   return out;
 }
 export function lifepath_trends_values(skeleton, names, periods, amounts, lengths, counts, index) {
-  const texts = split(amounts, lengths);
-  return build(skeleton, names, periods, (k) => texts[k], counts, index);
+  return build(skeleton, names, periods, split(amounts, lengths, []), null, counts, index);
 }
 export function lifepath_trends_cached(skeleton, names, periods, table, fresh, lengths, ids, counts, index) {
-  for (const text of split(fresh, lengths)) table.push(text);
-  return build(skeleton, names, periods, (k) => table[ids[k]], counts, index);
+  return build(skeleton, names, periods, split(fresh, lengths, table), ids, counts, index);
 }
 "#)]
 extern "C" {
@@ -196,14 +197,24 @@ extern "C" {
 }
 
 /// Trends taken apart for [`trends_output`]: everything but the category points as JSON, and
-/// the points as columns.
+/// the points as columns (their amounts are left in `points`, in order).
 struct TrendColumns {
     skeleton: String,
     names: String,
     periods: String,
     counts: Vec<u32>,
     index: Vec<u32>,
-    amounts: Vec<Money>,
+    points: Vec<Vec<TrendPoint<Money>>>,
+}
+
+impl TrendColumns {
+    fn amounts(&self) -> impl Iterator<Item = Money> + '_ {
+        self.points.iter().flatten().map(|p| p.amount)
+    }
+
+    fn len(&self) -> usize {
+        self.index.len()
+    }
 }
 
 fn trend_columns(mut t: Trends) -> Result<TrendColumns, LifepathError> {
@@ -217,14 +228,14 @@ fn trend_columns(mut t: Trends) -> Result<TrendColumns, LifepathError> {
         last = last.max(p.period.index());
     }
     let total: usize = points.iter().map(Vec::len).sum();
-    let mut amounts = Vec::with_capacity(total);
     let mut index: Vec<u32> = Vec::with_capacity(total);
     let mut counts: Vec<u32> = Vec::with_capacity(points.len());
     for series in &points {
-        for p in series {
-            amounts.push(p.amount);
-            index.push(u32::try_from(p.period.index() - first).unwrap_or(0));
-        }
+        index.extend(
+            series
+                .iter()
+                .map(|p| u32::try_from(p.period.index() - first).unwrap_or(0)),
+        );
         counts.push(u32::try_from(series.len()).unwrap_or(u32::MAX));
     }
     let mut periods = String::new();
@@ -243,7 +254,7 @@ fn trend_columns(mut t: Trends) -> Result<TrendColumns, LifepathError> {
         periods,
         counts,
         index,
-        amounts,
+        points,
     })
 }
 
@@ -277,8 +288,8 @@ impl Texts {
 pub fn trends_output(t: Trends) -> Result<JsValue, LifepathError> {
     let c = trend_columns(t)?;
     let mut texts = Texts::default();
-    for a in &c.amounts {
-        texts.push(*a);
+    for a in c.amounts() {
+        texts.push(a);
     }
     let (amounts, lengths) = texts.text()?;
     Ok(lifepath_trends_values(
@@ -375,11 +386,11 @@ pub fn trends_output_cached(
     cache: &mut AmountStrings,
 ) -> Result<JsValue, LifepathError> {
     let c = trend_columns(t)?;
-    if cache.len + c.amounts.len() > MAX_STRINGS {
+    if cache.len + c.len() > MAX_STRINGS {
         cache.clear();
     }
     let mut fresh = Texts::default();
-    let ids: Vec<u32> = c.amounts.iter().map(|a| cache.id(*a, &mut fresh)).collect();
+    let ids: Vec<u32> = c.amounts().map(|a| cache.id(a, &mut fresh)).collect();
     let (fresh, lengths) = fresh.text()?;
     Ok(lifepath_trends_cached(
         &c.skeleton,
