@@ -83,8 +83,8 @@ function synthetic(months, cats, shift) {
 }
 
 test('SnapshotHistory hands out the same money strings call after call, exact as amounts change', () => {
-  // 360 × 200 = 72,000 points a call; four rounds of new amounts pass the 262,144 strings the
-  // history keeps, so the cache also starts over once.
+  // 360 × 200 = 72,000 points a call; each round of new amounts passes the 131,072 strings
+  // the history keeps, so the cache also starts over.
   let snapshots = synthetic(360, 200, 0);
   const h = new lifepath.SnapshotHistory(snapshots);
   for (let round = 0; round < 5; round++) {

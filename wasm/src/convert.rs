@@ -309,20 +309,22 @@ pub fn trends_output(t: Trends) -> Result<JsValue, LifepathError> {
 /// edit asks for mostly the same amounts again. A plain open-addressing table (the standard
 /// `HashMap` would cost the package more size than the whole cache).
 pub struct AmountStrings {
-    /// `(key, id)`; `id == EMPTY` marks a free slot. The length is a power of two.
-    slots: Vec<(u128, u32)>,
+    /// `(key, id)`; `id == EMPTY` marks a free slot. The length is a power of two. The key is
+    /// the decimal's 16 bytes as two halves (24-byte slots; a `u128` would align them to 32).
+    slots: Vec<([u64; 2], u32)>,
     len: usize,
     table: js_sys::Array,
 }
 
 const EMPTY: u32 = u32::MAX;
-/// Past this many strings the cache starts over (about 6 MB of JavaScript strings).
-const MAX_STRINGS: usize = 1 << 18;
+/// Past this many strings the cache starts over: at most about 3 MB of JavaScript strings and
+/// 6 MB of slots, room for the 72,000 points of 360 months × 200 categories and their edits.
+const MAX_STRINGS: usize = 1 << 17;
 
 impl Default for AmountStrings {
     fn default() -> Self {
         AmountStrings {
-            slots: vec![(0, EMPTY); 1024],
+            slots: vec![([0, 0], EMPTY); 1024],
             len: 0,
             table: js_sys::Array::new(),
         }
@@ -330,20 +332,38 @@ impl Default for AmountStrings {
 }
 
 impl AmountStrings {
-    fn slot(&self, key: u128) -> usize {
-        let h = ((key as u64) ^ ((key >> 64) as u64) ^ ((key >> 96) as u64))
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    // `inline(always)`: this crate is built for size (opt-level "z"), which would leave these
+    // as calls in the loop over 72,000 points.
+    #[inline(always)]
+    fn slot(&self, key: [u64; 2]) -> usize {
+        let h = (key[0] ^ key[1] ^ (key[1] >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let bits = self.slots.len().trailing_zeros();
         (h >> (64 - bits)) as usize
     }
 
     /// The id of `amount`'s string, adding its text to `fresh` when it is new.
+    #[inline(always)]
     fn id(&mut self, amount: Money, fresh: &mut Texts) -> u32 {
-        let key = u128::from_le_bytes(amount.as_decimal().serialize());
+        let b = amount.as_decimal().serialize();
+        let half = |i: usize| {
+            u64::from_le_bytes([
+                b[i],
+                b[i + 1],
+                b[i + 2],
+                b[i + 3],
+                b[i + 4],
+                b[i + 5],
+                b[i + 6],
+                b[i + 7],
+            ])
+        };
+        let key = [half(0), half(8)];
         let mask = self.slots.len() - 1;
         let mut i = self.slot(key);
+        // A slice: its indexing is built in, where the `Vec`'s goes through a call at "z".
+        let slots: &[([u64; 2], u32)] = &self.slots;
         loop {
-            let (k, id) = self.slots[i];
+            let (k, id) = slots[i];
             if id == EMPTY {
                 break;
             }
@@ -362,9 +382,20 @@ impl AmountStrings {
         id
     }
 
+    /// Makes room for `more` strings without growing on the way.
+    fn reserve(&mut self, more: usize) {
+        let want = ((self.len + more) * 2).next_power_of_two();
+        if want > self.slots.len() {
+            self.resize(want);
+        }
+    }
+
     fn grow(&mut self) {
-        let size = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![(0, EMPTY); size]);
+        self.resize(self.slots.len() * 2);
+    }
+
+    fn resize(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![([0, 0], EMPTY); size]);
         let mask = self.slots.len() - 1;
         for (key, id) in old.into_iter().filter(|s| s.1 != EMPTY) {
             let mut i = self.slot(key);
@@ -389,8 +420,16 @@ pub fn trends_output_cached(
     if cache.len + c.len() > MAX_STRINGS {
         cache.clear();
     }
+    if cache.len == 0 {
+        cache.reserve(c.len());
+    }
     let mut fresh = Texts::default();
-    let ids: Vec<u32> = c.amounts().map(|a| cache.id(a, &mut fresh)).collect();
+    let mut ids: Vec<u32> = Vec::with_capacity(c.len());
+    for series in &c.points {
+        for p in series {
+            ids.push(cache.id(p.amount, &mut fresh));
+        }
+    }
     let (fresh, lengths) = fresh.text()?;
     Ok(lifepath_trends_cached(
         &c.skeleton,
