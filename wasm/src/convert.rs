@@ -310,7 +310,7 @@ pub fn trends_output(t: Trends) -> Result<JsValue, LifepathError> {
 /// `HashMap` would cost the package more size than the whole cache).
 pub struct AmountStrings {
     /// `(key, id)`; `id == EMPTY` marks a free slot. The length is a power of two. The key is
-    /// the decimal's 16 bytes as two halves (24-byte slots; a `u128` would align them to 32).
+    /// the decimal's parts in two `u64` (24-byte slots; a `u128` would align them to 32).
     slots: Vec<([u64; 2], u32)>,
     len: usize,
     table: js_sys::Array,
@@ -344,20 +344,13 @@ impl AmountStrings {
     /// The id of `amount`'s string, adding its text to `fresh` when it is new.
     #[inline(always)]
     fn id(&mut self, amount: Money, fresh: &mut Texts) -> u32 {
-        let b = amount.as_decimal().serialize();
-        let half = |i: usize| {
-            u64::from_le_bytes([
-                b[i],
-                b[i + 1],
-                b[i + 2],
-                b[i + 3],
-                b[i + 4],
-                b[i + 5],
-                b[i + 6],
-                b[i + 7],
-            ])
-        };
-        let key = [half(0), half(8)];
+        // The decimal's parts: 96-bit mantissa, scale and sign, so equal keys mean equal
+        // representations and therefore equal texts.
+        let d = amount.as_decimal().unpack();
+        let key = [
+            (u64::from(d.mid) << 32) | u64::from(d.lo),
+            (u64::from(d.hi) << 32) | (u64::from(d.scale) << 1) | u64::from(d.negative),
+        ];
         let mask = self.slots.len() - 1;
         let mut i = self.slot(key);
         // A slice: its indexing is built in, where the `Vec`'s goes through a call at "z".
