@@ -5,9 +5,10 @@ use lifepath_core::models::BudgetSnapshot;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output, trends_output,
+    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output,
 };
 use crate::options::TrendsOptions;
+use crate::points::trends_output;
 
 /// How income, expenses, surplus, the savings rate and every category moved over the
 /// `months` calendar months (default 12) ending at the latest snapshot.

@@ -8,11 +8,11 @@ use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    AmountStrings, JsResult, analytics_snapshot, analytics_snapshots, arg, call, options_arg,
-    output, trends_output_cached,
+    JsResult, analytics_snapshot, analytics_snapshots, arg, call, options_arg, output,
 };
 use crate::error::LifepathError;
 use crate::options::TrendsOptions;
+use crate::points::{AmountStrings, trends_output_cached};
 
 /// A history of budget snapshots held in WebAssembly memory (budget models are not kept: the
 /// analytics read only periods, currencies and summaries).

@@ -31,6 +31,7 @@ pub mod error;
 pub mod goals;
 pub mod history;
 pub mod options;
+pub mod points;
 pub mod records;
 pub mod sync;
 pub mod types;
