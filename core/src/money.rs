@@ -219,15 +219,15 @@ impl Money {
 
     /// The fast path of the output text, for the common case of an amount already in cents:
     /// digits written straight from the mantissa to the end of `buf`; the index of the first.
-    /// `None` for zero (whose sign the decimal keeps), more than two places and very large
-    /// amounts, which take the general way.
+    /// `None` for zero (whose sign the decimal keeps), more than two places and amounts of
+    /// 2^64 cents or more, which take the general way.
     fn cents_digits(self, buf: &mut [u8; 24]) -> Option<usize> {
         let d = self.0.unpack();
         let m = (u64::from(d.mid) << 32) | u64::from(d.lo);
-        if d.scale > 2 || d.hi != 0 || m == 0 || m >= 1_000_000_000_000_000 {
+        if d.scale > 2 || d.hi != 0 || m == 0 {
             return None;
         }
-        let cents = m * 10u64.pow(2 - d.scale);
+        let cents = m.checked_mul(10u64.pow(2 - d.scale))?;
         let mut i = buf.len();
         let mut put = |b: u8| {
             i -= 1;
@@ -405,6 +405,11 @@ mod tests {
             "1000000000000",
             "9999999999999.99",
             "99999999999999.99",
+            "500000000000000000",
+            "-184467440737095516.15",
+            "18446744073709551615",
+            "184467440737095516.2",
+            "79228162514264337593543950335",
             "1.005",
             "-2.345",
             "7.1",
