@@ -100,6 +100,15 @@ test('SnapshotHistory hands out the same money strings call after call, exact as
     // A 12-month window reuses strings of the full one.
     assert.deepEqual(h.computeTrends(), lifepath.computeTrends(snapshots), `round ${round}, 12 months`);
   }
+  // One amount edited in the middle of the history: every other point is where it was the
+  // call before, the edited one is not.
+  const edited = structuredClone(snapshots[100]);
+  edited.category_totals.cat_007 = '31415.92';
+  h.upsert(edited);
+  snapshots[100] = edited;
+  const after = h.computeTrends({ months: 360 });
+  assert.deepEqual(after, lifepath.computeTrends(snapshots, { months: 360 }));
+  assert.equal(after.category_changes.cat_007.values[100].amount, '31415.92');
   // Changing the returned objects changes nothing that comes next.
   const t = h.computeTrends({ months: 360 });
   t.category_changes.cat_000.values[0].amount = 'changed';

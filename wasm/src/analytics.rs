@@ -5,10 +5,15 @@ use lifepath_core::models::BudgetSnapshot;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output,
+    JsResult, analytics_snapshot, call, options_arg, output, with_analytics_snapshots,
 };
+use crate::error::LifepathError;
 use crate::options::TrendsOptions;
 use crate::points::trends_output;
+
+fn computed_nothing() -> LifepathError {
+    LifepathError::internal("the analytics returned nothing")
+}
 
 /// How income, expenses, surplus, the savings rate and every category moved over the
 /// `months` calendar months (default 12) ending at the latest snapshot.
@@ -18,10 +23,16 @@ pub fn compute_trends(
     #[wasm_bindgen(unchecked_optional_param_type = "TrendsOptions")] options: JsValue,
 ) -> JsResult {
     call(|| {
-        let snapshots: Vec<BudgetSnapshot> = analytics_snapshots(&snapshots, "snapshots")?;
-        let o: TrendsOptions = options_arg(&options)?;
-        let t = analytics::compute_trends(&snapshots, o.months.unwrap_or(DEFAULT_MONTHS))?;
-        trends_output(t)
+        let mut t = None;
+        with_analytics_snapshots(&snapshots, "snapshots", &mut |s| {
+            let o: TrendsOptions = options_arg(&options)?;
+            t = Some(analytics::compute_trends(
+                s,
+                o.months.unwrap_or(DEFAULT_MONTHS),
+            )?);
+            Ok(())
+        })?;
+        trends_output(t.ok_or_else(computed_nothing)?)
     })
 }
 
@@ -36,9 +47,13 @@ pub fn detect_anomalies(
 ) -> JsResult {
     call(|| {
         let current: BudgetSnapshot = analytics_snapshot(&current, "current")?;
-        let history: Vec<BudgetSnapshot> = analytics_snapshots(&history, "history")?;
-        let o: AnomalyOptions = options_arg(&options)?;
-        output(&analytics::detect_anomalies(&current, &history, &o)?)
+        let mut out = None;
+        with_analytics_snapshots(&history, "history", &mut |h| {
+            let o: AnomalyOptions = options_arg(&options)?;
+            out = Some(output(&analytics::detect_anomalies(&current, h, &o)?)?);
+            Ok(())
+        })?;
+        out.ok_or_else(computed_nothing)
     })
 }
 
@@ -63,8 +78,12 @@ pub fn forecast(
     #[wasm_bindgen(unchecked_optional_param_type = "ForecastOptions")] options: JsValue,
 ) -> JsResult {
     call(|| {
-        let snapshots: Vec<BudgetSnapshot> = analytics_snapshots(&snapshots, "snapshots")?;
-        let o: ForecastOptions = options_arg(&options)?;
-        output(&analytics::forecast(&snapshots, &o)?)
+        let mut out = None;
+        with_analytics_snapshots(&snapshots, "snapshots", &mut |s| {
+            let o: ForecastOptions = options_arg(&options)?;
+            out = Some(output(&analytics::forecast(s, &o)?)?);
+            Ok(())
+        })?;
+        out.ok_or_else(computed_nothing)
     })
 }

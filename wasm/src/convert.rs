@@ -10,7 +10,10 @@
 //! (maps become objects, `None` becomes `null`), the server's JSON shape exactly; the many
 //! points of trends are passed as columns ([`crate::points`]).
 
+use std::cell::RefCell;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use lifepath_core::models::BudgetSnapshot;
 use lifepath_core::validate::{Validate, Validator, from_json, index};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +26,21 @@ const encoder = new TextEncoder();
 export function lifepath_json_bytes(value) {
   const text = JSON.stringify(value);
   return text === undefined ? undefined : encoder.encode(text);
+}
+// The JSON text of the snapshot list the free functions read last (see
+// `with_analytics_snapshots`), and of the one being read.
+let kept = null;
+let pending = null;
+export function lifepath_list_json(value, known) {
+  const text = JSON.stringify(value);
+  if (known && text !== undefined && text === kept) return null;
+  kept = null;
+  pending = text;
+  return text === undefined ? undefined : encoder.encode(text);
+}
+export function lifepath_list_keep() {
+  kept = pending;
+  pending = null;
 }
 export function lifepath_without_budget_model(value) {
   const strip = (s) =>
@@ -39,6 +57,20 @@ extern "C" {
 
     /// See [`without_budget_model`].
     fn lifepath_without_budget_model(value: &JsValue) -> JsValue;
+
+    /// Like `lifepath_json_bytes`, but `null` when `known` and the text is the one kept by
+    /// the last `lifepath_list_keep` (see [`with_analytics_snapshots`]).
+    #[wasm_bindgen(catch)]
+    fn lifepath_list_json(value: &JsValue, known: bool) -> Result<JsValue, JsValue>;
+
+    /// Keeps the text of the last `lifepath_list_json` as the text of the remembered list.
+    fn lifepath_list_keep();
+}
+
+thread_local! {
+    /// The snapshot list the free functions read last, validated (see
+    /// [`with_analytics_snapshots`]).
+    static LAST_LIST: RefCell<Option<Vec<BudgetSnapshot>>> = const { RefCell::new(None) };
 }
 
 /// The JSON text of a JavaScript value (`undefined` reads as `null`).
@@ -46,10 +78,16 @@ fn json_text(value: &JsValue, name: &str) -> Result<String, LifepathError> {
     if value.is_undefined() {
         return Ok("null".to_owned());
     }
-    let bytes = lifepath_json_bytes(value).map_err(|e| {
-        let why = js_sys::Error::from(e).message();
-        LifepathError::invalid(name, format!("is not plain JSON data: {why}"))
-    })?;
+    let bytes = lifepath_json_bytes(value).map_err(|e| not_json(e, name))?;
+    text(bytes, name)
+}
+
+fn not_json(e: JsValue, name: &str) -> LifepathError {
+    let why = js_sys::Error::from(e).message();
+    LifepathError::invalid(name, format!("is not plain JSON data: {why}"))
+}
+
+fn text(bytes: Option<Vec<u8>>, name: &str) -> Result<String, LifepathError> {
     match bytes {
         // `JSON.stringify` of a function or symbol is `undefined`.
         None => Ok("null".to_owned()),
@@ -98,7 +136,10 @@ pub fn records<T: DeserializeOwned + Validate>(
     value: &JsValue,
     name: &str,
 ) -> Result<Vec<T>, LifepathError> {
-    let rs: Vec<T> = arg(value, name)?;
+    validated_list(arg(value, name)?, name)
+}
+
+fn validated_list<T: Validate>(rs: Vec<T>, name: &str) -> Result<Vec<T>, LifepathError> {
     let mut v = Validator::default();
     for (i, r) in rs.iter().enumerate() {
         r.validate_into(&mut v, &index(name, i));
@@ -138,10 +179,7 @@ fn without_budget_model(value: &JsValue) -> JsValue {
 }
 
 /// Reads one snapshot for the analytics (see `without_budget_model`) and validates it.
-pub fn analytics_snapshot(
-    value: &JsValue,
-    name: &str,
-) -> Result<lifepath_core::models::BudgetSnapshot, LifepathError> {
+pub fn analytics_snapshot(value: &JsValue, name: &str) -> Result<BudgetSnapshot, LifepathError> {
     record(&without_budget_model(value), name)
 }
 
@@ -150,8 +188,61 @@ pub fn analytics_snapshot(
 pub fn analytics_snapshots(
     value: &JsValue,
     name: &str,
-) -> Result<Vec<lifepath_core::models::BudgetSnapshot>, LifepathError> {
+) -> Result<Vec<BudgetSnapshot>, LifepathError> {
     records(&without_budget_model(value), name)
+}
+
+/// Runs `f` on a list of snapshots read like [`analytics_snapshots`], remembering the list
+/// read last (memoize-one): when a later call's list has exactly the same JSON text, the
+/// parsed and validated copy is used again instead of being read a second time. An app asks
+/// for the trends, the anomalies and the forecast of one history; only the first call reads it
+/// (the others still turn it into text, to compare). The text must be equal byte for byte, so
+/// a changed value is always read.
+pub fn with_analytics_snapshots(
+    value: &JsValue,
+    name: &str,
+    f: &mut dyn FnMut(&[BudgetSnapshot]) -> Result<(), LifepathError>,
+) -> Result<(), LifepathError> {
+    // Out of the cell while `f` runs: a panic (thrown as an error) cannot leave it borrowed,
+    // only empty.
+    let last = LAST_LIST.with(|l| l.borrow_mut().take());
+    let known = last.is_some();
+    let list = match (read_list(value, name, known)?, last) {
+        (Some(list), _) => list,
+        (None, Some(last)) => last,
+        (None, None) => {
+            return Err(LifepathError::internal(
+                "the remembered snapshot list is gone",
+            ));
+        }
+    };
+    let r = f(&list);
+    LAST_LIST.with(|l| *l.borrow_mut() = Some(list));
+    r
+}
+
+/// Reads and validates a list of snapshots for the analytics; `None` when `known` and its JSON
+/// text is the remembered list's.
+fn read_list(
+    value: &JsValue,
+    name: &str,
+    known: bool,
+) -> Result<Option<Vec<BudgetSnapshot>>, LifepathError> {
+    let bytes = if value.is_undefined() {
+        None
+    } else {
+        let out = lifepath_list_json(&without_budget_model(value), known)
+            .map_err(|e| not_json(e, name))?;
+        if out.is_null() {
+            return Ok(None);
+        }
+        (!out.is_undefined()).then(|| js_sys::Uint8Array::new(&out).to_vec())
+    };
+    let list: Vec<BudgetSnapshot> =
+        from_json(&text(bytes, name)?).map_err(|e| LifepathError::from(e).under(name))?;
+    let list = validated_list(list, name)?;
+    lifepath_list_keep();
+    Ok(Some(list))
 }
 
 /// Today in the user's local time zone: the default `asOf`.
