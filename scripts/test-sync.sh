@@ -2,6 +2,7 @@
 # Sync across parts (DESIGN §4):
 #   - the property test: N native SyncEngine devices against a real server over HTTP (SQLite),
 #     hundreds of random schedules (PROPTEST_CASES, default 256);
+#   - a device away longer than the server keeps tombstones gets the deletions anyway;
 #   - two server processes (the real binary) on one PostgreSQL with concurrent pushers (started
 #     here like the server suite's; SKIPPED with the reason when none can be had);
 #   - the npm package's JS SyncEngine against a running server binary (Node);
@@ -23,6 +24,9 @@ cargo test "${CARGO_FLAGS[@]}" -p lifepath-sync-tests --no-run
 
 echo "--- sync: property test, devices against a real server on SQLite (${PROPTEST_CASES:-256} schedules)"
 cargo test "${CARGO_FLAGS[@]}" -p lifepath-sync-tests --test convergence
+
+echo "--- sync: a device away longer than the server keeps tombstones (410 cursor_expired, pull again)"
+cargo test "${CARGO_FLAGS[@]}" -p lifepath-sync-tests --test purge
 
 echo "--- sync: two server processes on one PostgreSQL"
 pg_start

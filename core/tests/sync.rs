@@ -19,6 +19,8 @@ struct Server {
     results: BTreeMap<Uuid, PushResult>,
     /// Every value each field of each record ever had on the server.
     history: Vec<(Uuid, String, Value)>,
+    /// The change sequence of the last tombstone purged (0: none).
+    purged: u64,
 }
 
 impl Server {
@@ -114,6 +116,32 @@ impl Server {
             cursor,
             has_more,
         }
+    }
+
+    /// Purges every tombstone, like the server after `LIFEPATH_TOMBSTONE_DAYS`.
+    fn purge(&mut self) {
+        for r in self.records.values().filter(|r| r.1) {
+            self.purged = self.purged.max(r.3);
+        }
+        self.records.retain(|_, r| !r.1);
+    }
+
+    /// `pull`, refused (410 `cursor_expired`) from a cursor before the purge mark, unless the
+    /// cursor is one of a pull from the beginning (`f` prefix: its client drops what it was not
+    /// sent); the last page's cursor moves past the mark.
+    fn pull_checked(&self, since: Option<&str>, limit: usize) -> Option<PullResponse> {
+        let full = since.is_none_or(|s| s.starts_with('f'));
+        let since = since.map(|s| s.trim_start_matches('f'));
+        if !full && since.is_some_and(|s| s.parse::<u64>().unwrap() < self.purged) {
+            return None;
+        }
+        let mut page = self.pull(since, limit);
+        if !page.has_more && page.cursor.parse::<u64>().unwrap() < self.purged {
+            page.cursor = self.purged.to_string();
+        } else if page.has_more && full {
+            page.cursor = format!("f{}", page.cursor);
+        }
+        Some(page)
     }
 
     fn live(&self) -> BTreeMap<Uuid, Value> {
@@ -383,4 +411,165 @@ fn a_malformed_push_answer_changes_nothing() {
     assert_eq!(e.pending_count(), 1);
     e.push_failed();
     assert_eq!(e.next_push(10).unwrap(), req);
+}
+
+/// `sync`, starting over from the beginning when the server refuses the cursor; whether it did.
+fn sync_starting_over(engine: &mut SyncEngine, server: &mut Server) -> bool {
+    while let Some(req) = engine.next_push(3) {
+        let resp = server.push(&req);
+        engine.apply_push_response(&resp).unwrap();
+    }
+    let mut started_over = false;
+    loop {
+        match server.pull_checked(engine.cursor().as_deref(), 2) {
+            None => {
+                assert!(!started_over, "a pull from the beginning is never refused");
+                engine.begin_full_pull();
+                assert_eq!(engine.cursor(), None);
+                started_over = true;
+            }
+            Some(page) => {
+                engine.apply_pull(&page).unwrap();
+                if !page.has_more {
+                    break;
+                }
+            }
+        }
+    }
+    started_over
+}
+
+fn goal(id: Uuid, name: &str, t: u64) -> Value {
+    json!({"id": id.to_string(), "name": name, "target_amount": "100.00", "updated_at": stamp(t)})
+}
+
+#[test]
+fn a_device_away_longer_than_the_tombstones_starts_over_and_still_gets_the_deletions() {
+    let mut server = Server::default();
+    let (mut a, mut b) = (SyncEngine::default(), SyncEngine::default());
+    let mut n = 0;
+    for k in 1..=6 {
+        a.upsert(
+            EntityKind::Goal,
+            rid(k),
+            goal(rid(k), "goal", 1),
+            op(&mut n),
+        )
+        .unwrap();
+    }
+    sync(&mut a, &mut server);
+    sync(&mut b, &mut server);
+    assert_eq!(b.list(EntityKind::Goal).len(), 6);
+    // B goes away. A deletes goals 1 and 2 and renames goal 3; the server purges the
+    // tombstones. Meanwhile B creates goal 7 offline.
+    a.delete(EntityKind::Goal, rid(1), op(&mut n)).unwrap();
+    a.delete(EntityKind::Goal, rid(2), op(&mut n)).unwrap();
+    a.upsert(
+        EntityKind::Goal,
+        rid(3),
+        goal(rid(3), "renamed", 2),
+        op(&mut n),
+    )
+    .unwrap();
+    sync(&mut a, &mut server);
+    server.purge();
+    b.upsert(
+        EntityKind::Goal,
+        rid(7),
+        goal(rid(7), "from b", 3),
+        op(&mut n),
+    )
+    .unwrap();
+    // A plain pull from B's old cursor would miss the deletions: the server refuses it.
+    assert!(server.pull_checked(b.cursor().as_deref(), 2).is_none());
+
+    // B starts over, but is stopped after the first page (the app closed): its stored cursor is
+    // still the refused one, so the next engine over its store starts over again.
+    while let Some(req) = b.next_push(3) {
+        let resp = server.push(&req);
+        b.apply_push_response(&resp).unwrap();
+    }
+    let old_cursor = b.cursor();
+    b.begin_full_pull();
+    assert!(b.full_pull_in_progress());
+    let first = server.pull_checked(None, 2).unwrap();
+    assert!(first.has_more);
+    b.apply_pull(&first).unwrap();
+    let mut b = SyncEngine::new(b.into_store());
+    assert!(!b.full_pull_in_progress());
+    assert_eq!(b.cursor(), old_cursor);
+
+    assert!(sync_starting_over(&mut b, &mut server));
+    assert!(!b.full_pull_in_progress());
+    assert_eq!(
+        b.get(EntityKind::Goal, rid(1)),
+        None,
+        "deleted while B was away"
+    );
+    assert_eq!(
+        b.get(EntityKind::Goal, rid(2)),
+        None,
+        "deleted while B was away"
+    );
+    assert_eq!(b.get(EntityKind::Goal, rid(3)).unwrap()["name"], "renamed");
+    assert_eq!(b.get(EntityKind::Goal, rid(7)).unwrap()["name"], "from b");
+    // From here on, plain pulls: the cursor is past the purge mark.
+    assert!(!sync_starting_over(&mut b, &mut server));
+    assert!(
+        !sync_starting_over(&mut a, &mut server),
+        "A saw the deletions itself"
+    );
+    let ids = |e: &SyncEngine| {
+        let mut v: Vec<Value> = e.list(EntityKind::Goal);
+        v.sort_by_key(|g| g["id"].as_str().unwrap().to_owned());
+        v
+    };
+    assert_eq!(ids(&a), ids(&b));
+    assert_eq!(ids(&b).len(), 5, "goals 3 to 7");
+    assert_eq!(server.live().len(), 5);
+}
+
+#[test]
+fn starting_over_keeps_a_record_with_a_pending_edit_for_its_push_to_decide() {
+    let mut server = Server::default();
+    let (mut a, mut b) = (SyncEngine::default(), SyncEngine::default());
+    let mut n = 0;
+    a.upsert(
+        EntityKind::Goal,
+        rid(1),
+        goal(rid(1), "goal", 1),
+        op(&mut n),
+    )
+    .unwrap();
+    sync(&mut a, &mut server);
+    sync(&mut b, &mut server);
+    a.delete(EntityKind::Goal, rid(1), op(&mut n)).unwrap();
+    sync(&mut a, &mut server);
+    server.purge();
+    // B edits the goal offline; its pull starts over before its push is answered.
+    b.upsert(
+        EntityKind::Goal,
+        rid(1),
+        goal(rid(1), "edited", 2),
+        op(&mut n),
+    )
+    .unwrap();
+    b.begin_full_pull();
+    loop {
+        let page = server.pull_checked(b.cursor().as_deref(), 2).unwrap();
+        b.apply_pull(&page).unwrap();
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(b.get(EntityKind::Goal, rid(1)).unwrap()["name"], "edited");
+    assert_eq!(b.pending_count(), 1);
+    // Its push meets a record the server no longer has; the devices still converge.
+    sync_starting_over(&mut b, &mut server);
+    sync_starting_over(&mut a, &mut server);
+    assert_eq!(
+        a.get(EntityKind::Goal, rid(1)),
+        b.get(EntityKind::Goal, rid(1))
+    );
+    assert_eq!(b.pending_count(), 0);
 }

@@ -74,6 +74,13 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// A sync pull from a cursor older than the deletions the server still keeps.
+    #[error(
+        "this cursor is older than deletions the server no longer keeps (tombstones are purged \
+         after a while): pull again from the beginning, without `since`, and drop the records \
+         that pull does not return"
+    )]
+    CursorExpired,
     /// A dependency (the database) is not reachable.
     #[error("the service is not ready")]
     Unavailable,
@@ -97,6 +104,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::CursorExpired => StatusCode::GONE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -117,6 +125,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::CursorExpired => "cursor_expired",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }

@@ -324,7 +324,7 @@ pub const ROUTES: &[Route] = &[
     (
         "get",
         "/api/v1/sync/pull",
-        "Pull changes after a cursor",
+        "Pull changes after a cursor (410 cursor_expired when deletions after it were purged: pull again without since)",
         None,
         Some("PullResponse"),
         200,

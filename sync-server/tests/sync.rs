@@ -401,3 +401,117 @@ async fn users_never_see_each_others_feed() {
     assert_eq!(rb.body["results"][0]["status"], "applied");
     assert_eq!(pull_all(&s, &a).await.len(), 1);
 }
+
+#[tokio::test]
+async fn purged_deletions_expire_older_cursors_but_not_a_pull_from_the_beginning() {
+    // Tombstones are purged at once (0 days), so a test can reach the purge.
+    let s = Server::start_with(|c| c.tombstone_days = 0).await;
+    let u = s.register("purge@example.com").await;
+    let other = s.register("purge-other@example.com").await;
+    let ids: Vec<String> = (0..6).map(|_| Uuid::new_v4().to_string()).collect();
+    let r = push(
+        &s,
+        &u,
+        ids.iter()
+            .map(|id| upsert("goal", id, 0, goal(id, "g")))
+            .collect(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = push(
+        &s,
+        &other,
+        vec![upsert("goal", &ids[0], 0, goal(&ids[0], "o"))],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let away = pull(&s, &u, None, None).await.body["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_cursor = pull(&s, &other, None, None).await.body["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Before any purge, the old cursor is fine.
+    assert_eq!(pull(&s, &u, Some(&away), None).await.status, 200);
+    // Two goals deleted, then their tombstones purged.
+    let r = push(
+        &s,
+        &u,
+        vec![delete("goal", &ids[1], 1), delete("goal", &ids[2], 1)],
+    )
+    .await;
+    assert!(
+        r.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["status"] == "applied"),
+        "{}",
+        r.text
+    );
+    // A device that pulled the tombstones before the purge keeps its cursor.
+    let current = pull(&s, &u, Some(&away), None).await.body["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    lifepath_sync_server::prune_once(&s.state).await.unwrap();
+
+    // The device that was away would miss the deletions: 410 cursor_expired.
+    let r = pull(&s, &u, Some(&away), None).await;
+    assert_problem(&r, 410);
+    assert_eq!(r.body["code"], "cursor_expired");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("from the beginning")
+    );
+    // Up-to-date cursors, and other users, are not affected.
+    assert_eq!(pull(&s, &u, Some(&current), None).await.status, 200);
+    assert_eq!(
+        pull(&s, &other, Some(&other_cursor), None).await.status,
+        200
+    );
+
+    // From the beginning, in pages of 2: never refused, even though every page but the last
+    // lies before the purge mark; the 4 live goals, no tombstones.
+    let mut cursor: Option<String> = None;
+    let mut seen = Vec::new();
+    loop {
+        let r = pull(&s, &u, cursor.as_deref(), Some(2)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        seen.extend(r.body["changes"].as_array().unwrap().iter().map(|c| {
+            assert_eq!(c["deleted"], false);
+            c["id"].as_str().unwrap().to_owned()
+        }));
+        cursor = Some(r.body["cursor"].as_str().unwrap().to_owned());
+        if !r.body["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    seen.sort();
+    let mut live = vec![
+        ids[0].clone(),
+        ids[3].clone(),
+        ids[4].clone(),
+        ids[5].clone(),
+    ];
+    live.sort();
+    assert_eq!(seen, live);
+    // The last page's cursor is past the purge mark: later pulls from it are served.
+    let r = pull(&s, &u, cursor.as_deref(), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["changes"].as_array().unwrap().len(), 0);
+    // A later deletion and purge expire that cursor too, and not the one after it.
+    let r = push(&s, &u, vec![delete("goal", &ids[3], 1)]).await;
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    let after = pull(&s, &u, cursor.as_deref(), None).await.body["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    lifepath_sync_server::prune_once(&s.state).await.unwrap();
+    assert_problem(&pull(&s, &u, cursor.as_deref(), None).await, 410);
+    assert_eq!(pull(&s, &u, Some(&after), None).await.status, 200);
+}

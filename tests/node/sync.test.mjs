@@ -344,6 +344,8 @@ class FakeServer {
   done = new Map();
   /** 'before' (the request is lost) or 'after' (the answer is lost) for the next push. */
   fail = null;
+  /** The sequence number of the last tombstone purged (see `purge`). */
+  purged = 0;
 
   transport() {
     return {
@@ -380,15 +382,34 @@ class FakeServer {
     };
   }
 
+  // Like the server: a cursor before the purge mark is refused (410 cursor_expired) unless it
+  // is one of a pull from the beginning ('f' prefix); the last page's cursor passes the mark.
   pull(since, limit = 3) {
-    const after = since ? Number(since) : 0;
+    const full = !since || since.startsWith('f');
+    const after = since ? Number(since.replace(/^f/, '')) : 0;
+    if (!full && after < this.purged) {
+      throw new sync.SyncHttpError(410, { code: 'cursor_expired', detail: 'pull again from the beginning' }, 'pull');
+    }
     const all = [...this.records.values()].filter((r) => r.seq > after).sort((a, b) => a.seq - b.seq);
     const page = all.slice(0, limit);
+    const has_more = all.length > limit;
+    let cursor = page.length ? page[page.length - 1].seq : after;
+    if (!has_more) cursor = Math.max(cursor, this.purged);
     return {
       changes: page.map((r) => (r.deleted ? { entity: r.entity, id: r.id, version: r.version, deleted: true } : { entity: r.entity, id: r.id, version: r.version, deleted: false, data: r.data })),
-      cursor: String(page.length ? page[page.length - 1].seq : after),
-      has_more: all.length > limit,
+      cursor: `${full && has_more ? 'f' : ''}${cursor}`,
+      has_more,
     };
+  }
+
+  /** Forgets every tombstone, as the server does after LIFEPATH_TOMBSTONE_DAYS. */
+  purge() {
+    for (const [key, r] of this.records) {
+      if (r.deleted) {
+        this.purged = Math.max(this.purged, r.seq);
+        this.records.delete(key);
+      }
+    }
   }
 }
 
@@ -398,7 +419,7 @@ test('syncOnce: pushes every batch, pulls every page, survives a lost request or
   const a = new SyncEngine();
   for (let n = 1; n <= 5; n++) a.upsert('goal', id(n), goal(n));
   let r = await sync.syncOnce(a, transport, { batchSize: 2 });
-  assert.deepEqual(r, { pushed: 5, applied: 5, duplicates: 0, conflicts: 0, rejected: [], pulled: 5, merges: [] });
+  assert.deepEqual(r, { pushed: 5, applied: 5, duplicates: 0, conflicts: 0, rejected: [], pulled: 5, merges: [], startedOver: false });
   assert.equal(a.pendingCount(), 0);
   assert.equal(a.cursor(), '5');
   assert.equal(a.get('goal', id(1)).version, 1, 'the pull brought back the server record');
@@ -450,6 +471,51 @@ test('syncOnce: pushes every batch, pulls every page, survives a lost request or
   await assert.rejects(sync.syncOnce(a, refusing), (e) => e.status === 401);
   assert.equal(a.pendingCount(), 1);
   assert.equal((await sync.syncOnce(a, transport)).applied, 1);
+});
+
+test('syncOnce: a device away longer than the server keeps deletions starts over and still gets them', async () => {
+  const server = new FakeServer();
+  const transport = server.transport();
+  const a = new SyncEngine();
+  for (let n = 1; n <= 7; n++) a.upsert('goal', id(n), goal(n));
+  await sync.syncOnce(a, transport);
+  const b = new SyncEngine();
+  await sync.syncOnce(b, transport);
+  assert.equal(b.list('goal').length, 7);
+  const away = b.state();
+  // While B is away: A deletes goals 1 and 2 and renames goal 3; the server purges the
+  // tombstones. B creates goal 8 offline.
+  a.delete('goal', id(1));
+  a.delete('goal', id(2));
+  a.upsert('goal', id(3), { ...a.get('goal', id(3)), name: 'Renamed', updated_at: '2026-11-05T00:00:00Z' });
+  await sync.syncOnce(a, transport);
+  server.purge();
+  // B comes back, but is closed halfway through its pull from the beginning: the state saved
+  // then still holds the refused cursor, so the next run starts over again.
+  const half = new SyncEngine(away);
+  half.upsert('goal', id(8), goal(8));
+  await sync.syncOnce(half, { push: transport.push, pull: async () => { throw new sync.SyncHttpError(410, { code: 'cursor_expired' }, 'pull'); } }).catch(() => {});
+  half.beginFullPull();
+  assert.equal(half.cursor(), undefined);
+  const first = await transport.pull(undefined, 3);
+  assert.equal(first.has_more, true);
+  half.applyPull(first);
+  assert.equal(half.state().cursor, away.cursor, 'the stored cursor is still the refused one');
+  const back = new SyncEngine(half.state());
+  const r = await sync.syncOnce(back, transport);
+  assert.equal(r.startedOver, true);
+  assert.equal(back.get('goal', id(1)), undefined, 'deleted while B was away');
+  assert.equal(back.get('goal', id(2)), undefined, 'deleted while B was away');
+  assert.equal(back.get('goal', id(3)).name, 'Renamed');
+  assert.equal(back.get('goal', id(8)).version, 1, 'its own offline goal was pushed');
+  await sync.syncOnce(a, transport);
+  assert.deepEqual(back.list('goal'), a.list('goal'));
+  assert.equal(back.list('goal').length, 6);
+  // The cursor is past the purge mark now: plain pulls again.
+  assert.equal((await sync.syncOnce(back, transport)).startedOver, false);
+  // A refusal that is not 410 cursor_expired is an error, as before.
+  const gone = { push: transport.push, pull: async () => { throw new sync.SyncHttpError(410, { code: 'other' }, 'pull'); } };
+  await assert.rejects(sync.syncOnce(back, gone), (e) => e.status === 410);
 });
 
 test('IndexedDbStore: save, load, delete on fake-indexeddb', async (t) => {

@@ -542,9 +542,20 @@ impl SyncEngine {
         call(|| output(&self.inner.conflicts()))
     }
 
-    /// The cursor to pull from (`since`), or `undefined` before the first pull.
+    /// The cursor to pull from (`since`), or `undefined` before the first pull (and at the
+    /// start of a pull from the beginning).
     pub fn cursor(&self) -> Option<String> {
         self.inner.cursor()
+    }
+
+    /// Starts a pull from the beginning: call it when the server refuses the cursor with 410
+    /// `cursor_expired` (it purged deletions after it), then pull from `cursor()` as usual. At
+    /// the last page, every record the server knew that this pull did not send, and that has
+    /// no pending change, is deleted here too. Until then `state()` keeps the old cursor, so an
+    /// app closed halfway starts over again. `syncOnce` of `lifepath/sync` does all this.
+    #[wasm_bindgen(js_name = beginFullPull)]
+    pub fn begin_full_pull(&mut self) {
+        self.inner.begin_full_pull();
     }
 
     /// The next batch to `POST /api/v1/sync/push` (at most `max`, default and cap 500), now in

@@ -14,6 +14,12 @@
 //! - A deletion wins over a concurrent edit (the edit is kept in the conflict log), so a
 //!   deletion reaches every device.
 //! - A rejected mutation is dropped and the record returns to the server's state.
+//! - When the server refuses the cursor (410 `cursor_expired`: it purged deletions after it),
+//!   [`SyncEngine::begin_full_pull`] starts over from the beginning; at its last page, every
+//!   record the server no longer has becomes a tombstone, so a deletion still reaches a device
+//!   that was away longer than the server keeps tombstones.
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -78,6 +84,17 @@ pub struct PullSummary {
 #[derive(Clone, Debug, Default)]
 pub struct SyncEngine<S: LocalStore = MemoryStore> {
     store: S,
+    /// A pull from the beginning in progress (see [`SyncEngine::begin_full_pull`]).
+    full_pull: Option<FullPull>,
+}
+
+/// What a pull from the beginning has seen so far. Kept in memory only: the stored cursor stays
+/// the refused one until the last page, so a device restarted halfway is refused again and
+/// starts over.
+#[derive(Clone, Debug, Default)]
+struct FullPull {
+    seen: BTreeSet<(EntityKind, Uuid)>,
+    cursor: Option<String>,
 }
 
 /// The op_id of a mutation rebased after a conflict: derived, so the engine needs no
@@ -100,7 +117,10 @@ fn deleted_entry(local: &Value, server_version: i64) -> ConflictEntry {
 impl<S: LocalStore> SyncEngine<S> {
     /// An engine over `store`.
     pub fn new(store: S) -> Self {
-        SyncEngine { store }
+        SyncEngine {
+            store,
+            full_pull: None,
+        }
     }
 
     /// The store.
@@ -153,7 +173,25 @@ impl<S: LocalStore> SyncEngine<S> {
 
     /// The cursor to pull from.
     pub fn cursor(&self) -> Option<String> {
-        self.store.cursor()
+        match &self.full_pull {
+            Some(full) => full.cursor.clone(),
+            None => self.store.cursor(),
+        }
+    }
+
+    /// Starts a pull from the beginning, after the server refused the cursor (410
+    /// `cursor_expired`: deletions after it were purged). `cursor()` is then `None` and moves
+    /// with each `apply_pull`; at the page whose `has_more` is false, every record the server
+    /// knew (version > 0) that no page of this pull mentioned, and that has no pending mutation,
+    /// becomes a tombstone, as if its deletion had been pulled. A record with a pending
+    /// mutation is kept: its push decides.
+    pub fn begin_full_pull(&mut self) {
+        self.full_pull = Some(FullPull::default());
+    }
+
+    /// True while a pull from the beginning is in progress.
+    pub fn full_pull_in_progress(&self) -> bool {
+        self.full_pull.is_some()
     }
 
     /// Records a local create or edit of `data` (its `id` must match).
@@ -547,8 +585,41 @@ impl<S: LocalStore> SyncEngine<S> {
                 }
             }
         }
-        self.store.set_cursor(Some(page.cursor.clone()));
+        match self.full_pull.as_mut() {
+            None => self.store.set_cursor(Some(page.cursor.clone())),
+            Some(full) => {
+                full.seen
+                    .extend(page.changes.iter().map(|c| (c.entity, c.id)));
+                full.cursor = Some(page.cursor.clone());
+                if !page.has_more {
+                    let full = self.full_pull.take().unwrap_or_default();
+                    summary.deleted += self.drop_unseen(&full.seen);
+                    self.store.set_cursor(full.cursor);
+                }
+            }
+        }
         Ok(summary)
+    }
+
+    /// The end of a pull from the beginning: records the server knew that it did not send
+    /// again, without a pending mutation, become tombstones. How many.
+    fn drop_unseen(&mut self, seen: &BTreeSet<(EntityKind, Uuid)>) -> usize {
+        let mut pending = BTreeSet::new();
+        self.store.read_queue(&mut |q| {
+            pending.extend(q.iter().map(|p| (p.mutation.entity, p.mutation.id)));
+        });
+        let mut n = 0;
+        for mut r in self.store.records() {
+            let key = (r.entity, r.id);
+            if r.version > 0 && !r.deleted && !seen.contains(&key) && !pending.contains(&key) {
+                r.data = None;
+                r.base = None;
+                r.deleted = true;
+                self.store.put_record(r);
+                n += 1;
+            }
+        }
+        n
     }
 }
 

@@ -369,20 +369,26 @@ async fn check_references(
     Ok(None)
 }
 
-/// Encodes a feed position.
-fn encode_cursor(seq: i64, entity: &str, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("c1:{seq}:{entity}:{id}"))
+/// Encodes a feed position. `full`: a page of a pull that started from the beginning and has
+/// more pages (`f1`); such a pull is not refused for deletions purged while it runs, because
+/// its client drops, at the last page, every record the pull did not send.
+fn encode_cursor(seq: i64, entity: &str, id: &str, full: bool) -> String {
+    let tag = if full { "f1" } else { "c1" };
+    URL_SAFE_NO_PAD.encode(format!("{tag}:{seq}:{entity}:{id}"))
 }
 
-/// Decodes a feed position (422 naming `since` when it is not one of ours).
-fn decode_cursor(cursor: &str) -> Result<(i64, String, String)> {
+/// Decodes a feed position and whether it is a full pull's (422 naming `since` when it is not
+/// one of ours).
+fn decode_cursor(cursor: &str) -> Result<((i64, String, String), bool)> {
     let bad = || ApiError::invalid("since", "is not a cursor returned by /sync/pull");
     let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let mut parts = text.splitn(4, ':');
-    if parts.next() != Some("c1") {
-        return Err(bad());
-    }
+    let full = match parts.next() {
+        Some("c1") => false,
+        Some("f1") => true,
+        _ => return Err(bad()),
+    };
     let seq = parts
         .next()
         .and_then(|p| p.parse::<i64>().ok())
@@ -392,7 +398,7 @@ fn decode_cursor(cursor: &str) -> Result<(i64, String, String)> {
     if entity.len() > 64 || id.len() > 64 {
         return Err(bad());
     }
-    Ok((seq, entity.to_owned(), id.to_owned()))
+    Ok(((seq, entity.to_owned(), id.to_owned()), full))
 }
 
 /// `GET /api/v1/sync/pull?since=<cursor>&limit=<n>`.
@@ -409,10 +415,22 @@ pub async fn pull(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Resul
             "must be an integer from 1 to 1000",
         ));
     }
-    let after = match q.0.get("since").filter(|c| !c.is_empty()) {
-        Some(c) => Some(decode_cursor(c)?),
-        None => None,
+    let (after, full) = match q.0.get("since").filter(|c| !c.is_empty()) {
+        Some(c) => {
+            let (position, full) = decode_cursor(c)?;
+            (Some(position), full)
+        }
+        None => (None, true),
     };
+    // Deletions purged after this cursor would be missed: the device must start over (a pull
+    // from the beginning drops what it was not sent, so it goes on).
+    let purged = s.store.purged_through(&key).await?;
+    if !full
+        && let Some(a) = &after
+        && *a < purged
+    {
+        return Err(ApiError::CursorExpired);
+    }
     let names: Vec<&str> = EntityKind::ALL.into_iter().map(entity_name).collect();
     let mut rows = s
         .store
@@ -420,13 +438,16 @@ pub async fn pull(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Resul
         .await?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let cursor = match rows.last() {
-        Some(r) => encode_cursor(r.change_seq, &r.entity, &r.id),
-        None => match &after {
-            Some((seq, e, id)) => encode_cursor(*seq, e, id),
-            None => encode_cursor(0, "", ""),
-        },
+    let mut position = match rows.last() {
+        Some(r) => (r.change_seq, r.entity.clone(), r.id.clone()),
+        None => after.unwrap_or((0, String::new(), String::new())),
     };
+    // At the end of the feed the cursor moves past the purge mark (nothing lies between), so
+    // the next pull from it is not refused.
+    if !has_more && position < purged {
+        position = purged;
+    }
+    let cursor = encode_cursor(position.0, &position.1, &position.2, full && has_more);
     let mut changes = Vec::with_capacity(rows.len());
     for r in &rows {
         let (Some(kind), Ok(id)) = (entity_kind(&r.entity), Uuid::parse_str(&r.id)) else {
@@ -466,11 +487,13 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = encode_cursor(42, "goal", "0190-abc");
-        assert_eq!(
-            decode_cursor(&c).unwrap(),
-            (42, "goal".to_owned(), "0190-abc".to_owned())
-        );
+        for full in [false, true] {
+            let c = encode_cursor(42, "goal", "0190-abc", full);
+            assert_eq!(
+                decode_cursor(&c).unwrap(),
+                ((42, "goal".to_owned(), "0190-abc".to_owned()), full)
+            );
+        }
         assert!(decode_cursor("nope").is_err());
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("c2:1:goal:x")).is_err());
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("c1:x:goal:x")).is_err());

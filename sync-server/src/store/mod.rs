@@ -279,6 +279,10 @@ pub trait Store: Send + Sync + 'static {
     /// Applies `ops` and `audit` in one transaction with one new change sequence number;
     /// [`StoreError::Conflict`] (and nothing changed) when a precondition fails.
     async fn write(&self, user: &str, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64>;
+    /// The feed position `(change_seq, entity, id)` of the last tombstone purged from the
+    /// user's feed (`(0, "", "")` when none): a pull from a cursor before it may have missed a
+    /// deletion.
+    async fn purged_through(&self, user: &str) -> StoreResult<(i64, String, String)>;
     /// Tombstones the user's records of `entity` with a period before `period`.
     async fn tombstone_before(&self, user: &str, entity: &str, period: i64) -> StoreResult<u64>;
 
@@ -304,5 +308,7 @@ pub trait Store: Send + Sync + 'static {
     /// The user's audit events, oldest first.
     async fn audit_for(&self, user: &str) -> StoreResult<Vec<AuditRow>>;
     /// Purges tombstones, audit events, rate events and refresh tokens older than the cut-offs.
+    /// Before tombstones go, each user's [`Store::purged_through`] mark moves up to the last of
+    /// theirs that goes.
     async fn prune(&self, tombstones_before: i64, audit_before: i64, now: i64) -> StoreResult<()>;
 }

@@ -877,12 +877,65 @@ impl Store for SqlStore {
         rows.iter().map(audit_from).collect()
     }
 
+    async fn purged_through(&self, user: &str) -> StoreResult<(i64, String, String)> {
+        let row =
+            sqlx::query("select purged_seq, purged_entity, purged_id from account where id = $1")
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(r) => Ok((
+                r.try_get("purged_seq")?,
+                r.try_get("purged_entity")?,
+                r.try_get("purged_id")?,
+            )),
+            None => Ok((0, String::new(), String::new())),
+        }
+    }
+
     async fn prune(&self, tombstones_before: i64, audit_before: i64, now: i64) -> StoreResult<()> {
         let _g = self.lock().await;
+        // The purge marks move up in the same transaction as the tombstones go, so a device
+        // can never miss a deletion without its cursor being refused (410 cursor_expired).
+        let mut tx = self.pool.begin().await?;
+        let last = sqlx::query(
+            "select user_id, max(change_seq) as seq from record \
+             where deleted_at is not null and deleted_at < $1 group by user_id",
+        )
+        .bind(tombstones_before)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &last {
+            let user: String = r.try_get("user_id")?;
+            let seq: i64 = r.try_get("seq")?;
+            let top = sqlx::query(
+                "select entity, id from record where user_id = $1 and change_seq = $2 \
+                 and deleted_at is not null and deleted_at < $3 \
+                 order by entity desc, id desc limit 1",
+            )
+            .bind(&user)
+            .bind(seq)
+            .bind(tombstones_before)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (entity, id): (String, String) = (top.try_get("entity")?, top.try_get("id")?);
+            sqlx::query(
+                "update account set purged_seq = $2, purged_entity = $3, purged_id = $4 \
+                 where id = $1 and (purged_seq < $2 or (purged_seq = $2 and \
+                 (purged_entity < $3 or (purged_entity = $3 and purged_id < $4))))",
+            )
+            .bind(&user)
+            .bind(seq)
+            .bind(&entity)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("delete from record where deleted_at is not null and deleted_at < $1")
             .bind(tombstones_before)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         sqlx::query("delete from audit_event where created_at < $1")
             .bind(audit_before)
             .execute(&self.pool)

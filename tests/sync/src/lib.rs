@@ -39,11 +39,25 @@ pub fn temp_sqlite() -> String {
 
 /// The server in this process, on a real TCP socket (`synchronous` is the SQLite setting).
 pub async fn start_in_process(database_url: &str, synchronous: &str) -> ServerHandle {
+    start_in_process_with(database_url, |c| {
+        c.sqlite_synchronous = synchronous.to_owned()
+    })
+    .await
+    .0
+}
+
+/// The server in this process with its configuration changed by `tweak`, and its state (to run
+/// its maintenance, such as `prune_once`, from a test).
+pub async fn start_in_process_with(
+    database_url: &str,
+    tweak: impl FnOnce(&mut Config),
+) -> (ServerHandle, lifepath_sync_server::state::AppState) {
     let mut config = Config::for_tests(database_url);
-    config.sqlite_synchronous = synchronous.to_owned();
+    tweak(&mut config);
     let (state, _store) = lifepath_sync_server::build_state(config)
         .await
         .expect("server state");
+    let kept = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = lifepath_sync_server::app(state);
@@ -55,10 +69,13 @@ pub async fn start_in_process(database_url: &str, synchronous: &str) -> ServerHa
         .await
         .unwrap();
     });
-    ServerHandle {
-        base: format!("http://{addr}"),
-        child: None,
-    }
+    (
+        ServerHandle {
+            base: format!("http://{addr}"),
+            child: None,
+        },
+        kept,
+    )
 }
 
 /// The `lifepath-server` binary next to this test executable (cargo builds it for the
@@ -185,6 +202,13 @@ impl Api {
 
     /// `GET /sync/pull`, the body as text.
     pub async fn pull_text(&self, since: Option<&str>, limit: u32) -> String {
+        let (status, text) = self.pull_status(since, limit).await;
+        assert!((200..300).contains(&status), "pull: {status} {text}");
+        text
+    }
+
+    /// `GET /sync/pull`: the status and the body as text, whatever the status.
+    pub async fn pull_status(&self, since: Option<&str>, limit: u32) -> (u16, String) {
         let mut url = format!("{}/api/v1/sync/pull?limit={limit}", self.base);
         if let Some(c) = since {
             url.push_str(&format!("&since={c}"));
@@ -196,10 +220,9 @@ impl Api {
             .send()
             .await
             .unwrap();
-        let status = r.status();
+        let status = r.status().as_u16();
         let text = r.text().await.unwrap();
-        assert!(status.is_success(), "pull: {status} {text}");
-        text
+        (status, text)
     }
 
     /// `GET /sync/pull`.
@@ -238,6 +261,8 @@ pub struct Device {
 pub struct SyncOutcome {
     pub pushes: Vec<(PushRequest, PushResponse, PushSummary)>,
     pub pulls: Vec<PullSummary>,
+    /// The server refused the cursor and the pull started over from the beginning.
+    pub started_over: bool,
 }
 
 impl Device {
@@ -260,10 +285,21 @@ impl Device {
         out
     }
 
-    /// Pulls every page.
+    /// Pulls every page; from the beginning when the server refuses the cursor (410
+    /// `cursor_expired`), as the package's `syncOnce` does.
     pub async fn pull_all(&mut self, out: &mut SyncOutcome) {
         loop {
-            let page = self.api.pull(self.engine.cursor().as_deref(), 500).await;
+            let since = self.engine.cursor();
+            let (status, text) = self.api.pull_status(since.as_deref(), 500).await;
+            if status == 410 && since.is_some() && !out.started_over {
+                let problem: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(problem["code"], "cursor_expired", "{text}");
+                self.engine.begin_full_pull();
+                out.started_over = true;
+                continue;
+            }
+            assert_eq!(status, 200, "pull: {text}");
+            let page: PullResponse = serde_json::from_str(&text).unwrap();
             out.pulls.push(self.engine.apply_pull(&page).unwrap());
             if !page.has_more {
                 return;

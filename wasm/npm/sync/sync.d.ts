@@ -69,7 +69,7 @@ export class FetchTransport implements SyncTransport {
 }
 
 /** The part of {@link SyncEngine} the sync loop uses. */
-export type SyncEngineLike = Pick<SyncEngine, 'nextPush' | 'pushFailed' | 'applyPushResponse' | 'applyPull' | 'cursor'>;
+export type SyncEngineLike = Pick<SyncEngine, 'nextPush' | 'pushFailed' | 'applyPushResponse' | 'applyPull' | 'cursor' | 'beginFullPull'>;
 
 export interface SyncOptions {
   /** Mutations per push (default and cap 500). */
@@ -94,11 +94,19 @@ export interface SyncReport {
   pulled: number;
   /** Field values that lost a merge (kept in the record's conflict log). */
   merges: MergeNotice[];
+  /**
+   * True when the server refused the cursor (410 `cursor_expired`: this device was away longer
+   * than the server keeps deletions) and the round pulled everything again; records the server
+   * no longer has were deleted here too.
+   */
+  startedOver: boolean;
 }
 
 /**
  * One sync round: every pending batch (`nextPush` → `transport.push` → `applyPushResponse`),
- * then every pull page (`transport.pull(cursor)` → `applyPull`) until `has_more` is false.
+ * then every pull page (`transport.pull(cursor)` → `applyPull`) until `has_more` is false;
+ * when the server answers 410 `cursor_expired`, `engine.beginFullPull()` and the pull starts
+ * over from the beginning (once per round).
  * On a transport error the batch in flight goes back to the queue (`pushFailed`) and the error
  * is rethrown; the next call resends it with the same op_ids (as it does with a batch left in
  * flight in a restored state). Calls on one engine run one after the other. Save

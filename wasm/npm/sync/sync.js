@@ -72,7 +72,8 @@ export class FetchTransport {
 const running = new WeakMap();
 
 /**
- * One sync round: pushes every pending batch, then pulls every page. Rejects with the
+ * One sync round: pushes every pending batch, then pulls every page (from the beginning when
+ * the server answers 410 `cursor_expired`; `report.startedOver` tells). Rejects with the
  * transport's error (offline, SyncHttpError) after putting the batch in flight back in the
  * queue, so the next call resends it with the same op_ids (idempotent).
  */
@@ -90,7 +91,7 @@ export function syncOnce(engine, transport, opts = {}) {
 async function syncRound(engine, transport, opts) {
   const batchSize = opts.batchSize ?? 500;
   const pageSize = opts.pageSize;
-  const report = { pushed: 0, applied: 0, duplicates: 0, conflicts: 0, rejected: [], pulled: 0, merges: [] };
+  const report = { pushed: 0, applied: 0, duplicates: 0, conflicts: 0, rejected: [], pulled: 0, merges: [], startedOver: false };
   // Nothing of ours is in flight now: a batch marked in flight in a restored state was lost
   // with its answer; resending it is idempotent.
   engine.pushFailed();
@@ -115,9 +116,23 @@ async function syncRound(engine, transport, opts) {
     report.rejected.push(...summary.rejected);
     report.merges.push(...summary.merged);
   }
+  let startedOver = false;
   for (;;) {
     const since = engine.cursor() ?? null;
-    const page = await transport.pull(since, pageSize);
+    let page;
+    try {
+      page = await transport.pull(since, pageSize);
+    } catch (e) {
+      // The server purged deletions after our cursor: pull everything again; the engine drops,
+      // at the last page, the records that pull did not send.
+      if (!startedOver && since !== null && e instanceof SyncHttpError && e.status === 410 && e.problem?.code === 'cursor_expired') {
+        startedOver = true;
+        report.startedOver = true;
+        engine.beginFullPull();
+        continue;
+      }
+      throw e;
+    }
     const summary = engine.applyPull(page);
     report.pulled += summary.updated + summary.deleted;
     report.merges.push(...summary.merged);
