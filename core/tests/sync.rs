@@ -152,11 +152,15 @@ impl Server {
     }
 }
 
-fn sync(engine: &mut SyncEngine, server: &mut Server) {
+fn push_all(engine: &mut SyncEngine, server: &mut Server) {
     while let Some(req) = engine.next_push(3) {
         let resp = server.push(&req);
         engine.apply_push_response(&resp).unwrap();
     }
+}
+
+fn sync(engine: &mut SyncEngine, server: &mut Server) {
+    push_all(engine, server);
     loop {
         let page = server.pull(engine.cursor().as_deref(), 4);
         engine.apply_pull(&page).unwrap();
@@ -415,10 +419,7 @@ fn a_malformed_push_answer_changes_nothing() {
 
 /// `sync`, starting over from the beginning when the server refuses the cursor; whether it did.
 fn sync_starting_over(engine: &mut SyncEngine, server: &mut Server) -> bool {
-    while let Some(req) = engine.next_push(3) {
-        let resp = server.push(&req);
-        engine.apply_push_response(&resp).unwrap();
-    }
+    push_all(engine, server);
     let mut started_over = false;
     loop {
         match server.pull_checked(engine.cursor().as_deref(), 2) {
@@ -485,10 +486,7 @@ fn a_device_away_longer_than_the_tombstones_starts_over_and_still_gets_the_delet
 
     // B starts over, but is stopped after the first page (the app closed): its stored cursor is
     // still the refused one, so the next engine over its store starts over again.
-    while let Some(req) = b.next_push(3) {
-        let resp = server.push(&req);
-        b.apply_push_response(&resp).unwrap();
-    }
+    push_all(&mut b, &mut server);
     let old_cursor = b.cursor();
     b.begin_full_pull();
     assert!(b.full_pull_in_progress());

@@ -41,6 +41,32 @@ async fn pull(s: &Server, u: &User, since: Option<&str>, limit: Option<i64>) -> 
     s.get(&path, u).await
 }
 
+/// Creates a goal of each id (base version 0) and checks every one was applied.
+async fn create_goals(s: &Server, u: &User, ids: &[String]) {
+    let r = push(
+        s,
+        u,
+        ids.iter()
+            .map(|id| upsert("goal", id, 0, goal(id, "g")))
+            .collect(),
+    )
+    .await;
+    assert_applied(&r);
+}
+
+fn assert_applied(r: &Resp) {
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["status"] == "applied"),
+        "{}",
+        r.text
+    );
+}
+
 /// Every change from the beginning, following pages.
 async fn pull_all(s: &Server, u: &User) -> Vec<Value> {
     let mut out = Vec::new();
@@ -289,21 +315,7 @@ async fn feed_pages_cursor_and_rest_writes() {
     let s = Server::start().await;
     let u = s.register("feed@example.com").await;
     let ids: Vec<String> = (0..23).map(|_| Uuid::new_v4().to_string()).collect();
-    let r = push(
-        &s,
-        &u,
-        ids.iter()
-            .map(|id| upsert("goal", id, 0, goal(id, "g")))
-            .collect(),
-    )
-    .await;
-    assert!(
-        r.body["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|x| x["status"] == "applied")
-    );
+    create_goals(&s, &u, &ids).await;
     // Pages of 10: 10, 10, 3, in commit order, each record once.
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -409,15 +421,7 @@ async fn purged_deletions_expire_older_cursors_but_not_a_pull_from_the_beginning
     let u = s.register("purge@example.com").await;
     let other = s.register("purge-other@example.com").await;
     let ids: Vec<String> = (0..6).map(|_| Uuid::new_v4().to_string()).collect();
-    let r = push(
-        &s,
-        &u,
-        ids.iter()
-            .map(|id| upsert("goal", id, 0, goal(id, "g")))
-            .collect(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    create_goals(&s, &u, &ids).await;
     let r = push(
         &s,
         &other,
@@ -442,15 +446,7 @@ async fn purged_deletions_expire_older_cursors_but_not_a_pull_from_the_beginning
         vec![delete("goal", &ids[1], 1), delete("goal", &ids[2], 1)],
     )
     .await;
-    assert!(
-        r.body["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|x| x["status"] == "applied"),
-        "{}",
-        r.text
-    );
+    assert_applied(&r);
     // A device that pulled the tombstones before the purge keeps its cursor.
     let current = pull(&s, &u, Some(&away), None).await.body["cursor"]
         .as_str()
