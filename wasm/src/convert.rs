@@ -236,7 +236,7 @@ fn read_list(
         if out.is_null() {
             return Ok(None);
         }
-        (!out.is_undefined()).then(|| js_sys::Uint8Array::new(&out).to_vec())
+        (!out.is_undefined()).then(|| out.unchecked_into::<js_sys::Uint8Array>().to_vec())
     };
     let list: Vec<BudgetSnapshot> =
         from_json(&text(bytes, name)?).map_err(|e| LifepathError::from(e).under(name))?;
