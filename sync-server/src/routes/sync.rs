@@ -422,8 +422,15 @@ pub async fn pull(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Resul
         }
         None => (None, true),
     };
+    let names: Vec<&str> = EntityKind::ALL.into_iter().map(entity_name).collect();
+    let mut rows = s
+        .store
+        .changes(&key, &names, after.clone(), limit + 1)
+        .await?;
     // Deletions purged after this cursor would be missed: the device must start over (a pull
-    // from the beginning drops what it was not sent, so it goes on).
+    // from the beginning drops what it was not sent, so it goes on). The mark is read after
+    // the feed: a purge that commits in between is then either in the rows read (the
+    // tombstones were still there) or in the mark.
     let purged = s.store.purged_through(&key).await?;
     if !full
         && let Some(a) = &after
@@ -431,11 +438,6 @@ pub async fn pull(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Resul
     {
         return Err(ApiError::CursorExpired);
     }
-    let names: Vec<&str> = EntityKind::ALL.into_iter().map(entity_name).collect();
-    let mut rows = s
-        .store
-        .changes(&key, &names, after.clone(), limit + 1)
-        .await?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let mut position = match rows.last() {

@@ -916,8 +916,10 @@ impl Store for SqlStore {
             .bind(&user)
             .bind(seq)
             .bind(tombstones_before)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            // Gone since the first query (a concurrent write on PostgreSQL): nothing to mark.
+            let Some(top) = top else { continue };
             let (entity, id): (String, String) = (top.try_get("entity")?, top.try_get("id")?);
             sqlx::query(
                 "update account set purged_seq = $2, purged_entity = $3, purged_id = $4 \
