@@ -408,3 +408,31 @@ fn forecast_band_and_seasonal_offsets() {
         .is_err()
     );
 }
+
+#[test]
+fn forecast_covers_the_categories_that_trends_report_for_the_window() {
+    // Issue 12: `travel` appears only before the 3-month window; trends leave it out, and so
+    // must the forecast.
+    let s = vec![
+        snap("2026-01", "1000", &[("dining", "100"), ("travel", "500")]),
+        snap("2026-02", "1000", &[("dining", "110")]),
+        snap("2026-03", "1000", &[("dining", "120")]),
+        snap("2026-04", "1000", &[("dining", "130"), ("gifts", "20")]),
+    ];
+    let f = forecast(
+        &s,
+        &ForecastOptions {
+            horizon: 2,
+            months: 3,
+        },
+    )
+    .unwrap();
+    let t = compute_trends(&s, 3).unwrap();
+    let mut trend_cats: Vec<&str> = t.category_changes.keys().map(String::as_str).collect();
+    trend_cats.extend(["total_expenses", "total_income"]);
+    trend_cats.sort_unstable();
+    let forecast_cats: Vec<&str> = f.series.keys().map(String::as_str).collect();
+    assert_eq!(forecast_cats, trend_cats);
+    assert!(!f.series.contains_key("travel"));
+    assert_eq!(f.series["dining"][0].amount, money("140"));
+}

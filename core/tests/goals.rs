@@ -492,3 +492,20 @@ fn recommendations_move_the_date_when_nothing_closes_the_gap() {
     input.goals[0].target_amount = money("100");
     assert!(recommend(&input, date("2026-11-21")).unwrap().is_empty());
 }
+
+#[test]
+fn reached_goal_is_on_track_after_its_target_date() {
+    // Issue 12: the money is there, so the goal is on track even when the date has passed.
+    let mut g = goal("1000", "1000");
+    g.target_date = Some(date("2026-01-31"));
+    let t = trajectory(&g, &[], Some(money("0")), None, date("2026-11-21")).unwrap();
+    assert!(t.on_track);
+    assert_eq!(t.months_remaining, Some(0));
+    assert_eq!(t.projected_completion_date, Some(date("2026-11-21")));
+    assert_eq!(t.reason, None);
+    assert_eq!(t.shortfall, Some(Money::ZERO));
+    // Not reached and overdue stays off track.
+    g.current_amount = money("999.99");
+    let t = trajectory(&g, &[], Some(money("10")), None, date("2026-11-21")).unwrap();
+    assert!(!t.on_track);
+}

@@ -134,10 +134,16 @@ pub fn forecast(snapshots: &[BudgetSnapshot], options: &ForecastOptions) -> Resu
     let totals = |f: fn(&BudgetSnapshot) -> Money| -> Vec<f64> {
         ordered.iter().map(|s| f(s).to_f64()).collect()
     };
+    // The matrix spans the whole history (the seasonal offsets read it), but only the
+    // categories that `compute_trends` reports for the same window are forecast: one that
+    // appears only before the window has no points in it to fit.
     let cats = series::categories(&ordered);
+    let in_window = series::categories(&ordered[first_in_window..]);
     let matrix = series::category_matrix(&ordered, &cats, 0.0, |m| m.to_f64());
     for (c, row) in cats.iter().zip(matrix) {
-        out.insert((*c).to_owned(), model(&row));
+        if in_window.binary_search(c).is_ok() {
+            out.insert((*c).to_owned(), model(&row));
+        }
     }
     out.insert(
         "total_income".to_owned(),

@@ -240,7 +240,10 @@ pub fn trajectory(
         },
         Err(r) => (None, None, Some(r)),
     };
+    // The money is there: on track whatever the date says (DESIGN §3: remaining ≤ 0 → true),
+    // also when the target date has passed.
     let on_track = match (goal.target_date, projected) {
+        _ if !remaining.is_positive() => true,
         (Some(t), Some(p)) => p <= t,
         (Some(_), None) => false,
         (None, _) => months_remaining.is_some(),
