@@ -235,6 +235,11 @@ pub struct Claims {
     pub iat: i64,
     /// Token id.
     pub jti: String,
+    /// Issued at in microseconds, for the revocation check (`iat` is whole seconds, too coarse
+    /// to tell a token issued just before a revocation from one issued just after it). Tokens
+    /// without it count as issued at `iat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_us: Option<i64>,
 }
 
 /// Signs and checks access tokens.
@@ -260,28 +265,37 @@ impl Tokens {
         self.ttl
     }
 
-    /// A signed token for `user`, issued at `now` (s).
-    pub fn issue(&self, user: &UserId, now: i64) -> Result<String> {
+    /// A signed token for `user`, issued at `now_us` (µs since the epoch).
+    pub fn issue(&self, user: &UserId, now_us: i64) -> Result<String> {
+        let now = now_us.div_euclid(1_000_000);
         let claims = Claims {
             sub: user.to_string(),
             exp: now + self.ttl,
             iat: now,
             jti: uuid::Uuid::now_v7().to_string(),
+            iat_us: Some(now_us),
         };
         encode(&Header::default(), &claims, &self.enc).map_err(ApiError::internal)
     }
 
-    /// The user of a valid token.
-    pub fn check(&self, token: &str) -> Result<UserId> {
+    /// The user of a valid token and when it was issued (µs).
+    pub fn check(&self, token: &str) -> Result<(UserId, i64)> {
         let mut v = Validation::new(jsonwebtoken::Algorithm::HS256);
         v.leeway = 5;
         v.set_required_spec_claims(&["exp", "sub", "iat"]);
         let data = decode::<Claims>(token, &self.dec, &v)
             .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
-        data.claims
+        let user = data
+            .claims
             .sub
             .parse::<UserId>()
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))
+            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
+        let issued = data
+            .claims
+            .iat_us
+            .filter(|us| us.div_euclid(1_000_000) == data.claims.iat)
+            .unwrap_or(data.claims.iat.saturating_mul(1_000_000));
+        Ok((user, issued))
     }
 }
 
@@ -316,7 +330,12 @@ impl FromRequestParts<AppState> for AuthUser {
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-        state.tokens.check(token.trim()).map(AuthUser)
+        let (user, issued_us) = state.tokens.check(token.trim())?;
+        state
+            .revocations
+            .check(state.store.as_ref(), user, issued_us)
+            .await?;
+        Ok(AuthUser(user))
     }
 }
 

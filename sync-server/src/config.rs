@@ -68,6 +68,11 @@ pub struct Flags {
     /// Days audit events are kept.
     #[arg(long, env = "LIFEPATH_AUDIT_DAYS", default_value_t = 365)]
     pub audit_days: u32,
+    /// Seconds an instance trusts its cached "tokens valid after" instant of a user before it
+    /// reads it again: the longest a revocation made on another instance takes to reach this
+    /// one (a revocation on this instance applies at once).
+    #[arg(long, env = "LIFEPATH_REVOCATION_CHECK_SECS", default_value_t = 5)]
+    pub revocation_check_secs: u64,
 }
 
 /// One AES-256 key and its id.
@@ -116,6 +121,8 @@ pub struct Config {
     pub tombstone_days: u32,
     /// Audit retention.
     pub audit_days: u32,
+    /// How long a cached token revocation instant is trusted (s).
+    pub revocation_check_secs: u64,
     /// Access token lifetime in seconds.
     pub access_ttl_secs: i64,
     /// Refresh token lifetime in seconds.
@@ -339,6 +346,11 @@ impl Config {
                 old_keys.push(parse_key(id.trim(), k)?);
             }
         }
+        if flags.log_format != "text" && flags.log_format != "json" {
+            return Err(ConfigError::Invalid(
+                "LIFEPATH_LOG_FORMAT must be `text` or `json`".into(),
+            ));
+        }
         let sync = flags.sqlite_synchronous.to_ascii_lowercase();
         if sync != "full" && sync != "normal" {
             return Err(ConfigError::Invalid(
@@ -363,6 +375,7 @@ impl Config {
             static_dir: flags.static_dir,
             tombstone_days: flags.tombstone_days,
             audit_days: flags.audit_days,
+            revocation_check_secs: flags.revocation_check_secs,
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
             secrets_origin: origin,
@@ -389,6 +402,7 @@ impl Config {
             static_dir: None,
             tombstone_days: 90,
             audit_days: 365,
+            revocation_check_secs: 5,
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
             secrets_origin: SecretsOrigin::Configured,

@@ -7,6 +7,10 @@ use axum::response::{IntoResponse, Response};
 use lifepath_core::FieldError;
 use serde_json::json;
 
+/// The answer to a token whose account is gone or whose sessions were revoked: one text for
+/// both, so it tells nothing of which.
+pub const REVOKED: &str = "the session was revoked or the account no longer exists";
+
 /// `Result` with [`ApiError`] as the error, so handlers are `?`-clean.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
@@ -166,6 +170,7 @@ impl From<crate::store::StoreError> for ApiError {
                 detail: "the record changed or already exists; reload and retry",
             },
             crate::store::StoreError::Db(m) => ApiError::Internal(m),
+            crate::store::StoreError::NoAccount => ApiError::Unauthorized(REVOKED),
         }
     }
 }

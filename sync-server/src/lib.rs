@@ -26,6 +26,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod repo;
+pub mod revocation;
 pub mod routes;
 pub mod state;
 pub mod store;
@@ -66,6 +67,9 @@ pub async fn build_state(config: Config) -> Result<(AppState, SqlStore), String>
         crypto: Arc::new(Crypto::new(&config)),
         tokens: Tokens::new(&config.jwt_secret, config.access_ttl_secs),
         passwords,
+        revocations: Arc::new(revocation::Revocations::new(Duration::from_secs(
+            config.revocation_check_secs,
+        ))),
         config: Arc::new(config),
         metrics: Arc::default(),
     };

@@ -1,5 +1,7 @@
 //! `lifepath-server`: reads the configuration, sets up logging and runs the server.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use lifepath_sync_server::config::{Config, Flags};
 
@@ -8,13 +10,19 @@ async fn main() -> std::process::ExitCode {
     let flags = Flags::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIFEPATH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Colour only on a terminal: a log redirected to a file or a collector stays plain text.
+    let ansi = std::io::stdout().is_terminal();
     if flags.log_format == "json" {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
+            .with_ansi(false)
             .json()
             .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(ansi)
+            .init();
     }
     let config = match Config::from_flags(flags) {
         Ok(c) => c,

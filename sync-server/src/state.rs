@@ -6,6 +6,7 @@ use crate::auth::{Passwords, Tokens};
 use crate::config::Config;
 use crate::crypto::Crypto;
 use crate::metrics::Metrics;
+use crate::revocation::Revocations;
 use crate::store::Store;
 
 /// What handlers share: the store, keys and counters.
@@ -23,4 +24,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Prometheus counters.
     pub metrics: Arc<Metrics>,
+    /// Cached "tokens valid after" instants.
+    pub revocations: Arc<Revocations>,
 }

@@ -1165,8 +1165,8 @@ async fn export_retention_and_delete_me() {
     );
     // Delete me: everything goes; the token no longer finds an account; login fails.
     assert_eq!(s.delete("/users/me", &u).await.status, 204);
-    assert_problem(&s.get("/users/me", &u).await, 404);
-    assert_problem(&s.get("/users/me/export", &u).await, 404);
+    assert_problem(&s.get("/users/me", &u).await, 401);
+    assert_problem(&s.get("/users/me/export", &u).await, 401);
     let r = s
         .call(
             Method::POST,

@@ -41,6 +41,36 @@ pub struct LoginInput {
     pub password: String,
 }
 
+/// `POST /users/me/password`: a new password, proven by the current one.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasswordChangeInput {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password, 8 to 1024 bytes.
+    pub new_password: String,
+}
+
+impl fmt::Debug for PasswordChangeInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordChangeInput")
+            .field("current_password", &"<redacted>")
+            .field("new_password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Validate for PasswordChangeInput {
+    fn validate_into(&self, v: &mut Validator, path: &str) {
+        if self.current_password.is_empty() || self.current_password.len() > MAX_PASSWORD_BYTES {
+            v.push(
+                join(path, "current_password"),
+                format!("must be 1 to {MAX_PASSWORD_BYTES} bytes"),
+            );
+        }
+        validate_password(v, join(path, "new_password"), &self.new_password);
+    }
+}
+
 impl fmt::Debug for RegisterInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RegisterInput")

@@ -335,6 +335,34 @@ fn validate_fields(v: &mut Validator, path: &str, g: &Goal) {
     }
 }
 
+/// Checks that `next`'s `linked_debt_id` names a debt of `budget`, the budget model of the
+/// user's latest snapshot (the one the trajectory reads the debt's APR from; `None` when the
+/// user has no snapshot). Only a link that is new or changed against `before` is checked, so a
+/// goal whose debt was paid off (and left the latest budget) can still be renamed or paused.
+pub fn check_linked_debt(
+    next: &Goal,
+    before: Option<&Goal>,
+    budget: Option<&crate::models::BudgetModel>,
+) -> Result<()> {
+    let Some(id) = &next.linked_debt_id else {
+        return Ok(());
+    };
+    if before.is_some_and(|b| b.linked_debt_id.as_ref() == Some(id)) {
+        return Ok(());
+    }
+    match budget {
+        Some(b) if b.debt(id).is_some() => Ok(()),
+        Some(_) => Err(Error::invalid(
+            "linked_debt_id",
+            "must be the id of a debt in the budget of your latest snapshot",
+        )),
+        None => Err(Error::invalid(
+            "linked_debt_id",
+            "must be the id of a debt in the budget of your latest snapshot (there is none yet)",
+        )),
+    }
+}
+
 impl Validate for Goal {
     fn validate_into(&self, v: &mut Validator, path: &str) {
         validate_fields(v, path, self);

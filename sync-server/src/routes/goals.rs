@@ -11,7 +11,7 @@ use lifepath_core::goals::{RecommendInput, Trajectory, recommend, trajectory};
 use lifepath_core::models::{
     BudgetSnapshot, ContributionInput, Goal, GoalContribution, GoalInput, GoalPatch, GoalProgress,
     ProgressInput, Recommendation, RecommendationFeedback, Upsert, apply_contribution,
-    upsert_progress,
+    check_linked_debt, upsert_progress,
 };
 use lifepath_core::{ContributionId, GoalId, Money, Period, ProgressId};
 use serde_json::json;
@@ -70,6 +70,10 @@ async fn create(
 ) -> Result<(StatusCode, Json<Goal>)> {
     let key = me.key();
     let goal = Goal::create(GoalId(Uuid::now_v7()), me.0, input, repo::now())?;
+    if goal.linked_debt_id.is_some() {
+        let latest = latest_snapshot(&s, &me).await?;
+        check_linked_debt(&goal, None, latest.as_ref().map(|x| &x.budget_model))?;
+    }
     let id = goal.id.to_string();
     let sealed = s.seal(&key, entity::GOAL, &id, &goal)?;
     let ev = audit(
@@ -126,6 +130,10 @@ async fn patch(
     let next = cur.apply_patch(&patch, repo::now())?;
     if next.version == cur.version {
         return Ok(Json(cur));
+    }
+    if next.linked_debt_id.is_some() && next.linked_debt_id != cur.linked_debt_id {
+        let latest = latest_snapshot(&s, &me).await?;
+        check_linked_debt(&next, Some(&cur), latest.as_ref().map(|x| &x.budget_model))?;
     }
     let sealed = s.seal(&key, entity::GOAL, &id, &next)?;
     let mut details = json!({"version": next.version});

@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lifepath_core::UserId;
-use lifepath_core::models::{LoginInput, RegisterInput, User, UserPatch, normalize_email};
+use lifepath_core::models::{
+    LoginInput, PasswordChangeInput, RegisterInput, User, UserPatch, normalize_email,
+};
 use lifepath_core::validate::Validate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/login", post(login))
         .route("/users/refresh", post(refresh))
         .route("/users/logout", post(logout))
+        .route("/users/logout-all", post(logout_all))
+        .route("/users/me/password", post(change_password))
         .route("/users/me", get(me).patch(patch_me).delete(delete_me))
         .route("/users/me/export", get(export))
 }
@@ -73,7 +77,7 @@ fn account_row(
 
 async fn issue(s: &AppState, user: User) -> Result<AuthResponse> {
     let now = chrono::Utc::now();
-    let access = s.tokens.issue(&user.id, now.timestamp())?;
+    let access = s.tokens.issue(&user.id, micros(now))?;
     let refresh = auth::new_refresh_token()?;
     s.store
         .insert_refresh(&RefreshRow {
@@ -217,7 +221,7 @@ async fn refresh(
                     "the refresh token is invalid, expired or revoked",
                 ))?;
             let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
-            let access = s.tokens.issue(&user.id, now.timestamp())?;
+            let access = s.tokens.issue(&user.id, micros(now))?;
             Ok(Json(AuthResponse {
                 user,
                 access_token: access,
@@ -270,6 +274,80 @@ async fn logout(
             .await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every session of the account: every refresh token is revoked and every access token
+/// issued until now is refused (this one included).
+async fn logout_all(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+) -> Result<StatusCode> {
+    let now = micros(chrono::Utc::now());
+    let key = me.key();
+    let ev = audit(
+        Some(&key),
+        "user.logout_all",
+        Some(entity::USER),
+        Some(&key),
+        Some(&ip),
+        json!({}),
+    );
+    if !s.store.revoke_tokens(&key, now, None, &ev).await? {
+        return Err(ApiError::Unauthorized(crate::error::REVOKED));
+    }
+    s.revocations.remember(me.0, Some(now));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /users/me/password {current_password, new_password}`: checks the current password
+/// (a wrong one counts toward the login limit of the account), sets the new one, ends every
+/// other session, and answers a fresh token pair for this one.
+async fn change_password(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<PasswordChangeInput>,
+) -> Result<Json<AuthResponse>> {
+    input.validate()?;
+    let (user, a) = load_me(&s, &me).await?;
+    let now_us = micros(chrono::Utc::now());
+    auth::login_limited(&s, &ip, &a.email_hash, now_us).await?;
+    let ok = s
+        .passwords
+        .verify(
+            input.current_password.clone(),
+            Some(a.password_hash.clone()),
+        )
+        .await?;
+    if !ok {
+        auth::login_failed(&s, &a.email_hash, now_us).await?;
+        return Err(lifepath_core::Error::invalid(
+            "current_password",
+            "is not the account's password",
+        )
+        .into());
+    }
+    let hash = s.passwords.hash(input.new_password.clone()).await?;
+    let key = me.key();
+    let ev = audit(
+        Some(&key),
+        "user.password_change",
+        Some(entity::USER),
+        Some(&key),
+        Some(&ip),
+        json!({}),
+    );
+    let now_us = micros(chrono::Utc::now());
+    if !s
+        .store
+        .revoke_tokens(&key, now_us, Some(&hash), &ev)
+        .await?
+    {
+        return Err(ApiError::Unauthorized(crate::error::REVOKED));
+    }
+    s.revocations.remember(me.0, Some(now_us));
+    Ok(Json(issue(&s, user).await?))
 }
 
 async fn load_me(s: &AppState, me: &AuthUser) -> Result<(User, AccountRow)> {
@@ -342,6 +420,8 @@ async fn delete_me(
     if !s.store.delete_account(&me.key()).await? {
         return Err(ApiError::NotFound);
     }
+    // Its tokens stop working here at once (other instances: see `revocation`).
+    s.revocations.remember(me.0, None);
     // The event keeps no user id: nothing of the user remains.
     s.store
         .audit(&audit(

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A version check or unique constraint failed.
     #[error("conflict")]
     Conflict,
+    /// The user of the write has no account (deleted meanwhile).
+    #[error("no such account")]
+    NoAccount,
     /// The database failed (the text is logged, never shown).
     #[error("database error: {0}")]
     Db(String),
@@ -239,6 +242,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Removes the account and everything of it; false when there was none.
     async fn delete_account(&self, user: &str) -> StoreResult<bool>;
+    /// The instant (µs) before which the user's access tokens are refused (0 when never
+    /// revoked); `None` when the account does not exist.
+    async fn tokens_valid_after(&self, user: &str) -> StoreResult<Option<i64>>;
+    /// Refuses every access token of `user` issued before `at` and revokes every refresh
+    /// token, with `audit`, in one transaction; with `password_hash`, also sets the new
+    /// password. False when there is no such account.
+    async fn revoke_tokens(
+        &self,
+        user: &str,
+        at: i64,
+        password_hash: Option<&str>,
+        audit: &AuditRow,
+    ) -> StoreResult<bool>;
     /// `(user, retention_months)` of every account with a retention.
     async fn accounts_with_retention(&self) -> StoreResult<Vec<(String, i64)>>;
 

@@ -255,7 +255,7 @@ async fn apply_write(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(seq) = seq else {
-        return Err(StoreError::Conflict);
+        return Err(StoreError::NoAccount);
     };
     let now = now_micros();
     for op in ops {
@@ -552,6 +552,48 @@ impl Store for SqlStore {
             .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn tokens_valid_after(&self, user: &str) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("select tokens_valid_after from account where id = $1")
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn revoke_tokens(
+        &self,
+        user: &str,
+        at: i64,
+        password_hash: Option<&str>,
+        audit: &AuditRow,
+    ) -> StoreResult<bool> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "update account set tokens_valid_after = $1, \
+             password_hash = coalesce($2, password_hash) where id = $3",
+        )
+        .bind(at)
+        .bind(password_hash)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "update refresh_token set revoked_at = $1 where user_id = $2 and revoked_at is null",
+        )
+        .bind(at)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn accounts_with_retention(&self) -> StoreResult<Vec<(String, i64)>> {

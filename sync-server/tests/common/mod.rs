@@ -83,6 +83,22 @@ impl Server {
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Server {
         let (url, sqlite_path) = database_url().await;
+        Self::start_on(url, sqlite_path, tweak).await
+    }
+
+    /// Another instance on this server's database (as a second process behind a balancer).
+    pub async fn another_instance(&self, tweak: impl FnOnce(&mut Config)) -> Server {
+        let mut other =
+            Self::start_on(self.database_url.clone(), self.sqlite_path.clone(), tweak).await;
+        other.ip = self.ip.clone();
+        other
+    }
+
+    async fn start_on(
+        url: String,
+        sqlite_path: Option<PathBuf>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Server {
         let database_url = url.clone();
         let mut config = Config::for_tests(&url);
         tweak(&mut config);
