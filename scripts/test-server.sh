@@ -18,6 +18,9 @@ cargo test "${CARGO_FLAGS[@]}" "${PKG[@]}" --no-run
 echo "=== server: tests on SQLite ==="
 LIFEPATH_TEST_PG_URL= cargo test "${CARGO_FLAGS[@]}" "${PKG[@]}" --no-fail-fast
 
+echo "=== server: HTTP fuzz run (schemathesis against /openapi.json, SQLite) ==="
+bash scripts/test-fuzz-http.sh
+
 echo "=== server: tests on PostgreSQL (the SIGKILL test runs on the SQLite default only) ==="
 source scripts/pg.sh
 pg_start

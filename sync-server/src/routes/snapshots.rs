@@ -306,7 +306,7 @@ async fn all_snapshots(s: &AppState, me: &AuthUser) -> Result<Vec<BudgetSnapshot
 async fn trends(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result<Json<Trends>> {
     let months = q
         .get("months", "an integer from 1 to 600", |v| {
-            v.parse::<u32>().ok()
+            v.parse::<u32>().ok().filter(|n| (1..=600).contains(n))
         })?
         .unwrap_or(12);
     let snaps = all_snapshots(&s, &me).await?;
@@ -322,11 +322,13 @@ async fn anomalies(
     let defaults = AnomalyOptions::default();
     let options = AnomalyOptions {
         threshold: q
-            .get("threshold", "a number above 0", |v| v.parse::<f64>().ok())?
+            .get("threshold", "a number above 0", |v| {
+                v.parse::<f64>().ok().filter(|t| t.is_finite() && *t > 0.0)
+            })?
             .unwrap_or(defaults.threshold),
         lookback: q
             .get("lookback", "an integer from 1 to 600", |v| {
-                v.parse::<u32>().ok()
+                v.parse::<u32>().ok().filter(|n| (1..=600).contains(n))
             })?
             .unwrap_or(defaults.lookback),
         method: q
@@ -379,12 +381,12 @@ async fn forecast_route(
     let options = ForecastOptions {
         horizon: q
             .get("horizon", "an integer from 1 to 120", |v| {
-                v.parse::<u32>().ok()
+                v.parse::<u32>().ok().filter(|n| (1..=120).contains(n))
             })?
             .unwrap_or(d.horizon),
         months: q
             .get("months", "an integer from 1 to 600", |v| {
-                v.parse::<u32>().ok()
+                v.parse::<u32>().ok().filter(|n| (1..=600).contains(n))
             })?
             .unwrap_or(d.months),
     };
