@@ -77,7 +77,7 @@ status=0
   --checks all --exclude-checks positive_data_acceptance \
   --exclude-name 'DELETE /api/v1/users/me' \
   --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" \
-  --workers 1 --request-timeout 30 --seed "${FUZZ_SEED:-12}" \
+  --workers 1 --request-timeout 30 --seed "${FUZZ_SEED:-12}" --generation-database none \
   --report junit --report-junit-path "$tmp/junit.xml" \
   --output-truncate false \
   || status=$?
