@@ -61,6 +61,24 @@ pub const ROUTES: &[Route] = &[
         false,
     ),
     (
+        "post",
+        "/api/v1/users/logout-all",
+        "End every session: revoke every refresh token and refuse every access token issued until now",
+        None,
+        None,
+        204,
+        true,
+    ),
+    (
+        "post",
+        "/api/v1/users/me/password",
+        "Change the password (proven by the current one); ends the other sessions and answers a new token pair",
+        Some("PasswordChangeInput"),
+        Some("AuthResponse"),
+        200,
+        true,
+    ),
+    (
         "get",
         "/api/v1/users/me",
         "The account",
@@ -409,6 +427,10 @@ fn samples() -> Vec<(&'static str, Value)> {
             json!({"email": "ana@example.com", "password": "a long password"}),
         ),
         ("RefreshInput", json!({"refresh_token": "opaque"})),
+        (
+            "PasswordChangeInput",
+            json!({"current_password": "a long password", "new_password": "a longer password"}),
+        ),
         ("SnapshotInput", snap_input.clone()),
         ("GoalInput", goal_input.clone()),
         (
@@ -675,6 +697,14 @@ fn input_schemas() -> Vec<(&'static str, Value)> {
                 &["email", "password"],
                 json!({"email": email, "password": password,
                 "display_name": or_null(text(1, 100)), "currency": or_null(currency.clone())}),
+            ),
+        ),
+        (
+            "PasswordChangeInput",
+            object(
+                &["current_password", "new_password"],
+                json!({"current_password": {"type": "string", "minLength": 1, "maxLength": 1024},
+                       "new_password": {"type": "string", "minLength": 8, "maxLength": 1024}}),
             ),
         ),
         (
@@ -995,7 +1025,10 @@ fn error_statuses(method: &str, path: &str, body: bool, auth: bool) -> Vec<(u16,
     if body || (method == "get" && query.contains(&path)) {
         out.push((422, "Validation failed (field paths in `errors`)"));
     }
-    if path == "/api/v1/users/login" || path == "/api/v1/users" {
+    if path == "/api/v1/users/login"
+        || path == "/api/v1/users"
+        || path == "/api/v1/users/me/password"
+    {
         out.push((429, "Rate limited"));
     }
     out.sort_unstable_by_key(|(s, _)| *s);

@@ -241,10 +241,9 @@ async fn get_one(
     State(s): State<AppState>,
     me: AuthUser,
     Path(id): Path<String>,
-) -> Result<repo::Tagged<BudgetSnapshot>> {
+) -> Result<repo::RawRecord> {
     let id = path_id(&id)?.to_string();
-    let snap: BudgetSnapshot = s.load(&me.key(), entity::SNAPSHOT, &id).await?.0;
-    Ok(repo::tagged(snap.version, snap))
+    s.load_raw(&me.key(), entity::SNAPSHOT, &id).await
 }
 
 async fn delete(
