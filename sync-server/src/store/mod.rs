@@ -7,6 +7,7 @@
 //! the same transaction as the change, so a sync pull feed is one indexed range scan.
 
 pub mod sql;
+pub mod sqlite_read;
 
 use async_trait::async_trait;
 

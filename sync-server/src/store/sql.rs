@@ -30,11 +30,9 @@ pub struct SqlStore {
     write_lock: Option<Arc<Mutex<()>>>,
     /// SQLite: the queue of the group-commit writer.
     group: Option<tokio::sync::mpsc::Sender<WriteJob>>,
-    /// SQLite: read-only connections through sqlx's native SQLite driver for the hottest read
-    /// (one record by id). The `Any` driver copies every row into its own value type first,
-    /// which was a measurable share of an authenticated read (issue 12). WAL readers see
-    /// every committed write and never block the writer.
-    reader: Option<sqlx::SqlitePool>,
+    /// SQLite: read-only connections for the hottest read (one record by id), queried on the
+    /// request's thread (see [`super::sqlite_read`]).
+    reader: Option<Arc<super::sqlite_read::Readers>>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -48,14 +46,7 @@ const RECORD_COLS: &str = "entity, id, parent_id, sort_key, period, status, vers
 const ACCOUNT_COLS: &str = "id, email_hash, password_hash, retention_months, key_id, nonce, data, \
                             version, created_at, updated_at";
 
-/// A record row of either pool: the `Any` one, or the SQLite readers' native one.
-fn record_from<'r, R: Row>(r: &'r R) -> StoreResult<RecordRow>
-where
-    &'static str: sqlx::ColumnIndex<R>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
+fn record_from(r: &AnyRow) -> StoreResult<RecordRow> {
     let key_id: Option<String> = r.try_get("key_id")?;
     let nonce: Option<Vec<u8>> = r.try_get("nonce")?;
     let data: Option<Vec<u8>> = r.try_get("data")?;
@@ -205,17 +196,10 @@ impl SqlStore {
         // (An in-memory database is private to its connection: no separate readers.)
         let reader = if sqlite && !url.contains(":memory:") {
             use std::str::FromStr;
-            let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
-                .read_only(true)
-                .busy_timeout(Duration::from_secs(10));
-            Some(
-                sqlx::sqlite::SqlitePoolOptions::new()
-                    .max_connections(max_connections)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .test_before_acquire(false)
-                    .connect_with(opts)
-                    .await?,
-            )
+            let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?;
+            Some(Arc::new(super::sqlite_read::Readers::new(
+                opts.get_filename(),
+            )?))
         } else {
             None
         };
@@ -236,9 +220,6 @@ impl SqlStore {
 
     /// Closes the pool (flushes SQLite's WAL on the last connection).
     pub async fn close(&self) {
-        if let Some(r) = &self.reader {
-            r.close().await;
-        }
         self.pool.close().await;
     }
 
@@ -255,18 +236,12 @@ impl SqlStore {
         } else {
             ""
         };
+        if let Some(reader) = &self.reader {
+            return reader.record(user, entity, id, live_only);
+        }
         let q = format!(
             "select {RECORD_COLS} from record where user_id = $1 and entity = $2 and id = $3{live}"
         );
-        if let Some(reader) = &self.reader {
-            let row = sqlx::query(AssertSqlSafe(q))
-                .bind(user)
-                .bind(entity)
-                .bind(id)
-                .fetch_optional(reader)
-                .await?;
-            return row.as_ref().map(record_from).transpose();
-        }
         let row = sqlx::query(AssertSqlSafe(q))
             .bind(user)
             .bind(entity)
