@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
@@ -188,4 +189,21 @@ impl FromRequestParts<AppState> for ClientIp {
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientIp(ip))
     }
+}
+
+/// Parses a path id (a malformed id is simply not found).
+pub fn path_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| ApiError::NotFound)
+}
+
+/// The `version` of a body, removed from it (the body form of `If-Match`).
+pub fn take_version(body: &mut serde_json::Value, if_match: Option<i64>) -> Result<Option<i64>> {
+    let from_body = match body.as_object_mut().and_then(|o| o.remove("version")) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| ApiError::invalid("version", "must be an integer"))?,
+        ),
+    };
+    Ok(if_match.or(from_body))
 }

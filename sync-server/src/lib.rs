@@ -18,6 +18,7 @@
 //!   future sync pull feed). [`crypto`] seals every payload with AES-256-GCM before it is
 //!   stored.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod crypto;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod record;
 pub mod repo;
 pub mod revocation;
 pub mod routes;
@@ -168,14 +170,13 @@ pub async fn prune_once(state: &AppState) -> Result<(), ApiError> {
         if n > 0 {
             state
                 .store
-                .audit(&repo::audit(
-                    Some(&user),
-                    "snapshot.retention_prune",
-                    Some(repo::entity::SNAPSHOT),
-                    None,
-                    None,
-                    serde_json::json!({"count": n}),
-                ))
+                .audit(
+                    &audit::AuditEvent::new("snapshot.retention_prune")
+                        .user(&user)
+                        .entity(repo::entity::SNAPSHOT)
+                        .details(serde_json::json!({"count": n}))
+                        .row(),
+                )
                 .await?;
         }
     }

@@ -7,9 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use lifepath_core::sync::EntityKind;
+
+use crate::audit::AuditEvent;
 use crate::error::{ApiError, Result};
+use crate::record::{Stored, Versioned};
 use crate::state::AppState;
-use crate::store::{AuditRow, RecordRow, Sealed};
+use crate::store::{AuditRow, Expect, Op, RecordRow, RecordWrite, Sealed, StoreError};
 
 /// Entity names (shared with the sync protocol of DESIGN §4).
 pub mod entity {
@@ -211,27 +215,6 @@ pub async fn backoff(attempt: u32) {
     tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
 }
 
-/// An audit event (details must hold no amounts and no free text).
-pub fn audit(
-    user: Option<&str>,
-    action: &str,
-    entity: Option<&str>,
-    entity_id: Option<&str>,
-    ip: Option<&str>,
-    details: serde_json::Value,
-) -> AuditRow {
-    AuditRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: user.map(str::to_owned),
-        action: action.to_owned(),
-        entity: entity.map(str::to_owned),
-        entity_id: entity_id.map(str::to_owned),
-        source_ip: ip.map(str::to_owned),
-        details: details.to_string(),
-        created_at: micros(Utc::now()),
-    }
-}
-
 /// A list page: `{items, next_cursor}`.
 #[derive(Debug, Serialize)]
 pub struct Page<T> {
@@ -309,4 +292,128 @@ pub async fn page<T: DeserializeOwned>(
         .map(|r| state.open_row(user, r))
         .collect::<Result<Vec<T>>>()?;
     Ok(Page { items, next_cursor })
+}
+
+/// One user's records as one request sees them: every read and write of a [`Stored`] kind goes
+/// through here, so sealing, the version check, the audit event and the 409 with the current
+/// record are written once. REST handlers use it; sync push builds the same [`Op`]s.
+pub struct Repo<'a> {
+    s: &'a AppState,
+    user: String,
+    ip: &'a str,
+}
+
+impl AppState {
+    /// The records of `me`, for a request from `ip`.
+    pub fn repo<'a>(&'a self, me: &crate::auth::AuthUser, ip: &'a str) -> Repo<'a> {
+        Repo {
+            s: self,
+            user: me.key(),
+            ip,
+        }
+    }
+}
+
+impl Repo<'_> {
+    /// The user's id as the store's key.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// An audit event of this user and client address.
+    pub fn event(&self, action: &'static str) -> AuditEvent {
+        AuditEvent::new(action).user(&self.user).ip(self.ip)
+    }
+
+    /// The live record `id` (a path segment: a malformed id is 404 too).
+    pub async fn get<T: Stored>(&self, id: &str) -> Result<T> {
+        let id = crate::extract::path_id(id)?.to_string();
+        Ok(self.s.load::<T>(&self.user, T::KIND.as_str(), &id).await?.0)
+    }
+
+    /// Every live record of a kind (oldest first).
+    pub async fn all<T: Stored>(&self) -> Result<Vec<T>> {
+        self.s.load_all(&self.user, T::KIND.as_str()).await
+    }
+
+    /// The write of `value` as version `version`, when the store holds `expect`.
+    pub fn put<T: Stored>(&self, value: &T, version: i64, expect: Expect) -> Result<Op> {
+        let id = value.record_id();
+        let c = value.columns()?;
+        let entity = T::KIND.as_str();
+        Ok(Op::Put(RecordWrite {
+            entity,
+            sealed: self.s.seal(&self.user, entity, &id, value)?,
+            id,
+            parent_id: c.parent_id,
+            sort_key: c.sort_key,
+            period: c.period,
+            status: c.status.map(str::to_owned),
+            version,
+            expect,
+            created_at: c.created_at,
+            updated_at: c.updated_at.unwrap_or_else(|| micros(now())),
+        }))
+    }
+
+    /// 409 with the current record when the client asked for another version than `current`'s.
+    pub async fn check_version<T: Versioned>(
+        &self,
+        current: &T,
+        wanted: Option<i64>,
+    ) -> Result<()> {
+        match wanted {
+            Some(v) if v != current.version() => Err(self
+                .s
+                .conflict(&self.user, T::KIND.as_str(), &current.record_id(), v)
+                .await),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores a new record with its audit event.
+    pub async fn create<T: Versioned>(&self, value: &T, event: AuditEvent) -> Result<()> {
+        let op = self.put(value, value.version(), Expect::Absent)?;
+        self.s
+            .store
+            .write(&self.user, vec![op], vec![event.row()])
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the record at version `before` by `next`, with its audit event; a concurrent
+    /// change is the 409 with the current record.
+    pub async fn update<T: Versioned>(
+        &self,
+        before: i64,
+        next: &T,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let op = self.put(next, next.version(), Expect::Version(before))?;
+        self.write(
+            vec![op],
+            vec![event],
+            Some((T::KIND, &next.record_id(), before)),
+        )
+        .await
+    }
+
+    /// Applies `ops` and `events` in one transaction. With `on_conflict = (kind, id, version)`,
+    /// a failed precondition is the 409 with that record as it is now; without, a plain 409.
+    pub async fn write(
+        &self,
+        ops: Vec<Op>,
+        events: Vec<AuditEvent>,
+        on_conflict: Option<(EntityKind, &str, i64)>,
+    ) -> Result<()> {
+        let rows = events.into_iter().map(AuditEvent::row).collect();
+        match (self.s.store.write(&self.user, ops, rows).await, on_conflict) {
+            (Ok(_), _) => Ok(()),
+            (Err(StoreError::Conflict), Some((kind, id, expected))) => Err(self
+                .s
+                .conflict(&self.user, kind.as_str(), id, expected)
+                .await),
+            (Err(e), _) => Err(e.into()),
+        }
+    }
 }

@@ -13,17 +13,19 @@ use lifepath_core::models::{
     ProgressInput, Recommendation, RecommendationFeedback, Upsert, apply_contribution,
     check_linked_debt, upsert_progress,
 };
+use lifepath_core::sync::EntityKind;
 use lifepath_core::{ContributionId, GoalId, Money, Period, ProgressId};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::snapshots::path_id;
+use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, QueryMap, parse_value};
-use crate::repo::{self, Page, audit, entity, micros};
+use crate::repo::{self, Page, entity, micros};
 use crate::state::AppState;
-use crate::store::{Expect, Op, RecordWrite, Sealed, StoreError};
+use crate::store::{Expect, Op, RecordWrite, StoreError};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -39,27 +41,9 @@ pub fn router() -> Router<AppState> {
         .route("/goals/{id}/recommendations", get(recommendations))
 }
 
-/// The stored form of a goal.
-pub fn goal_write(g: &Goal, expect: Expect, sealed: Sealed) -> RecordWrite {
-    RecordWrite {
-        entity: entity::GOAL,
-        id: g.id.to_string(),
-        parent_id: String::new(),
-        sort_key: micros(g.created_at),
-        period: None,
-        status: Some(g.status.as_str().to_owned()),
-        version: g.version,
-        expect,
-        sealed,
-        created_at: micros(g.created_at),
-        updated_at: micros(g.updated_at),
-    }
-}
-
 /// The user's live goal, or 404.
 pub async fn load_goal(s: &AppState, me: &AuthUser, id: &str) -> Result<Goal> {
-    let id = path_id(id)?.to_string();
-    Ok(s.load::<Goal>(&me.key(), entity::GOAL, &id).await?.0)
+    s.repo(me, "").get(id).await
 }
 
 async fn create(
@@ -68,29 +52,17 @@ async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<GoalInput>,
 ) -> Result<(StatusCode, Json<Goal>)> {
-    let key = me.key();
+    let repo = s.repo(&me, &ip);
     let goal = Goal::create(GoalId(Uuid::now_v7()), me.0, input, repo::now())?;
     if goal.linked_debt_id.is_some() {
         let latest = latest_snapshot(&s, &me).await?;
         check_linked_debt(&goal, None, latest.as_ref().map(|x| &x.budget_model))?;
     }
-    let id = goal.id.to_string();
-    let sealed = s.seal(&key, entity::GOAL, &id, &goal)?;
-    let ev = audit(
-        Some(&key),
-        "goal.create",
-        Some(entity::GOAL),
-        Some(&id),
-        Some(&ip),
-        json!({"version": 1}),
-    );
-    s.store
-        .write(
-            &key,
-            vec![Op::Put(goal_write(&goal, Expect::Absent, sealed))],
-            vec![ev],
-        )
-        .await?;
+    let ev = repo
+        .event("goal.create")
+        .record(entity::GOAL, &goal.id.to_string())
+        .details(json!({"version": 1}));
+    repo.create(&goal, ev).await?;
     Ok((StatusCode::CREATED, Json(goal)))
 }
 
@@ -118,14 +90,9 @@ async fn patch(
     JsonValue(body): JsonValue,
 ) -> Result<Json<Goal>> {
     let mut patch: GoalPatch = parse_value(body)?;
-    let key = me.key();
-    let cur = load_goal(&s, &me, &id).await?;
-    let id = cur.id.to_string();
-    if let Some(v) = if_match.or(patch.version)
-        && v != cur.version
-    {
-        return Err(s.conflict(&key, entity::GOAL, &id, v).await);
-    }
+    let repo = s.repo(&me, &ip);
+    let cur: Goal = repo.get(&id).await?;
+    repo.check_version(&cur, if_match.or(patch.version)).await?;
     patch.version = None;
     let next = cur.apply_patch(&patch, repo::now())?;
     if next.version == cur.version {
@@ -135,30 +102,15 @@ async fn patch(
         let latest = latest_snapshot(&s, &me).await?;
         check_linked_debt(&next, Some(&cur), latest.as_ref().map(|x| &x.budget_model))?;
     }
-    let sealed = s.seal(&key, entity::GOAL, &id, &next)?;
     let mut details = json!({"version": next.version});
     if next.status != cur.status {
         details["status"] = json!({"from": cur.status.as_str(), "to": next.status.as_str()});
     }
-    let ev = audit(
-        Some(&key),
-        "goal.update",
-        Some(entity::GOAL),
-        Some(&id),
-        Some(&ip),
-        details,
-    );
-    s.write_checked(
-        &key,
-        vec![Op::Put(goal_write(
-            &next,
-            Expect::Version(cur.version),
-            sealed,
-        ))],
-        vec![ev],
-        (entity::GOAL, &id, cur.version),
-    )
-    .await?;
+    let ev = repo
+        .event("goal.update")
+        .record(entity::GOAL, &next.id.to_string())
+        .details(details);
+    repo.update(cur.version, &next, ev).await?;
     Ok(Json(next))
 }
 
@@ -169,14 +121,10 @@ async fn delete(
     IfMatch(if_match): IfMatch,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let key = me.key();
-    let cur = load_goal(&s, &me, &id).await?;
+    let repo = s.repo(&me, &ip);
+    let cur: Goal = repo.get(&id).await?;
+    repo.check_version(&cur, if_match).await?;
     let id = cur.id.to_string();
-    if let Some(v) = if_match
-        && v != cur.version
-    {
-        return Err(s.conflict(&key, entity::GOAL, &id, v).await);
-    }
     let mut ops = vec![Op::Tombstone {
         entity: entity::GOAL,
         id: id.clone(),
@@ -192,15 +140,8 @@ async fn delete(
             parent_id: id.clone(),
         });
     }
-    let ev = audit(
-        Some(&key),
-        "goal.delete",
-        Some(entity::GOAL),
-        Some(&id),
-        Some(&ip),
-        json!({}),
-    );
-    s.write_checked(&key, ops, vec![ev], (entity::GOAL, &id, cur.version))
+    let ev = repo.event("goal.delete").record(entity::GOAL, &id);
+    repo.write(ops, vec![ev], Some((EntityKind::Goal, &id, cur.version)))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -212,8 +153,9 @@ async fn progress(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ProgressInput>,
 ) -> Result<(StatusCode, Json<GoalProgress>)> {
+    let repo = s.repo(&me, &ip);
     let key = me.key();
-    let goal = load_goal(&s, &me, &id).await?;
+    let goal: Goal = repo.get(&id).await?;
     let gid = goal.id.to_string();
     if let Some(sid) = input.snapshot_id
         && s.store
@@ -251,40 +193,17 @@ async fn progress(
     )?;
     let pid = record.id.to_string();
     let version = existing.as_ref().map_or(1, |r| r.version + 1);
-    let pidx = Period::new(
-        i64::from(record.period_year),
-        i64::from(record.period_month),
+    let write = repo.put(&record, version, expect)?;
+    let ev = repo
+        .event("goal_progress.upsert")
+        .record(entity::PROGRESS, &pid)
+        .details(json!({"version": version}));
+    repo.write(
+        vec![write],
+        vec![ev],
+        Some((EntityKind::GoalProgress, &pid, version - 1)),
     )
-    .map_err(|e| ApiError::invalid("period_month", &e.to_string()))?
-    .index();
-    let write = RecordWrite {
-        entity: entity::PROGRESS,
-        id: pid.clone(),
-        parent_id: gid,
-        sort_key: pidx,
-        period: Some(pidx),
-        status: None,
-        version,
-        expect,
-        sealed: s.seal(&key, entity::PROGRESS, &pid, &record)?,
-        created_at: micros(record.created_at),
-        updated_at: micros(repo::now()),
-    };
-    let ev = audit(
-        Some(&key),
-        "goal_progress.upsert",
-        Some(entity::PROGRESS),
-        Some(&pid),
-        Some(&ip),
-        json!({"version": version}),
-    );
-    match s.store.write(&key, vec![Op::Put(write)], vec![ev]).await {
-        Ok(_) => {}
-        Err(StoreError::Conflict) => {
-            return Err(s.conflict(&key, entity::PROGRESS, &pid, version - 1).await);
-        }
-        Err(e) => return Err(e.into()),
-    }
+    .await?;
     let status = match how {
         Upsert::Created => StatusCode::CREATED,
         Upsert::Replaced => StatusCode::OK,
@@ -299,56 +218,36 @@ async fn contribute(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ContributionInput>,
 ) -> Result<(StatusCode, Json<GoalContribution>)> {
-    let key = me.key();
+    let repo = s.repo(&me, &ip);
     let now = repo::now();
     let gid0 = path_id(&id)?;
     let c = GoalContribution::create(ContributionId(Uuid::now_v7()), GoalId(gid0), input, now)?;
-    let cid = c.id.to_string();
     // The goal may change under us (another contribution): re-read and retry, since a
     // contribution carries no expected version and must always apply.
     let mut attempt = 0;
     loop {
-        let goal = load_goal(&s, &me, &id).await?;
+        let goal: Goal = repo.get(&id).await?;
         let gid = goal.id.to_string();
         let next = apply_contribution(&goal, &c, now)?;
-        let cw = RecordWrite {
-            entity: entity::CONTRIBUTION,
-            id: cid.clone(),
-            parent_id: gid.clone(),
-            sort_key: micros(c.created_at),
-            period: None,
-            status: None,
-            version: 1,
-            expect: Expect::Absent,
-            sealed: s.seal(&key, entity::CONTRIBUTION, &cid, &c)?,
-            created_at: micros(c.created_at),
-            updated_at: micros(c.created_at),
-        };
-        let gw = goal_write(
-            &next,
-            Expect::Version(goal.version),
-            s.seal(&key, entity::GOAL, &gid, &next)?,
-        );
-        let ev = audit(
-            Some(&key),
-            "goal_contribution.create",
-            Some(entity::CONTRIBUTION),
-            Some(&cid),
-            Some(&ip),
-            json!({"goal_id": gid, "goal_version": next.version}),
-        );
-        match s
-            .store
-            .write(&key, vec![Op::Put(cw), Op::Put(gw)], vec![ev])
-            .await
-        {
+        let ops = vec![
+            repo.put(&c, 1, Expect::Absent)?,
+            repo.put(&next, next.version, Expect::Version(goal.version))?,
+        ];
+        let ev = repo
+            .event("goal_contribution.create")
+            .record(entity::CONTRIBUTION, &c.id.to_string())
+            .details(json!({"goal_id": gid, "goal_version": next.version}))
+            .row();
+        match s.store.write(repo.user(), ops, vec![ev]).await {
             Ok(_) => return Ok((StatusCode::CREATED, Json(c))),
             Err(StoreError::Conflict) if attempt < repo::MAX_RETRIES => {
                 attempt += 1;
                 repo::backoff(attempt).await;
             }
             Err(StoreError::Conflict) => {
-                return Err(s.conflict(&key, entity::GOAL, &gid, goal.version).await);
+                return Err(s
+                    .conflict(repo.user(), entity::GOAL, &gid, goal.version)
+                    .await);
             }
             Err(e) => return Err(e.into()),
         }
@@ -482,14 +381,12 @@ async fn recommendations(
         }
     }
     if !ops.is_empty() {
-        let ev = audit(
-            Some(&key),
-            "recommendation.propose",
-            Some(entity::GOAL),
-            Some(&goal.id.to_string()),
-            Some(&ip),
-            json!({"count": ops.len()}),
-        );
+        let ev = AuditEvent::new("recommendation.propose")
+            .user(&key)
+            .record(entity::GOAL, &goal.id.to_string())
+            .ip(&ip)
+            .details(json!({"count": ops.len()}))
+            .row();
         match s.store.write(&key, ops, vec![ev]).await {
             // A concurrent request stored the same proposals: theirs are as good as ours.
             Ok(_) | Err(StoreError::Conflict) => {}

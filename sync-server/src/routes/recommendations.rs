@@ -11,11 +11,12 @@ use lifepath_core::models::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::snapshots::path_id;
+use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::Result;
+use crate::extract::path_id;
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
-use crate::repo::{self, audit, entity, micros};
+use crate::repo::{self, entity, micros};
 use crate::state::AppState;
 use crate::store::{Expect, Op, RecordRow, RecordWrite};
 
@@ -70,14 +71,12 @@ async fn feedback(
     };
     let rated = rec.rated(&f);
     let rw = rec_write(&s, &key, &rated, &row)?;
-    let ev = audit(
-        Some(&key),
-        "recommendation_feedback.create",
-        Some(entity::FEEDBACK),
-        Some(&fid),
-        Some(&ip),
-        json!({"recommendation_id": id, "rating": f.rating}),
-    );
+    let ev = AuditEvent::new("recommendation_feedback.create")
+        .user(&key)
+        .record(entity::FEEDBACK, &fid)
+        .ip(&ip)
+        .details(json!({"recommendation_id": id, "rating": f.rating}))
+        .row();
     s.write_checked(
         &key,
         vec![Op::Put(fw), Op::Put(rw)],
@@ -107,14 +106,12 @@ async fn update(
     }
     let next = rec.apply_patch(&patch)?;
     let w = rec_write(&s, &key, &next, &row)?;
-    let ev = audit(
-        Some(&key),
-        "recommendation.update",
-        Some(entity::RECOMMENDATION),
-        Some(&id),
-        Some(&ip),
-        json!({"is_implemented": next.is_implemented}),
-    );
+    let ev = AuditEvent::new("recommendation.update")
+        .user(&key)
+        .record(entity::RECOMMENDATION, &id)
+        .ip(&ip)
+        .details(json!({"is_implemented": next.is_implemented}))
+        .row();
     s.write_checked(
         &key,
         vec![Op::Put(w)],

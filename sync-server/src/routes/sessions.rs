@@ -13,13 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::snapshots::{path_id, upsert_snapshot};
+use super::snapshots::upsert_snapshot;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
-use crate::repo::{self, audit, entity, micros};
+use crate::repo::{self, entity};
 use crate::state::AppState;
-use crate::store::{Expect, Op, RecordWrite, Sealed};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -29,55 +28,20 @@ pub fn router() -> Router<AppState> {
         .route("/budgets/sessions/{id}/snapshot", post(save))
 }
 
-fn write_of(b: &BudgetSession, expect: Expect, sealed: Sealed) -> RecordWrite {
-    RecordWrite {
-        entity: entity::SESSION,
-        id: b.id.to_string(),
-        parent_id: String::new(),
-        sort_key: micros(b.created_at),
-        period: None,
-        status: Some(b.stage.as_str().to_owned()),
-        version: b.version,
-        expect,
-        sealed,
-        created_at: micros(b.created_at),
-        updated_at: micros(b.updated_at),
-    }
-}
-
 async fn create(
     State(s): State<AppState>,
     me: AuthUser,
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<SessionInput>,
 ) -> Result<(StatusCode, Json<BudgetSession>)> {
-    let key = me.key();
+    let repo = s.repo(&me, &ip);
     let b = BudgetSession::create(SessionId(Uuid::now_v7()), me.0, input, repo::now())?;
-    let id = b.id.to_string();
-    let sealed = s.seal(&key, entity::SESSION, &id, &b)?;
-    let ev = audit(
-        Some(&key),
-        "budget_session.create",
-        Some(entity::SESSION),
-        Some(&id),
-        Some(&ip),
-        json!({"stage": "draft"}),
-    );
-    s.store
-        .write(
-            &key,
-            vec![Op::Put(write_of(&b, Expect::Absent, sealed))],
-            vec![ev],
-        )
-        .await?;
+    let ev = repo
+        .event("budget_session.create")
+        .record(entity::SESSION, &b.id.to_string())
+        .details(json!({"stage": "draft"}));
+    repo.create(&b, ev).await?;
     Ok((StatusCode::CREATED, Json(b)))
-}
-
-async fn load(s: &AppState, me: &AuthUser, id: &str) -> Result<BudgetSession> {
-    let id = path_id(id)?.to_string();
-    Ok(s.load::<BudgetSession>(&me.key(), entity::SESSION, &id)
-        .await?
-        .0)
 }
 
 async fn get_one(
@@ -85,7 +49,7 @@ async fn get_one(
     me: AuthUser,
     Path(id): Path<String>,
 ) -> Result<repo::Tagged<BudgetSession>> {
-    let b = load(&s, &me, &id).await?;
+    let b: BudgetSession = s.repo(&me, "").get(&id).await?;
     Ok(repo::tagged(b.version, b))
 }
 
@@ -97,15 +61,10 @@ async fn update(
     Path(id): Path<String>,
     JsonValue(body): JsonValue,
 ) -> Result<Json<BudgetSession>> {
-    let key = me.key();
     let mut patch: SessionPatch = parse_value(body)?;
-    let cur = load(&s, &me, &id).await?;
-    let id = cur.id.to_string();
-    if let Some(v) = if_match.or(patch.version)
-        && v != cur.version
-    {
-        return Err(s.conflict(&key, entity::SESSION, &id, v).await);
-    }
+    let repo = s.repo(&me, &ip);
+    let cur: BudgetSession = repo.get(&id).await?;
+    repo.check_version(&cur, if_match.or(patch.version)).await?;
     patch.version = None;
     let next = cur.apply_patch(&patch, repo::now())?;
     if next.version == cur.version {
@@ -115,26 +74,11 @@ async fn update(
     if next.stage != cur.stage {
         details["stage"] = json!({"from": cur.stage.as_str(), "to": next.stage.as_str()});
     }
-    let sealed = s.seal(&key, entity::SESSION, &id, &next)?;
-    let ev = audit(
-        Some(&key),
-        "budget_session.update",
-        Some(entity::SESSION),
-        Some(&id),
-        Some(&ip),
-        details,
-    );
-    s.write_checked(
-        &key,
-        vec![Op::Put(write_of(
-            &next,
-            Expect::Version(cur.version),
-            sealed,
-        ))],
-        vec![ev],
-        (entity::SESSION, &id, cur.version),
-    )
-    .await?;
+    let ev = repo
+        .event("budget_session.update")
+        .record(entity::SESSION, &next.id.to_string())
+        .details(details);
+    repo.update(cur.version, &next, ev).await?;
     Ok(Json(next))
 }
 
@@ -157,7 +101,7 @@ async fn save(
     JsonValue(body): JsonValue,
 ) -> Result<(StatusCode, Json<BudgetSnapshot>)> {
     let input: SaveInput = parse_value(body)?;
-    let session = load(&s, &me, &id).await?;
+    let session: BudgetSession = s.repo(&me, &ip).get(&id).await?;
     let model = session.budget_to_save()?;
     let snap = SnapshotInput {
         period_year: input.period_year,

@@ -15,10 +15,11 @@ use lifepath_core::{Period, SnapshotId};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
-use crate::extract::{ClientIp, IfMatch, JsonValue, QueryMap, parse_value};
-use crate::repo::{self, Page, audit, entity, micros};
+use crate::extract::{ClientIp, IfMatch, JsonValue, QueryMap, parse_value, path_id, take_version};
+use crate::repo::{self, Page, entity, micros};
 use crate::state::AppState;
 use crate::store::{Expect, Op, RecordWrite, StoreError};
 
@@ -31,23 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/budgets/anomalies", get(anomalies))
         .route("/budgets/compare", get(compare))
         .route("/budgets/forecast", get(forecast_route))
-}
-
-/// Parses a path id (a malformed id is simply not found).
-pub fn path_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::NotFound)
-}
-
-/// The `version` of a body, removed from it (the body form of `If-Match`).
-pub fn take_version(body: &mut serde_json::Value, if_match: Option<i64>) -> Result<Option<i64>> {
-    let from_body = match body.as_object_mut().and_then(|o| o.remove("version")) {
-        None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(
-            v.as_i64()
-                .ok_or_else(|| ApiError::invalid("version", "must be an integer"))?,
-        ),
-    };
-    Ok(if_match.or(from_body))
 }
 
 fn write_of(s: &BudgetSnapshot, expect: Expect, sealed: crate::store::Sealed) -> RecordWrite {
@@ -129,14 +113,12 @@ async fn upsert_snapshot_once(
             let next = cur.replace(input, now)?;
             let id = next.id.to_string();
             let sealed = s.seal(&key, entity::SNAPSHOT, &id, &next)?;
-            let ev = audit(
-                Some(&key),
-                "snapshot.replace",
-                Some(entity::SNAPSHOT),
-                Some(&id),
-                Some(ip),
-                json!({"version": next.version, "period": period.to_string()}),
-            );
+            let ev = AuditEvent::new("snapshot.replace")
+                .user(&key)
+                .record(entity::SNAPSHOT, &id)
+                .ip(ip)
+                .details(json!({"version": next.version, "period": period.to_string()}))
+                .row();
             match s
                 .store
                 .write(
@@ -169,14 +151,12 @@ async fn upsert_snapshot_once(
             )?;
             let id = snap.id.to_string();
             let sealed = s.seal(&key, entity::SNAPSHOT, &id, &snap)?;
-            let ev = audit(
-                Some(&key),
-                "snapshot.create",
-                Some(entity::SNAPSHOT),
-                Some(&id),
-                Some(ip),
-                json!({"version": 1, "period": period.to_string()}),
-            );
+            let ev = AuditEvent::new("snapshot.create")
+                .user(&key)
+                .record(entity::SNAPSHOT, &id)
+                .ip(ip)
+                .details(json!({"version": 1, "period": period.to_string()}))
+                .row();
             match s
                 .store
                 .write(
@@ -265,14 +245,11 @@ async fn delete(
     {
         return Err(s.conflict(&key, entity::SNAPSHOT, &id, v).await);
     }
-    let ev = audit(
-        Some(&key),
-        "snapshot.delete",
-        Some(entity::SNAPSHOT),
-        Some(&id),
-        Some(&ip),
-        json!({}),
-    );
+    let ev = AuditEvent::new("snapshot.delete")
+        .user(&key)
+        .record(entity::SNAPSHOT, &id)
+        .ip(&ip)
+        .row();
     match s
         .store
         .write(

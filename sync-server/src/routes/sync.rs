@@ -44,10 +44,11 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::extract::{ClientIp, JsonValue, QueryMap, parse_value};
-use crate::repo::{self, audit, entity, micros};
+use crate::repo::{self, entity, micros};
 use crate::state::AppState;
 use crate::store::{Expect, Op, RecordRow, RecordWrite, StoreError};
 
@@ -223,14 +224,12 @@ async fn commit(
         (_, SyncOp::Upsert) => "sync.upsert",
         (_, SyncOp::Delete) => "sync.delete",
     };
-    let ev = audit(
-        Some(key),
-        action,
-        Some(entity_name(m.entity)),
-        Some(&m.id.to_string()),
-        Some(ip),
-        json!({"op_id": m.op_id, "version": result.version}),
-    );
+    let ev = AuditEvent::new(action)
+        .user(key)
+        .record(entity_name(m.entity), &m.id.to_string())
+        .ip(ip)
+        .details(json!({"op_id": m.op_id, "version": result.version}))
+        .row();
     match s.store.write(key, ops, vec![ev]).await {
         Ok(_) => Ok(Attempt::Done(result)),
         Err(StoreError::Conflict) => Ok(Attempt::Raced),

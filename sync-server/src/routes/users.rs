@@ -12,11 +12,12 @@ use lifepath_core::validate::Validate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit::AuditEvent;
 use crate::auth::{self, AuthUser};
 use crate::crypto::token_hash;
 use crate::error::{ApiError, Result};
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
-use crate::repo::{self, audit, entity, micros};
+use crate::repo::{self, entity, micros};
 use crate::state::AppState;
 use crate::store::{AccountRow, RefreshOutcome, RefreshRow, StoreError};
 
@@ -108,14 +109,11 @@ async fn register(
     let email_hash = s.crypto.email_hash(&normalize_email(&user.email));
     let row = account_row(&s, &user, email_hash, hash, 1)?;
     let id = user.id.to_string();
-    let ev = audit(
-        Some(&id),
-        "user.register",
-        Some(entity::USER),
-        Some(&id),
-        Some(&ip),
-        json!({}),
-    );
+    let ev = AuditEvent::new("user.register")
+        .user(&id)
+        .record(entity::USER, &id)
+        .ip(&ip)
+        .row();
     s.store
         .create_account(&row, &ev)
         .await
@@ -140,14 +138,7 @@ async fn login(
     if let Err(e) = auth::login_limited(&s, &ip, &email_hash, now_us).await {
         if matches!(e, ApiError::RateLimited { .. }) {
             s.store
-                .audit(&audit(
-                    None,
-                    "user.login_rate_limited",
-                    None,
-                    None,
-                    Some(&ip),
-                    json!({}),
-                ))
+                .audit(&AuditEvent::new("user.login_rate_limited").ip(&ip).row())
                 .await?;
         }
         return Err(e);
@@ -164,14 +155,14 @@ async fn login(
     match (ok, account) {
         (true, Some(a)) => {
             s.store
-                .audit(&audit(
-                    Some(&a.id),
-                    "user.login",
-                    Some(entity::USER),
-                    Some(&a.id),
-                    Some(&ip),
-                    json!({"success": true}),
-                ))
+                .audit(
+                    &AuditEvent::new("user.login")
+                        .user(&a.id)
+                        .record(entity::USER, &a.id)
+                        .ip(&ip)
+                        .details(json!({"success": true}))
+                        .row(),
+                )
                 .await?;
             let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
             Ok(Json(issue(&s, user).await?))
@@ -179,14 +170,15 @@ async fn login(
         _ => {
             auth::login_failed(&s, &email_hash, now_us).await?;
             s.store
-                .audit(&audit(
-                    user_id.as_deref(),
-                    "user.login_failed",
-                    Some(entity::USER),
-                    user_id.as_deref(),
-                    Some(&ip),
-                    json!({"success": false}),
-                ))
+                .audit(
+                    &AuditEvent::new("user.login_failed")
+                        .maybe_user(user_id.as_deref())
+                        .entity(entity::USER)
+                        .maybe_id(user_id.as_deref())
+                        .ip(&ip)
+                        .details(json!({"success": false}))
+                        .row(),
+                )
                 .await?;
             Err(ApiError::Unauthorized("wrong email or password"))
         }
@@ -232,14 +224,12 @@ async fn refresh(
         }
         RefreshOutcome::Reused => {
             s.store
-                .audit(&audit(
-                    None,
-                    "token.reuse_detected",
-                    None,
-                    None,
-                    Some(&ip),
-                    json!({"family_revoked": true}),
-                ))
+                .audit(
+                    &AuditEvent::new("token.reuse_detected")
+                        .ip(&ip)
+                        .details(json!({"family_revoked": true}))
+                        .row(),
+                )
                 .await?;
             Err(ApiError::Unauthorized(
                 "the refresh token was already used; its sessions are revoked",
@@ -263,14 +253,13 @@ async fn logout(
         .await?
     {
         s.store
-            .audit(&audit(
-                Some(&user),
-                "user.logout",
-                Some(entity::USER),
-                Some(&user),
-                Some(&ip),
-                json!({}),
-            ))
+            .audit(
+                &AuditEvent::new("user.logout")
+                    .user(&user)
+                    .record(entity::USER, &user)
+                    .ip(&ip)
+                    .row(),
+            )
             .await?;
     }
     Ok(StatusCode::NO_CONTENT)
@@ -285,14 +274,11 @@ async fn logout_all(
 ) -> Result<StatusCode> {
     let now = micros(chrono::Utc::now());
     let key = me.key();
-    let ev = audit(
-        Some(&key),
-        "user.logout_all",
-        Some(entity::USER),
-        Some(&key),
-        Some(&ip),
-        json!({}),
-    );
+    let ev = AuditEvent::new("user.logout_all")
+        .user(&key)
+        .record(entity::USER, &key)
+        .ip(&ip)
+        .row();
     if !s.store.revoke_tokens(&key, now, None, &ev).await? {
         return Err(ApiError::Unauthorized(crate::error::REVOKED));
     }
@@ -330,14 +316,11 @@ async fn change_password(
     }
     let hash = s.passwords.hash(input.new_password.clone()).await?;
     let key = me.key();
-    let ev = audit(
-        Some(&key),
-        "user.password_change",
-        Some(entity::USER),
-        Some(&key),
-        Some(&ip),
-        json!({}),
-    );
+    let ev = AuditEvent::new("user.password_change")
+        .user(&key)
+        .record(entity::USER, &key)
+        .ip(&ip)
+        .row();
     let now_us = micros(chrono::Utc::now());
     if !s
         .store
@@ -391,14 +374,12 @@ async fn patch_me(
         a.version + 1,
     )?;
     let key = me.key();
-    let ev = audit(
-        Some(&key),
-        "user.update",
-        Some(entity::USER),
-        Some(&key),
-        Some(&ip),
-        json!({"version": a.version + 1}),
-    );
+    let ev = AuditEvent::new("user.update")
+        .user(&key)
+        .record(entity::USER, &key)
+        .ip(&ip)
+        .details(json!({"version": a.version + 1}))
+        .row();
     match s.store.update_account(&key, a.version, &row, &ev).await {
         Ok(()) => Ok(Json(next)),
         Err(StoreError::Conflict) => {
@@ -424,14 +405,12 @@ async fn delete_me(
     s.revocations.remember(me.0, None);
     // The event keeps no user id: nothing of the user remains.
     s.store
-        .audit(&audit(
-            None,
-            "user.delete",
-            Some(entity::USER),
-            None,
-            Some(&ip),
-            json!({}),
-        ))
+        .audit(
+            &AuditEvent::new("user.delete")
+                .entity(entity::USER)
+                .ip(&ip)
+                .row(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
