@@ -331,6 +331,26 @@ impl Repo<'_> {
         Ok(self.s.load::<T>(&self.user, T::KIND.as_str(), &id).await?.0)
     }
 
+    /// The live record of a kind for a month (under `parent`, `""` for none).
+    pub async fn by_period<T: Stored>(&self, parent: &str, period: i64) -> Result<Option<T>> {
+        let row = self
+            .s
+            .store
+            .get_by_period(&self.user, T::KIND.as_str(), parent, period)
+            .await?;
+        row.map(|r| self.s.open_row(&self.user, &r)).transpose()
+    }
+
+    /// Whether the user has a live record `id` of `kind`.
+    pub async fn exists(&self, kind: EntityKind, id: &str) -> Result<bool> {
+        Ok(self
+            .s
+            .store
+            .get(&self.user, kind.as_str(), id)
+            .await?
+            .is_some())
+    }
+
     /// Every live record of a kind (oldest first).
     pub async fn all<T: Stored>(&self) -> Result<Vec<T>> {
         self.s.load_all(&self.user, T::KIND.as_str()).await
@@ -393,7 +413,33 @@ impl Repo<'_> {
         self.write(
             vec![op],
             vec![event],
-            Some((T::KIND, &next.record_id(), before)),
+            Some((T::KIND.as_str(), &next.record_id(), before)),
+        )
+        .await
+    }
+
+    /// Deletes `current` (a tombstone, if it is still at its version) and every live child of
+    /// the `children` kinds under it, with its audit event; a concurrent change is the 409.
+    pub async fn delete<T: Versioned>(
+        &self,
+        current: &T,
+        children: &[&'static str],
+        event: AuditEvent,
+    ) -> Result<()> {
+        let id = current.record_id();
+        let mut ops = vec![Op::Tombstone {
+            entity: T::KIND.as_str(),
+            id: id.clone(),
+            expect: Some(current.version()),
+        }];
+        ops.extend(children.iter().map(|child| Op::TombstoneChildren {
+            entity: child,
+            parent_id: id.clone(),
+        }));
+        self.write(
+            ops,
+            vec![event],
+            Some((T::KIND.as_str(), &id, current.version())),
         )
         .await
     }
@@ -404,15 +450,14 @@ impl Repo<'_> {
         &self,
         ops: Vec<Op>,
         events: Vec<AuditEvent>,
-        on_conflict: Option<(EntityKind, &str, i64)>,
+        on_conflict: Option<(&str, &str, i64)>,
     ) -> Result<()> {
         let rows = events.into_iter().map(AuditEvent::row).collect();
         match (self.s.store.write(&self.user, ops, rows).await, on_conflict) {
             (Ok(_), _) => Ok(()),
-            (Err(StoreError::Conflict), Some((kind, id, expected))) => Err(self
-                .s
-                .conflict(&self.user, kind.as_str(), id, expected)
-                .await),
+            (Err(StoreError::Conflict), Some((entity, id, expected))) => {
+                Err(self.s.conflict(&self.user, entity, id, expected).await)
+            }
             (Err(e), _) => Err(e.into()),
         }
     }

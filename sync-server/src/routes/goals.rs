@@ -13,7 +13,6 @@ use lifepath_core::models::{
     ProgressInput, Recommendation, RecommendationFeedback, Upsert, apply_contribution,
     check_linked_debt, upsert_progress,
 };
-use lifepath_core::sync::EntityKind;
 use lifepath_core::{ContributionId, GoalId, Money, Period, ProgressId};
 use serde_json::json;
 use uuid::Uuid;
@@ -124,25 +123,19 @@ async fn delete(
     let repo = s.repo(&me, &ip);
     let cur: Goal = repo.get(&id).await?;
     repo.check_version(&cur, if_match).await?;
-    let id = cur.id.to_string();
-    let mut ops = vec![Op::Tombstone {
-        entity: entity::GOAL,
-        id: id.clone(),
-        expect: Some(cur.version),
-    }];
-    for child in [
-        entity::CONTRIBUTION,
-        entity::PROGRESS,
-        entity::RECOMMENDATION,
-    ] {
-        ops.push(Op::TombstoneChildren {
-            entity: child,
-            parent_id: id.clone(),
-        });
-    }
-    let ev = repo.event("goal.delete").record(entity::GOAL, &id);
-    repo.write(ops, vec![ev], Some((EntityKind::Goal, &id, cur.version)))
-        .await?;
+    let ev = repo
+        .event("goal.delete")
+        .record(entity::GOAL, &cur.id.to_string());
+    repo.delete(
+        &cur,
+        &[
+            entity::CONTRIBUTION,
+            entity::PROGRESS,
+            entity::RECOMMENDATION,
+        ],
+        ev,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -201,7 +194,7 @@ async fn progress(
     repo.write(
         vec![write],
         vec![ev],
-        Some((EntityKind::GoalProgress, &pid, version - 1)),
+        Some((entity::PROGRESS, &pid, version - 1)),
     )
     .await?;
     let status = match how {

@@ -55,33 +55,17 @@ async fn feedback(
     let id = path_id(&id)?.to_string();
     let (rec, row): (Recommendation, _) = s.load(&key, entity::RECOMMENDATION, &id).await?;
     let f = RecommendationFeedback::create(FeedbackId(Uuid::now_v7()), rec.id, input, repo::now())?;
-    let fid = f.id.to_string();
-    let fw = RecordWrite {
-        entity: entity::FEEDBACK,
-        id: fid.clone(),
-        parent_id: id.clone(),
-        sort_key: micros(f.created_at),
-        period: None,
-        status: None,
-        version: 1,
-        expect: Expect::Absent,
-        sealed: s.seal(&key, entity::FEEDBACK, &fid, &f)?,
-        created_at: micros(f.created_at),
-        updated_at: micros(f.created_at),
-    };
-    let rated = rec.rated(&f);
-    let rw = rec_write(&s, &key, &rated, &row)?;
-    let ev = AuditEvent::new("recommendation_feedback.create")
-        .user(&key)
-        .record(entity::FEEDBACK, &fid)
-        .ip(&ip)
-        .details(json!({"recommendation_id": id, "rating": f.rating}))
-        .row();
-    s.write_checked(
-        &key,
-        vec![Op::Put(fw), Op::Put(rw)],
+    let repo = s.repo(&me, &ip);
+    let fw = repo.put(&f, 1, Expect::Absent)?;
+    let rw = Op::Put(rec_write(&s, &key, &rec.rated(&f), &row)?);
+    let ev = repo
+        .event("recommendation_feedback.create")
+        .record(entity::FEEDBACK, &f.id.to_string())
+        .details(json!({"recommendation_id": id, "rating": f.rating}));
+    repo.write(
+        vec![fw, rw],
         vec![ev],
-        (entity::RECOMMENDATION, &id, row.version),
+        Some((entity::RECOMMENDATION, &id, row.version)),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(f)))

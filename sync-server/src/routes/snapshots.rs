@@ -10,18 +10,18 @@ use lifepath_core::analytics::{
     Trends, compare_periods, compute_trends, detect_anomalies, forecast,
 };
 use lifepath_core::models::{BudgetSnapshot, SnapshotInput, User};
+use lifepath_core::sync::EntityKind;
 use lifepath_core::validate::Validate;
 use lifepath_core::{Period, SnapshotId};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::extract::{ClientIp, IfMatch, JsonValue, QueryMap, parse_value, path_id, take_version};
-use crate::repo::{self, Page, entity, micros};
+use crate::repo::{self, Page, entity};
 use crate::state::AppState;
-use crate::store::{Expect, Op, RecordWrite, StoreError};
+use crate::store::Expect;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -32,23 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/budgets/anomalies", get(anomalies))
         .route("/budgets/compare", get(compare))
         .route("/budgets/forecast", get(forecast_route))
-}
-
-fn write_of(s: &BudgetSnapshot, expect: Expect, sealed: crate::store::Sealed) -> RecordWrite {
-    let period = s.period().index();
-    RecordWrite {
-        entity: entity::SNAPSHOT,
-        id: s.id.to_string(),
-        parent_id: String::new(),
-        sort_key: period,
-        period: Some(period),
-        status: None,
-        version: s.version,
-        expect,
-        sealed,
-        created_at: micros(s.created_at),
-        updated_at: micros(s.updated_at),
-    }
 }
 
 /// Creates (true) or replaces (false) the user's snapshot of the input's period. Without an
@@ -80,14 +63,13 @@ async fn upsert_snapshot_once(
     expected: Option<i64>,
 ) -> Result<(BudgetSnapshot, bool)> {
     input.validate()?;
-    let key = me.key();
+    let repo = s.repo(me, ip);
     let period = Period::new(input.period_year, input.period_month)
         .map_err(|e| ApiError::invalid("period_month", &e.to_string()))?;
     if let Some(sid) = input.source_session_id
-        && s.store
-            .get(&key, entity::SESSION, &sid.to_string())
+        && !repo
+            .exists(EntityKind::BudgetSession, &sid.to_string())
             .await?
-            .is_none()
     {
         return Err(ApiError::invalid(
             "source_session_id",
@@ -95,97 +77,43 @@ async fn upsert_snapshot_once(
         ));
     }
     let now = repo::now();
-    let existing = s
-        .store
-        .get_by_period(&key, entity::SNAPSHOT, "", period.index())
-        .await?;
-    match existing {
-        Some(row) => {
-            let cur: BudgetSnapshot = s.open_row(&key, &row)?;
-            if let Some(v) = expected
-                && v != cur.version
-            {
-                return Err(ApiError::Conflict {
-                    expected: v,
-                    current: Box::new(serde_json::to_value(&cur).map_err(ApiError::internal)?),
-                });
-            }
-            let next = cur.replace(input, now)?;
-            let id = next.id.to_string();
-            let sealed = s.seal(&key, entity::SNAPSHOT, &id, &next)?;
-            let ev = AuditEvent::new("snapshot.replace")
-                .user(&key)
-                .record(entity::SNAPSHOT, &id)
-                .ip(ip)
-                .details(json!({"version": next.version, "period": period.to_string()}))
-                .row();
-            match s
-                .store
-                .write(
-                    &key,
-                    vec![Op::Put(write_of(
-                        &next,
-                        Expect::Version(cur.version),
-                        sealed,
-                    ))],
-                    vec![ev],
-                )
-                .await
-            {
-                Ok(_) => Ok((next, false)),
-                Err(StoreError::Conflict) => {
-                    Err(s.conflict(&key, entity::SNAPSHOT, &id, cur.version).await)
-                }
-                Err(e) => Err(e.into()),
+    let details = |version: i64| json!({"version": version, "period": period.to_string()});
+    if let Some(cur) = repo.by_period::<BudgetSnapshot>("", period.index()).await? {
+        repo.check_version(&cur, expected).await?;
+        let next = cur.replace(input, now)?;
+        let ev = repo
+            .event("snapshot.replace")
+            .record(entity::SNAPSHOT, &next.id.to_string())
+            .details(details(next.version));
+        repo.update(cur.version, &next, ev).await?;
+        return Ok((next, false));
+    }
+    let key = repo.user();
+    let account = s.store.account(key).await?.ok_or(ApiError::NotFound)?;
+    let user: User = s.open_sealed(key, entity::USER, key, &account.sealed)?;
+    let snap =
+        BudgetSnapshot::create(SnapshotId(Uuid::now_v7()), me.0, &user.currency, input, now)?;
+    let ev = repo
+        .event("snapshot.create")
+        .record(entity::SNAPSHOT, &snap.id.to_string())
+        .details(details(1));
+    let op = repo.put(&snap, snap.version, Expect::Absent)?;
+    match repo.write(vec![op], vec![ev], None).await {
+        Ok(()) => Ok((snap, true)),
+        // Another request created this period first: answer with its record.
+        Err(ApiError::Taken { .. }) => {
+            match repo.by_period::<BudgetSnapshot>("", period.index()).await {
+                Ok(Some(current)) => Err(ApiError::Conflict {
+                    expected: 0,
+                    current: Box::new(serde_json::to_value(current).map_err(ApiError::internal)?),
+                }),
+                Ok(None) => Err(ApiError::internal(
+                    "snapshot insert conflicted with nothing",
+                )),
+                Err(e) => Err(e),
             }
         }
-        None => {
-            let account = s.store.account(&key).await?.ok_or(ApiError::NotFound)?;
-            let user: User = s.open_sealed(&key, entity::USER, &key, &account.sealed)?;
-            let snap = BudgetSnapshot::create(
-                SnapshotId(Uuid::now_v7()),
-                me.0,
-                &user.currency,
-                input,
-                now,
-            )?;
-            let id = snap.id.to_string();
-            let sealed = s.seal(&key, entity::SNAPSHOT, &id, &snap)?;
-            let ev = AuditEvent::new("snapshot.create")
-                .user(&key)
-                .record(entity::SNAPSHOT, &id)
-                .ip(ip)
-                .details(json!({"version": 1, "period": period.to_string()}))
-                .row();
-            match s
-                .store
-                .write(
-                    &key,
-                    vec![Op::Put(write_of(&snap, Expect::Absent, sealed))],
-                    vec![ev],
-                )
-                .await
-            {
-                Ok(_) => Ok((snap, true)),
-                Err(StoreError::Conflict) => {
-                    // Another request created this period first: answer with its record.
-                    match s
-                        .store
-                        .get_by_period(&key, entity::SNAPSHOT, "", period.index())
-                        .await?
-                    {
-                        Some(row) => Err(ApiError::Conflict {
-                            expected: 0,
-                            current: Box::new(s.open_row(&key, &row)?),
-                        }),
-                        None => Err(ApiError::internal(
-                            "snapshot insert conflicted with nothing",
-                        )),
-                    }
-                }
-                Err(e) => Err(e.into()),
-            }
-        }
+        Err(e) => Err(e),
     }
 }
 
@@ -233,42 +161,14 @@ async fn delete(
     IfMatch(if_match): IfMatch,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let id = path_id(&id)?.to_string();
-    let key = me.key();
-    let row = s
-        .store
-        .get(&key, entity::SNAPSHOT, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if let Some(v) = if_match
-        && v != row.version
-    {
-        return Err(s.conflict(&key, entity::SNAPSHOT, &id, v).await);
-    }
-    let ev = AuditEvent::new("snapshot.delete")
-        .user(&key)
-        .record(entity::SNAPSHOT, &id)
-        .ip(&ip)
-        .row();
-    match s
-        .store
-        .write(
-            &key,
-            vec![Op::Tombstone {
-                entity: entity::SNAPSHOT,
-                id: id.clone(),
-                expect: Some(row.version),
-            }],
-            vec![ev],
-        )
-        .await
-    {
-        Ok(_) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::Conflict) => {
-            Err(s.conflict(&key, entity::SNAPSHOT, &id, row.version).await)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let repo = s.repo(&me, &ip);
+    let cur: BudgetSnapshot = repo.get(&id).await?;
+    repo.check_version(&cur, if_match).await?;
+    let ev = repo
+        .event("snapshot.delete")
+        .record(entity::SNAPSHOT, &cur.id.to_string());
+    repo.delete(&cur, &[], ev).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn parse_period(s: &str) -> Option<Period> {
