@@ -51,6 +51,12 @@ pub trait Stored: Serialize + DeserializeOwned + Send + Sync {
 pub trait Versioned: Stored {
     /// The version (+1 on each change).
     fn version(&self) -> i64;
+
+    /// The name and value of the state it moves through (a goal's `status`, a session's
+    /// `stage`), for the audit event of a move; `None` for a kind without one.
+    fn state(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
 }
 
 fn period_index(year: i64, month: i64) -> Result<i64> {
@@ -102,6 +108,9 @@ impl Versioned for Goal {
     fn version(&self) -> i64 {
         self.version
     }
+    fn state(&self) -> Option<(&'static str, &'static str)> {
+        Some(("status", self.status.as_str()))
+    }
 }
 
 impl Stored for BudgetSession {
@@ -123,6 +132,9 @@ impl Stored for BudgetSession {
 impl Versioned for BudgetSession {
     fn version(&self) -> i64 {
         self.version
+    }
+    fn state(&self) -> Option<(&'static str, &'static str)> {
+        Some(("stage", self.stage.as_str()))
     }
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use lifepath_core::sync::EntityKind;
+use serde_json::{Value, json};
 
 use crate::audit::AuditEvent;
 use crate::error::{ApiError, Result};
@@ -391,9 +392,27 @@ impl Repo<'_> {
         }
     }
 
-    /// Stores a new record with its audit event.
-    pub async fn create<T: Versioned>(&self, value: &T, event: AuditEvent) -> Result<()> {
+    /// The audit event `action` about `record`, with `details`.
+    pub fn event_on<T: Stored>(
+        &self,
+        action: &'static str,
+        record: &T,
+        details: Value,
+    ) -> AuditEvent {
+        self.event(action)
+            .record(T::KIND.as_str(), &record.record_id())
+            .details(details)
+    }
+
+    /// Stores a new record, audited as `action` with `details`.
+    pub async fn create<T: Versioned>(
+        &self,
+        value: &T,
+        action: &'static str,
+        details: Value,
+    ) -> Result<()> {
         let op = self.put(value, value.version(), Expect::Absent)?;
+        let event = self.event_on(action, value, details);
         self.s
             .store
             .write(&self.user, vec![op], vec![event.row()])
@@ -401,15 +420,17 @@ impl Repo<'_> {
         Ok(())
     }
 
-    /// Replaces the record at version `before` by `next`, with its audit event; a concurrent
-    /// change is the 409 with the current record.
+    /// Replaces the record at version `before` by `next`, audited as `action` with `details`;
+    /// a concurrent change is the 409 with the current record.
     pub async fn update<T: Versioned>(
         &self,
         before: i64,
         next: &T,
-        event: AuditEvent,
+        action: &'static str,
+        details: Value,
     ) -> Result<()> {
         let op = self.put(next, next.version(), Expect::Version(before))?;
+        let event = self.event_on(action, next, details);
         self.write(
             vec![op],
             vec![event],
@@ -418,13 +439,40 @@ impl Repo<'_> {
         .await
     }
 
+    /// A PATCH: reads record `id`, answers 409 when the client wanted another version, applies
+    /// `apply`, and stores the result (when it changed anything) audited as `action` with its
+    /// new version and what [`Versioned::state`] moved from and to. Returns the record as it is
+    /// now.
+    pub async fn patch<T: Versioned>(
+        &self,
+        id: &str,
+        wanted: Option<i64>,
+        action: &'static str,
+        apply: impl FnOnce(&T) -> Result<T>,
+    ) -> Result<T> {
+        let cur: T = self.get(id).await?;
+        self.check_version(&cur, wanted).await?;
+        let next = apply(&cur)?;
+        if next.version() == cur.version() {
+            return Ok(cur);
+        }
+        let mut details = json!({"version": next.version()});
+        if let (Some((name, from)), Some((_, to))) = (cur.state(), next.state())
+            && from != to
+        {
+            details[name] = json!({"from": from, "to": to});
+        }
+        self.update(cur.version(), &next, action, details).await?;
+        Ok(next)
+    }
+
     /// Deletes `current` (a tombstone, if it is still at its version) and every live child of
-    /// the `children` kinds under it, with its audit event; a concurrent change is the 409.
+    /// the `children` kinds under it, audited as `action`; a concurrent change is the 409.
     pub async fn delete<T: Versioned>(
         &self,
         current: &T,
         children: &[&'static str],
-        event: AuditEvent,
+        action: &'static str,
     ) -> Result<()> {
         let id = current.record_id();
         let mut ops = vec![Op::Tombstone {
@@ -436,6 +484,7 @@ impl Repo<'_> {
             entity: child,
             parent_id: id.clone(),
         }));
+        let event = self.event_on(action, current, json!({}));
         self.write(
             ops,
             vec![event],

@@ -57,11 +57,8 @@ async fn create(
         let latest = latest_snapshot(&s, &me).await?;
         check_linked_debt(&goal, None, latest.as_ref().map(|x| &x.budget_model))?;
     }
-    let ev = repo
-        .event("goal.create")
-        .record(entity::GOAL, &goal.id.to_string())
-        .details(json!({"version": 1}));
-    repo.create(&goal, ev).await?;
+    repo.create(&goal, "goal.create", json!({"version": 1}))
+        .await?;
     Ok((StatusCode::CREATED, Json(goal)))
 }
 
@@ -88,28 +85,26 @@ async fn patch(
     Path(id): Path<String>,
     JsonValue(body): JsonValue,
 ) -> Result<Json<Goal>> {
-    let mut patch: GoalPatch = parse_value(body)?;
-    let repo = s.repo(&me, &ip);
-    let cur: Goal = repo.get(&id).await?;
-    repo.check_version(&cur, if_match.or(patch.version)).await?;
-    patch.version = None;
-    let next = cur.apply_patch(&patch, repo::now())?;
-    if next.version == cur.version {
-        return Ok(Json(cur));
-    }
-    if next.linked_debt_id.is_some() && next.linked_debt_id != cur.linked_debt_id {
-        let latest = latest_snapshot(&s, &me).await?;
-        check_linked_debt(&next, Some(&cur), latest.as_ref().map(|x| &x.budget_model))?;
-    }
-    let mut details = json!({"version": next.version});
-    if next.status != cur.status {
-        details["status"] = json!({"from": cur.status.as_str(), "to": next.status.as_str()});
-    }
-    let ev = repo
-        .event("goal.update")
-        .record(entity::GOAL, &next.id.to_string())
-        .details(details);
-    repo.update(cur.version, &next, ev).await?;
+    let patch: GoalPatch = parse_value(body)?;
+    // A new link must name a debt of the latest snapshot: read it only when one is asked for.
+    let latest = match patch.linked_debt_id {
+        Some(Some(_)) => latest_snapshot(&s, &me).await?,
+        _ => None,
+    };
+    let wanted = if_match.or(patch.version);
+    let patch = GoalPatch {
+        version: None,
+        ..patch
+    };
+    let now = repo::now();
+    let next = s
+        .repo(&me, &ip)
+        .patch(&id, wanted, "goal.update", |cur: &Goal| {
+            let next = cur.apply_patch(&patch, now)?;
+            check_linked_debt(&next, Some(cur), latest.as_ref().map(|x| &x.budget_model))?;
+            Ok(next)
+        })
+        .await?;
     Ok(Json(next))
 }
 
@@ -123,19 +118,12 @@ async fn delete(
     let repo = s.repo(&me, &ip);
     let cur: Goal = repo.get(&id).await?;
     repo.check_version(&cur, if_match).await?;
-    let ev = repo
-        .event("goal.delete")
-        .record(entity::GOAL, &cur.id.to_string());
-    repo.delete(
-        &cur,
-        &[
-            entity::CONTRIBUTION,
-            entity::PROGRESS,
-            entity::RECOMMENDATION,
-        ],
-        ev,
-    )
-    .await?;
+    let children = [
+        entity::CONTRIBUTION,
+        entity::PROGRESS,
+        entity::RECOMMENDATION,
+    ];
+    repo.delete(&cur, &children, "goal.delete").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -187,10 +175,7 @@ async fn progress(
     let pid = record.id.to_string();
     let version = existing.as_ref().map_or(1, |r| r.version + 1);
     let write = repo.put(&record, version, expect)?;
-    let ev = repo
-        .event("goal_progress.upsert")
-        .record(entity::PROGRESS, &pid)
-        .details(json!({"version": version}));
+    let ev = repo.event_on("goal_progress.upsert", &record, json!({"version": version}));
     repo.write(
         vec![write],
         vec![ev],
@@ -226,11 +211,8 @@ async fn contribute(
             repo.put(&c, 1, Expect::Absent)?,
             repo.put(&next, next.version, Expect::Version(goal.version))?,
         ];
-        let ev = repo
-            .event("goal_contribution.create")
-            .record(entity::CONTRIBUTION, &c.id.to_string())
-            .details(json!({"goal_id": gid, "goal_version": next.version}))
-            .row();
+        let details = json!({"goal_id": gid, "goal_version": next.version});
+        let ev = repo.event_on("goal_contribution.create", &c, details).row();
         match s.store.write(repo.user(), ops, vec![ev]).await {
             Ok(_) => return Ok((StatusCode::CREATED, Json(c))),
             Err(StoreError::Conflict) if attempt < repo::MAX_RETRIES => {

@@ -58,10 +58,8 @@ async fn feedback(
     let repo = s.repo(&me, &ip);
     let fw = repo.put(&f, 1, Expect::Absent)?;
     let rw = Op::Put(rec_write(&s, &key, &rec.rated(&f), &row)?);
-    let ev = repo
-        .event("recommendation_feedback.create")
-        .record(entity::FEEDBACK, &f.id.to_string())
-        .details(json!({"recommendation_id": id, "rating": f.rating}));
+    let details = json!({"recommendation_id": id, "rating": f.rating});
+    let ev = repo.event_on("recommendation_feedback.create", &f, details);
     repo.write(
         vec![fw, rw],
         vec![ev],

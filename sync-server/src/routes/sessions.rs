@@ -17,7 +17,7 @@ use super::snapshots::upsert_snapshot;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
-use crate::repo::{self, entity};
+use crate::repo::{self};
 use crate::state::AppState;
 
 /// The routes.
@@ -36,11 +36,8 @@ async fn create(
 ) -> Result<(StatusCode, Json<BudgetSession>)> {
     let repo = s.repo(&me, &ip);
     let b = BudgetSession::create(SessionId(Uuid::now_v7()), me.0, input, repo::now())?;
-    let ev = repo
-        .event("budget_session.create")
-        .record(entity::SESSION, &b.id.to_string())
-        .details(json!({"stage": "draft"}));
-    repo.create(&b, ev).await?;
+    repo.create(&b, "budget_session.create", json!({"stage": "draft"}))
+        .await?;
     Ok((StatusCode::CREATED, Json(b)))
 }
 
@@ -61,24 +58,22 @@ async fn update(
     Path(id): Path<String>,
     JsonValue(body): JsonValue,
 ) -> Result<Json<BudgetSession>> {
-    let mut patch: SessionPatch = parse_value(body)?;
-    let repo = s.repo(&me, &ip);
-    let cur: BudgetSession = repo.get(&id).await?;
-    repo.check_version(&cur, if_match.or(patch.version)).await?;
-    patch.version = None;
-    let next = cur.apply_patch(&patch, repo::now())?;
-    if next.version == cur.version {
-        return Ok(Json(cur));
-    }
-    let mut details = json!({"version": next.version});
-    if next.stage != cur.stage {
-        details["stage"] = json!({"from": cur.stage.as_str(), "to": next.stage.as_str()});
-    }
-    let ev = repo
-        .event("budget_session.update")
-        .record(entity::SESSION, &next.id.to_string())
-        .details(details);
-    repo.update(cur.version, &next, ev).await?;
+    let patch: SessionPatch = parse_value(body)?;
+    let wanted = if_match.or(patch.version);
+    let patch = SessionPatch {
+        version: None,
+        ..patch
+    };
+    let now = repo::now();
+    let next = s
+        .repo(&me, &ip)
+        .patch(
+            &id,
+            wanted,
+            "budget_session.update",
+            |cur: &BudgetSession| Ok(cur.apply_patch(&patch, now)?),
+        )
+        .await?;
     Ok(Json(next))
 }
 

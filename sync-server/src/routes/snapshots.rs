@@ -81,11 +81,13 @@ async fn upsert_snapshot_once(
     if let Some(cur) = repo.by_period::<BudgetSnapshot>("", period.index()).await? {
         repo.check_version(&cur, expected).await?;
         let next = cur.replace(input, now)?;
-        let ev = repo
-            .event("snapshot.replace")
-            .record(entity::SNAPSHOT, &next.id.to_string())
-            .details(details(next.version));
-        repo.update(cur.version, &next, ev).await?;
+        repo.update(
+            cur.version,
+            &next,
+            "snapshot.replace",
+            details(next.version),
+        )
+        .await?;
         return Ok((next, false));
     }
     let key = repo.user();
@@ -93,10 +95,7 @@ async fn upsert_snapshot_once(
     let user: User = s.open_sealed(key, entity::USER, key, &account.sealed)?;
     let snap =
         BudgetSnapshot::create(SnapshotId(Uuid::now_v7()), me.0, &user.currency, input, now)?;
-    let ev = repo
-        .event("snapshot.create")
-        .record(entity::SNAPSHOT, &snap.id.to_string())
-        .details(details(1));
+    let ev = repo.event_on("snapshot.create", &snap, details(1));
     let op = repo.put(&snap, snap.version, Expect::Absent)?;
     match repo.write(vec![op], vec![ev], None).await {
         Ok(()) => Ok((snap, true)),
@@ -164,10 +163,7 @@ async fn delete(
     let repo = s.repo(&me, &ip);
     let cur: BudgetSnapshot = repo.get(&id).await?;
     repo.check_version(&cur, if_match).await?;
-    let ev = repo
-        .event("snapshot.delete")
-        .record(entity::SNAPSHOT, &cur.id.to_string());
-    repo.delete(&cur, &[], ev).await?;
+    repo.delete(&cur, &[], "snapshot.delete").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
