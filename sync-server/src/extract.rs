@@ -103,6 +103,31 @@ pub fn parse_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T> {
     Ok(lifepath_core::validate::from_value(v)?)
 }
 
+/// A JSON body read as `T`, with the version the client expects the record to be at:
+/// `If-Match` when given, else the body's `version` (taken out of the body first, DESIGN §5).
+pub struct VersionedJson<T> {
+    /// The body.
+    pub body: T,
+    /// The expected version; `None`: the write applies whatever the version.
+    pub expected: Option<i64>,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VersionedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let (mut parts, body) = req.into_parts();
+        let IfMatch(if_match) = IfMatch::from_request_parts(&mut parts, state).await?;
+        let JsonValue(mut value) =
+            JsonValue::from_request(Request::from_parts(parts, body), state).await?;
+        let expected = take_version(&mut value, if_match)?;
+        Ok(VersionedJson {
+            body: parse_value(value)?,
+            expected,
+        })
+    }
+}
+
 /// The query string as a map (parameters are parsed by each handler into 422 field errors).
 pub struct QueryMap(pub BTreeMap<String, String>);
 

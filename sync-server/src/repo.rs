@@ -298,24 +298,56 @@ pub async fn page<T: DeserializeOwned>(
 /// One user's records as one request sees them: every read and write of a [`Stored`] kind goes
 /// through here, so sealing, the version check, the audit event and the 409 with the current
 /// record are written once. REST handlers use it; sync push builds the same [`Op`]s.
-pub struct Repo<'a> {
-    s: &'a AppState,
+pub struct Repo {
+    s: AppState,
+    me: crate::auth::AuthUser,
     user: String,
-    ip: &'a str,
+    ip: String,
 }
 
 impl AppState {
     /// The records of `me`, for a request from `ip`.
-    pub fn repo<'a>(&'a self, me: &crate::auth::AuthUser, ip: &'a str) -> Repo<'a> {
+    pub fn repo(&self, me: &crate::auth::AuthUser, ip: &str) -> Repo {
         Repo {
-            s: self,
+            s: self.clone(),
+            me: *me,
             user: me.key(),
-            ip,
+            ip: ip.to_owned(),
         }
     }
 }
 
-impl Repo<'_> {
+/// A handler that takes a `Repo` is authenticated (401 otherwise) and knows the client.
+impl axum::extract::FromRequestParts<AppState> for Repo {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self> {
+        let me = crate::auth::AuthUser::from_request_parts(parts, state).await?;
+        let crate::extract::ClientIp(ip) =
+            crate::extract::ClientIp::from_request_parts(parts, state).await?;
+        Ok(state.repo(&me, &ip))
+    }
+}
+
+impl Repo {
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.s
+    }
+
+    /// The authenticated user.
+    pub fn me(&self) -> &crate::auth::AuthUser {
+        &self.me
+    }
+
+    /// The client address.
+    pub fn ip(&self) -> &str {
+        &self.ip
+    }
+
     /// The user's id as the store's key.
     pub fn user(&self) -> &str {
         &self.user
@@ -323,7 +355,7 @@ impl Repo<'_> {
 
     /// An audit event of this user and client address.
     pub fn event(&self, action: &'static str) -> AuditEvent {
-        AuditEvent::new(action).user(&self.user).ip(self.ip)
+        AuditEvent::new(action).user(&self.user).ip(&self.ip)
     }
 
     /// The live record `id` (a path segment: a malformed id is 404 too).

@@ -21,7 +21,8 @@ use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::extract::path_id;
-use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, QueryMap, parse_value};
+use crate::extract::{ApiJson, ClientIp, IfMatch, QueryMap, VersionedJson};
+use crate::repo::Repo;
 use crate::repo::{self, Page, entity, micros};
 use crate::state::AppState;
 use crate::store::{Expect, Op, RecordWrite, StoreError};
@@ -46,15 +47,12 @@ pub async fn load_goal(s: &AppState, me: &AuthUser, id: &str) -> Result<Goal> {
 }
 
 async fn create(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
+    repo: Repo,
     ApiJson(input): ApiJson<GoalInput>,
 ) -> Result<(StatusCode, Json<Goal>)> {
-    let repo = s.repo(&me, &ip);
-    let goal = Goal::create(GoalId(Uuid::now_v7()), me.0, input, repo::now())?;
+    let goal = Goal::create(GoalId(Uuid::now_v7()), repo.me().0, input, repo::now())?;
     if goal.linked_debt_id.is_some() {
-        let latest = latest_snapshot(&s, &me).await?;
+        let latest = latest_snapshot(repo.state(), repo.me()).await?;
         check_linked_debt(&goal, None, latest.as_ref().map(|x| &x.budget_model))?;
     }
     repo.create(&goal, "goal.create", json!({"version": 1}))
@@ -78,28 +76,21 @@ async fn get_one(
 }
 
 async fn patch(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
-    IfMatch(if_match): IfMatch,
+    repo: Repo,
     Path(id): Path<String>,
-    JsonValue(body): JsonValue,
+    VersionedJson {
+        body: patch,
+        expected,
+    }: VersionedJson<GoalPatch>,
 ) -> Result<Json<Goal>> {
-    let patch: GoalPatch = parse_value(body)?;
     // A new link must name a debt of the latest snapshot: read it only when one is asked for.
     let latest = match patch.linked_debt_id {
-        Some(Some(_)) => latest_snapshot(&s, &me).await?,
+        Some(Some(_)) => latest_snapshot(repo.state(), repo.me()).await?,
         _ => None,
     };
-    let wanted = if_match.or(patch.version);
-    let patch = GoalPatch {
-        version: None,
-        ..patch
-    };
     let now = repo::now();
-    let next = s
-        .repo(&me, &ip)
-        .patch(&id, wanted, "goal.update", |cur: &Goal| {
+    let next = repo
+        .patch(&id, expected, "goal.update", |cur: &Goal| {
             let next = cur.apply_patch(&patch, now)?;
             check_linked_debt(&next, Some(cur), latest.as_ref().map(|x| &x.budget_model))?;
             Ok(next)
@@ -109,13 +100,10 @@ async fn patch(
 }
 
 async fn delete(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
+    repo: Repo,
     IfMatch(if_match): IfMatch,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let repo = s.repo(&me, &ip);
     let cur: Goal = repo.get(&id).await?;
     repo.check_version(&cur, if_match).await?;
     let children = [
@@ -128,18 +116,17 @@ async fn delete(
 }
 
 async fn progress(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
+    repo: Repo,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ProgressInput>,
 ) -> Result<(StatusCode, Json<GoalProgress>)> {
-    let repo = s.repo(&me, &ip);
-    let key = me.key();
+    let key = repo.user().to_owned();
     let goal: Goal = repo.get(&id).await?;
     let gid = goal.id.to_string();
     if let Some(sid) = input.snapshot_id
-        && s.store
+        && repo
+            .state()
+            .store
             .get(&key, entity::SNAPSHOT, &sid.to_string())
             .await?
             .is_none()
@@ -152,7 +139,8 @@ async fn progress(
     let period = Period::new(input.period_year, input.period_month).ok();
     let existing = match period {
         Some(p) => {
-            s.store
+            repo.state()
+                .store
                 .get_by_period(&key, entity::PROGRESS, &gid, p.index())
                 .await?
         }
@@ -160,7 +148,7 @@ async fn progress(
     };
     let (mut records, expect) = match &existing {
         Some(row) => (
-            vec![s.open_row::<GoalProgress>(&key, row)?],
+            vec![repo.state().open_row::<GoalProgress>(&key, row)?],
             Expect::Version(row.version),
         ),
         None => (Vec::new(), Expect::Absent),
@@ -190,13 +178,10 @@ async fn progress(
 }
 
 async fn contribute(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
+    repo: Repo,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ContributionInput>,
 ) -> Result<(StatusCode, Json<GoalContribution>)> {
-    let repo = s.repo(&me, &ip);
     let now = repo::now();
     let gid0 = path_id(&id)?;
     let c = GoalContribution::create(ContributionId(Uuid::now_v7()), GoalId(gid0), input, now)?;
@@ -213,14 +198,15 @@ async fn contribute(
         ];
         let details = json!({"goal_id": gid, "goal_version": next.version});
         let ev = repo.event_on("goal_contribution.create", &c, details).row();
-        match s.store.write(repo.user(), ops, vec![ev]).await {
+        match repo.state().store.write(repo.user(), ops, vec![ev]).await {
             Ok(_) => return Ok((StatusCode::CREATED, Json(c))),
             Err(StoreError::Conflict) if attempt < repo::MAX_RETRIES => {
                 attempt += 1;
                 repo::backoff(attempt).await;
             }
             Err(StoreError::Conflict) => {
-                return Err(s
+                return Err(repo
+                    .state()
                     .conflict(repo.user(), entity::GOAL, &gid, goal.version)
                     .await);
             }

@@ -16,6 +16,7 @@ use crate::auth::AuthUser;
 use crate::error::Result;
 use crate::extract::path_id;
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
+use crate::repo::Repo;
 use crate::repo::{self, entity, micros};
 use crate::state::AppState;
 use crate::store::{Expect, Op, RecordRow, RecordWrite};
@@ -45,19 +46,17 @@ fn rec_write(s: &AppState, key: &str, r: &Recommendation, row: &RecordRow) -> Re
 }
 
 async fn feedback(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
+    repo: Repo,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<FeedbackInput>,
 ) -> Result<(StatusCode, Json<RecommendationFeedback>)> {
-    let key = me.key();
+    let key = repo.user().to_owned();
     let id = path_id(&id)?.to_string();
-    let (rec, row): (Recommendation, _) = s.load(&key, entity::RECOMMENDATION, &id).await?;
+    let (rec, row): (Recommendation, _) =
+        repo.state().load(&key, entity::RECOMMENDATION, &id).await?;
     let f = RecommendationFeedback::create(FeedbackId(Uuid::now_v7()), rec.id, input, repo::now())?;
-    let repo = s.repo(&me, &ip);
     let fw = repo.put(&f, 1, Expect::Absent)?;
-    let rw = Op::Put(rec_write(&s, &key, &rec.rated(&f), &row)?);
+    let rw = Op::Put(rec_write(repo.state(), &key, &rec.rated(&f), &row)?);
     let details = json!({"recommendation_id": id, "rating": f.rating});
     let ev = repo.event_on("recommendation_feedback.create", &f, details);
     repo.write(

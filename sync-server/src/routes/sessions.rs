@@ -16,7 +16,8 @@ use uuid::Uuid;
 use super::snapshots::upsert_snapshot;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
-use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
+use crate::extract::{ApiJson, VersionedJson};
+use crate::repo::Repo;
 use crate::repo::{self};
 use crate::state::AppState;
 
@@ -29,13 +30,10 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn create(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
+    repo: Repo,
     ApiJson(input): ApiJson<SessionInput>,
 ) -> Result<(StatusCode, Json<BudgetSession>)> {
-    let repo = s.repo(&me, &ip);
-    let b = BudgetSession::create(SessionId(Uuid::now_v7()), me.0, input, repo::now())?;
+    let b = BudgetSession::create(SessionId(Uuid::now_v7()), repo.me().0, input, repo::now())?;
     repo.create(&b, "budget_session.create", json!({"stage": "draft"}))
         .await?;
     Ok((StatusCode::CREATED, Json(b)))
@@ -51,25 +49,18 @@ async fn get_one(
 }
 
 async fn update(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
-    IfMatch(if_match): IfMatch,
+    repo: Repo,
     Path(id): Path<String>,
-    JsonValue(body): JsonValue,
+    VersionedJson {
+        body: patch,
+        expected,
+    }: VersionedJson<SessionPatch>,
 ) -> Result<Json<BudgetSession>> {
-    let patch: SessionPatch = parse_value(body)?;
-    let wanted = if_match.or(patch.version);
-    let patch = SessionPatch {
-        version: None,
-        ..patch
-    };
     let now = repo::now();
-    let next = s
-        .repo(&me, &ip)
+    let next = repo
         .patch(
             &id,
-            wanted,
+            expected,
             "budget_session.update",
             |cur: &BudgetSession| Ok(cur.apply_patch(&patch, now)?),
         )
@@ -83,20 +74,17 @@ async fn update(
 struct SaveInput {
     period_year: i64,
     period_month: i64,
-    #[serde(default)]
-    version: Option<i64>,
 }
 
 async fn save(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
-    IfMatch(if_match): IfMatch,
+    repo: Repo,
     Path(id): Path<String>,
-    JsonValue(body): JsonValue,
+    VersionedJson {
+        body: input,
+        expected,
+    }: VersionedJson<SaveInput>,
 ) -> Result<(StatusCode, Json<BudgetSnapshot>)> {
-    let input: SaveInput = parse_value(body)?;
-    let session: BudgetSession = s.repo(&me, &ip).get(&id).await?;
+    let session: BudgetSession = repo.get(&id).await?;
     let model = session.budget_to_save()?;
     let snap = SnapshotInput {
         period_year: input.period_year,
@@ -104,7 +92,7 @@ async fn save(
         budget_model: model,
         source_session_id: Some(session.id),
     };
-    let (saved, created) = upsert_snapshot(&s, &me, &ip, snap, if_match.or(input.version)).await?;
+    let (saved, created) = upsert_snapshot(&repo, snap, expected).await?;
     if saved.source_session_id != Some(session.id) {
         return Err(ApiError::internal("saved snapshot lost its session"));
     }

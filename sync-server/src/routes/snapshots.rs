@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
-use crate::extract::{ClientIp, IfMatch, JsonValue, QueryMap, parse_value, path_id, take_version};
+use crate::extract::{IfMatch, QueryMap, VersionedJson, path_id};
+use crate::repo::Repo;
 use crate::repo::{self, Page, entity};
 use crate::state::AppState;
 use crate::store::Expect;
@@ -37,15 +38,13 @@ pub fn router() -> Router<AppState> {
 /// Creates (true) or replaces (false) the user's snapshot of the input's period. Without an
 /// expected version the write always applies: a concurrent change is re-read and retried.
 pub async fn upsert_snapshot(
-    s: &AppState,
-    me: &AuthUser,
-    ip: &str,
+    repo: &Repo,
     input: SnapshotInput,
     expected: Option<i64>,
 ) -> Result<(BudgetSnapshot, bool)> {
     let mut attempt = 0;
     loop {
-        match upsert_snapshot_once(s, me, ip, input.clone(), expected).await {
+        match upsert_snapshot_once(repo, input.clone(), expected).await {
             Err(ApiError::Conflict { .. }) if expected.is_none() && attempt < repo::MAX_RETRIES => {
                 attempt += 1;
                 repo::backoff(attempt).await;
@@ -56,14 +55,12 @@ pub async fn upsert_snapshot(
 }
 
 async fn upsert_snapshot_once(
-    s: &AppState,
-    me: &AuthUser,
-    ip: &str,
+    repo: &Repo,
     input: SnapshotInput,
     expected: Option<i64>,
 ) -> Result<(BudgetSnapshot, bool)> {
     input.validate()?;
-    let repo = s.repo(me, ip);
+    let s = repo.state();
     let period = Period::new(input.period_year, input.period_month)
         .map_err(|e| ApiError::invalid("period_month", &e.to_string()))?;
     if let Some(sid) = input.source_session_id
@@ -93,8 +90,13 @@ async fn upsert_snapshot_once(
     let key = repo.user();
     let account = s.store.account(key).await?.ok_or(ApiError::NotFound)?;
     let user: User = s.open_sealed(key, entity::USER, key, &account.sealed)?;
-    let snap =
-        BudgetSnapshot::create(SnapshotId(Uuid::now_v7()), me.0, &user.currency, input, now)?;
+    let snap = BudgetSnapshot::create(
+        SnapshotId(Uuid::now_v7()),
+        repo.me().0,
+        &user.currency,
+        input,
+        now,
+    )?;
     let ev = repo.event_on("snapshot.create", &snap, details(1));
     let op = repo.put(&snap, snap.version, Expect::Absent)?;
     match repo.write(vec![op], vec![ev], None).await {
@@ -117,15 +119,13 @@ async fn upsert_snapshot_once(
 }
 
 async fn upsert(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
-    IfMatch(if_match): IfMatch,
-    JsonValue(mut body): JsonValue,
+    repo: Repo,
+    VersionedJson {
+        body: input,
+        expected,
+    }: VersionedJson<SnapshotInput>,
 ) -> Result<(StatusCode, Json<BudgetSnapshot>)> {
-    let expected = take_version(&mut body, if_match)?;
-    let input: SnapshotInput = parse_value(body)?;
-    let (snap, created) = upsert_snapshot(&s, &me, &ip, input, expected).await?;
+    let (snap, created) = upsert_snapshot(&repo, input, expected).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -154,13 +154,10 @@ async fn get_one(
 }
 
 async fn delete(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ClientIp(ip): ClientIp,
+    repo: Repo,
     IfMatch(if_match): IfMatch,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let repo = s.repo(&me, &ip);
     let cur: BudgetSnapshot = repo.get(&id).await?;
     repo.check_version(&cur, if_match).await?;
     repo.delete(&cur, &[], "snapshot.delete").await?;

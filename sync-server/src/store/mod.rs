@@ -52,6 +52,25 @@ pub struct Sealed {
     pub data: Vec<u8>,
 }
 
+impl Sealed {
+    /// The payload of a row's three columns; `None` unless all three are there (a tombstone
+    /// has none).
+    pub fn from_parts(
+        key_id: Option<String>,
+        nonce: Option<Vec<u8>>,
+        data: Option<Vec<u8>>,
+    ) -> Option<Sealed> {
+        match (key_id, nonce, data) {
+            (Some(key_id), Some(nonce), Some(data)) => Some(Sealed {
+                key_id,
+                nonce,
+                data,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// A user account row.
 #[derive(Clone, Debug)]
 pub struct AccountRow {

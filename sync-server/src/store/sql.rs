@@ -47,17 +47,11 @@ const ACCOUNT_COLS: &str = "id, email_hash, password_hash, retention_months, key
                             version, created_at, updated_at";
 
 fn record_from(r: &AnyRow) -> StoreResult<RecordRow> {
-    let key_id: Option<String> = r.try_get("key_id")?;
-    let nonce: Option<Vec<u8>> = r.try_get("nonce")?;
-    let data: Option<Vec<u8>> = r.try_get("data")?;
-    let sealed = match (key_id, nonce, data) {
-        (Some(key_id), Some(nonce), Some(data)) => Some(Sealed {
-            key_id,
-            nonce,
-            data,
-        }),
-        _ => None,
-    };
+    let sealed = Sealed::from_parts(
+        r.try_get("key_id")?,
+        r.try_get("nonce")?,
+        r.try_get("data")?,
+    );
     Ok(RecordRow {
         entity: r.try_get("entity")?,
         id: r.try_get("id")?,
@@ -237,7 +231,7 @@ impl SqlStore {
             ""
         };
         if let Some(reader) = &self.reader {
-            return reader.record(user, entity, id, live_only);
+            return reader.record([user, entity, id], live_only);
         }
         let q = format!(
             "select {RECORD_COLS} from record where user_id = $1 and entity = $2 and id = $3{live}"

@@ -78,14 +78,8 @@ impl Readers {
         }
     }
 
-    /// One record of `user` (with `live_only`, not a tombstone).
-    pub fn record(
-        &self,
-        user: &str,
-        entity: &str,
-        id: &str,
-        live_only: bool,
-    ) -> StoreResult<Option<RecordRow>> {
+    /// One record by `[user, entity, id]` (with `live_only`, not a tombstone).
+    pub fn record(&self, key: [&str; 3], live_only: bool) -> StoreResult<Option<RecordRow>> {
         const LIVE: &str = "select entity, id, parent_id, sort_key, period, status, version, \
                             change_seq, deleted_at, key_id, nonce, data, created_at, updated_at \
                             from record where user_id = ?1 and entity = ?2 and id = ?3 \
@@ -98,10 +92,7 @@ impl Readers {
             let mut st = c
                 .prepare_cached(if live_only { LIVE } else { ANY })
                 .map_err(db_error)?;
-            st.query_row((user, entity, id), |r| {
-                let key_id: Option<String> = r.get(9)?;
-                let nonce: Option<Vec<u8>> = r.get(10)?;
-                let data: Option<Vec<u8>> = r.get(11)?;
+            st.query_row(key, |r| {
                 Ok(RecordRow {
                     entity: r.get(0)?,
                     id: r.get(1)?,
@@ -112,14 +103,7 @@ impl Readers {
                     version: r.get(6)?,
                     change_seq: r.get(7)?,
                     deleted_at: r.get(8)?,
-                    sealed: match (key_id, nonce, data) {
-                        (Some(key_id), Some(nonce), Some(data)) => Some(Sealed {
-                            key_id,
-                            nonce,
-                            data,
-                        }),
-                        _ => None,
-                    },
+                    sealed: Sealed::from_parts(r.get(9)?, r.get(10)?, r.get(11)?),
                     created_at: r.get(12)?,
                     updated_at: r.get(13)?,
                 })
