@@ -128,6 +128,57 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VersionedJson<T> {
     }
 }
 
+/// A query string read into `T` with serde: a handler states its parameters as a struct, and
+/// the ranges stay in core's option types (core's validation is the only statement of a
+/// range). An empty value (`?months=`) counts as absent; a value of the wrong kind is 422
+/// naming the parameter, in words.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let q = parts.uri.query().unwrap_or("");
+        let present: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let encoded = serde_urlencoded::to_string(&present)
+            .map_err(|_| ApiError::BadRequest("the query string is malformed".into()))?;
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                let (field, message) = query_error_in_words(&field, &e.into_inner().to_string());
+                ApiError::invalid(&field, &message)
+            })
+    }
+}
+
+/// serde's message about a query parameter, said for a client developer.
+fn query_error_in_words(field: &str, serde_message: &str) -> (String, String) {
+    if let Some(rest) = serde_message.strip_prefix("missing field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        return (name.to_owned(), "is required".to_owned());
+    }
+    let message =
+        if serde_message.contains("invalid digit") || serde_message.contains("number too large") {
+            "must be a whole number in range".to_owned()
+        } else if serde_message.contains("invalid float") {
+            "must be a number".to_owned()
+        } else if serde_message.contains("unknown variant")
+            && let Some(expected) = serde_message.split(", expected ").nth(1)
+        {
+            let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            format!("must be one of {}", names.join(", "))
+        } else {
+            serde_message.to_owned()
+        };
+    (field.to_owned(), message)
+}
+
 /// The query string as a map (parameters are parsed by each handler into 422 field errors).
 pub struct QueryMap(pub BTreeMap<String, String>);
 

@@ -3,6 +3,8 @@
 //! derived from the serde shape of a real core value, so the document follows the types.
 
 use chrono::{DateTime, NaiveDate};
+use lifepath_core::analytics::series::MAX_MONTHS;
+use lifepath_core::analytics::{MAX_HORIZON, MAX_LOOKBACK, MAX_THRESHOLD};
 use lifepath_core::models::*;
 use lifepath_core::validate::from_value;
 use lifepath_core::*;
@@ -1072,19 +1074,20 @@ fn query_params(method: &str, path: &str) -> Vec<Value> {
         ("get", "/api/v1/budgets/trends") => vec![query_param(
             "months",
             "Months back (default 12)",
-            json!({"type": "integer", "minimum": 1, "maximum": 600}),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_MONTHS}),
         )],
         ("get", "/api/v1/budgets/anomalies") => vec![
             query_param("period", "The month (default: the latest snapshot)", period),
             query_param(
                 "threshold",
                 "Deviation threshold (default 2.0)",
-                json!({"type": "number", "exclusiveMinimum": 0}),
+                // A whole number: utoipa writes 100.0 back as 100.
+                json!({"type": "number", "exclusiveMinimum": 0, "maximum": MAX_THRESHOLD as i64}),
             ),
             query_param(
                 "lookback",
-                "Months of history",
-                json!({"type": "integer", "minimum": 1, "maximum": 600}),
+                "Months of history (years for the seasonal baseline)",
+                json!({"type": "integer", "minimum": 1, "maximum": MAX_LOOKBACK}),
             ),
             query_param("method", "", enumeration(&["zscore", "robust"])),
             query_param("baseline", "", enumeration(&["recent", "seasonal"])),
@@ -1097,12 +1100,12 @@ fn query_params(method: &str, path: &str) -> Vec<Value> {
             query_param(
                 "horizon",
                 "Months ahead",
-                json!({"type": "integer", "minimum": 1, "maximum": 120}),
+                json!({"type": "integer", "minimum": 1, "maximum": MAX_HORIZON}),
             ),
             query_param(
                 "months",
                 "Months of history",
-                json!({"type": "integer", "minimum": 1, "maximum": 600}),
+                json!({"type": "integer", "minimum": 1, "maximum": MAX_MONTHS}),
             ),
         ],
         ("get", "/api/v1/goals/{id}/trajectory") => vec![

@@ -58,6 +58,11 @@ pub enum Direction {
     Below,
 }
 
+/// The largest `threshold` (|z|) accepted.
+pub const MAX_THRESHOLD: f64 = 100.0;
+/// The most months (or, for the seasonal baseline, years) of `lookback`.
+pub const MAX_LOOKBACK: u32 = 600;
+
 /// Options of [`detect_anomalies`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -158,14 +163,17 @@ pub fn detect_anomalies(
     options: &AnomalyOptions,
 ) -> Result<AnomalyReport> {
     let t = options.threshold;
-    if !t.is_finite() || t <= 0.0 || t > 100.0 {
+    if !t.is_finite() || t <= 0.0 || t > MAX_THRESHOLD {
         return Err(Error::invalid(
             "threshold",
-            "must be a number above 0 and at most 100",
+            format!("must be a number above 0 and at most {MAX_THRESHOLD}"),
         ));
     }
-    if !(1..=600).contains(&options.lookback) {
-        return Err(Error::invalid("lookback", "must be between 1 and 600"));
+    if !(1..=MAX_LOOKBACK).contains(&options.lookback) {
+        return Err(Error::invalid(
+            "lookback",
+            format!("must be between 1 and {MAX_LOOKBACK}"),
+        ));
     }
     let period = current.period();
     let ordered = series::ordered(history.iter().filter(|s| s.period() < period))?;

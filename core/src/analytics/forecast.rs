@@ -21,6 +21,9 @@ use crate::period::Period;
 /// Default number of months forecast.
 pub const DEFAULT_HORIZON: u32 = 6;
 
+/// The most months a forecast looks ahead.
+pub const MAX_HORIZON: u32 = 120;
+
 /// Months of data from which seasonal offsets are used.
 pub const SEASONAL_MIN_MONTHS: usize = 24;
 
@@ -70,8 +73,11 @@ impl Default for ForecastOptions {
 
 /// Forecasts every category and the totals `horizon` months past the latest snapshot.
 pub fn forecast(snapshots: &[BudgetSnapshot], options: &ForecastOptions) -> Result<Forecast> {
-    if !(1..=120).contains(&options.horizon) {
-        return Err(Error::invalid("horizon", "must be between 1 and 120"));
+    if !(1..=MAX_HORIZON).contains(&options.horizon) {
+        return Err(Error::invalid(
+            "horizon",
+            format!("must be between 1 and {MAX_HORIZON}"),
+        ));
     }
     series::check_months("months", options.months)?;
     let ordered = series::ordered(snapshots)?;

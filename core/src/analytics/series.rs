@@ -178,12 +178,18 @@ pub fn fast_cmp(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-/// Checks a `months` argument (1–1200).
+/// The most months a window (`months`) may span.
+pub const MAX_MONTHS: u32 = 1200;
+
+/// Checks a `months` argument (1–[`MAX_MONTHS`]).
 pub fn check_months(field: &str, months: u32) -> Result<()> {
-    if (1..=1200).contains(&months) {
+    if (1..=MAX_MONTHS).contains(&months) {
         Ok(())
     } else {
-        Err(Error::invalid(field, "must be between 1 and 1200"))
+        Err(Error::invalid(
+            field,
+            format!("must be between 1 and {MAX_MONTHS}"),
+        ))
     }
 }
 

@@ -6,19 +6,20 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lifepath_core::analytics::{
-    AnomalyMethod, AnomalyOptions, AnomalyReport, Baseline, Comparison, Forecast, ForecastOptions,
-    Trends, compare_periods, compute_trends, detect_anomalies, forecast,
+    AnomalyMethod, AnomalyOptions, AnomalyReport, Baseline, Comparison, DEFAULT_MONTHS, Forecast,
+    ForecastOptions, Trends, compare_periods, compute_trends, detect_anomalies, forecast,
 };
 use lifepath_core::models::{BudgetSnapshot, SnapshotInput, User};
 use lifepath_core::sync::EntityKind;
 use lifepath_core::validate::Validate;
 use lifepath_core::{Period, SnapshotId};
+use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
-use crate::extract::{IfMatch, QueryMap, VersionedJson, path_id};
+use crate::extract::{ApiQuery, IfMatch, QueryMap, VersionedJson, path_id};
 use crate::repo::Repo;
 use crate::repo::{self, Page, entity};
 use crate::state::AppState;
@@ -164,59 +165,52 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn parse_period(s: &str) -> Option<Period> {
-    s.parse::<Period>().ok()
-}
-
 async fn all_snapshots(s: &AppState, me: &AuthUser) -> Result<Vec<BudgetSnapshot>> {
     s.load_all(&me.key(), entity::SNAPSHOT).await
 }
 
-async fn trends(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result<Json<Trends>> {
-    let months = q
-        .get("months", "an integer from 1 to 600", |v| {
-            v.parse::<u32>().ok().filter(|n| (1..=600).contains(n))
-        })?
-        .unwrap_or(12);
+/// `?months=` of `/budgets/trends`.
+#[derive(Deserialize)]
+struct TrendsQuery {
+    months: Option<u32>,
+}
+
+async fn trends(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ApiQuery(q): ApiQuery<TrendsQuery>,
+) -> Result<Json<Trends>> {
     let snaps = all_snapshots(&s, &me).await?;
-    Ok(Json(compute_trends(&snaps, months)?))
+    Ok(Json(compute_trends(
+        &snaps,
+        q.months.unwrap_or(DEFAULT_MONTHS),
+    )?))
+}
+
+/// The query of `/budgets/anomalies`: the month (default the latest) and core's options.
+#[derive(Deserialize)]
+struct AnomaliesQuery {
+    period: Option<Period>,
+    threshold: Option<f64>,
+    lookback: Option<u32>,
+    method: Option<AnomalyMethod>,
+    baseline: Option<Baseline>,
 }
 
 async fn anomalies(
     State(s): State<AppState>,
     me: AuthUser,
-    q: QueryMap,
+    ApiQuery(q): ApiQuery<AnomaliesQuery>,
 ) -> Result<Json<AnomalyReport>> {
-    let period = q.get("period", "a month written YYYY-MM", parse_period)?;
-    let defaults = AnomalyOptions::default();
+    let d = AnomalyOptions::default();
     let options = AnomalyOptions {
-        threshold: q
-            .get("threshold", "a number above 0", |v| {
-                v.parse::<f64>().ok().filter(|t| t.is_finite() && *t > 0.0)
-            })?
-            .unwrap_or(defaults.threshold),
-        lookback: q
-            .get("lookback", "an integer from 1 to 600", |v| {
-                v.parse::<u32>().ok().filter(|n| (1..=600).contains(n))
-            })?
-            .unwrap_or(defaults.lookback),
-        method: q
-            .get("method", "`zscore` or `robust`", |v| match v {
-                "zscore" => Some(AnomalyMethod::Zscore),
-                "robust" => Some(AnomalyMethod::Robust),
-                _ => None,
-            })?
-            .unwrap_or(defaults.method),
-        baseline: q
-            .get("baseline", "`recent` or `seasonal`", |v| match v {
-                "recent" => Some(Baseline::Recent),
-                "seasonal" => Some(Baseline::Seasonal),
-                _ => None,
-            })?
-            .unwrap_or(defaults.baseline),
+        threshold: q.threshold.unwrap_or(d.threshold),
+        lookback: q.lookback.unwrap_or(d.lookback),
+        method: q.method.unwrap_or(d.method),
+        baseline: q.baseline.unwrap_or(d.baseline),
     };
     let snaps = all_snapshots(&s, &me).await?;
-    let current = match period {
+    let current = match q.period {
         Some(p) => snaps.iter().find(|x| x.period() == p),
         None => snaps.iter().max_by_key(|x| x.period()),
     }
@@ -224,13 +218,18 @@ async fn anomalies(
     Ok(Json(detect_anomalies(current, &snaps, &options)?))
 }
 
-async fn compare(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result<Json<Comparison>> {
-    let a = q
-        .get("a", "a month written YYYY-MM", parse_period)?
-        .ok_or_else(|| ApiError::invalid("a", "is required (YYYY-MM)"))?;
-    let b = q
-        .get("b", "a month written YYYY-MM", parse_period)?
-        .ok_or_else(|| ApiError::invalid("b", "is required (YYYY-MM)"))?;
+/// `?a=YYYY-MM&b=YYYY-MM` of `/budgets/compare`.
+#[derive(Deserialize)]
+struct CompareQuery {
+    a: Period,
+    b: Period,
+}
+
+async fn compare(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ApiQuery(q): ApiQuery<CompareQuery>,
+) -> Result<Json<Comparison>> {
     let snaps = all_snapshots(&s, &me).await?;
     let find = |p: Period| {
         snaps
@@ -238,26 +237,25 @@ async fn compare(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result
             .find(|x| x.period() == p)
             .ok_or(ApiError::NotFound)
     };
-    Ok(Json(compare_periods(find(a)?, find(b)?)?))
+    Ok(Json(compare_periods(find(q.a)?, find(q.b)?)?))
+}
+
+/// `?horizon=&months=` of `/budgets/forecast`.
+#[derive(Deserialize)]
+struct ForecastQuery {
+    horizon: Option<u32>,
+    months: Option<u32>,
 }
 
 async fn forecast_route(
     State(s): State<AppState>,
     me: AuthUser,
-    q: QueryMap,
+    ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Json<Forecast>> {
     let d = ForecastOptions::default();
     let options = ForecastOptions {
-        horizon: q
-            .get("horizon", "an integer from 1 to 120", |v| {
-                v.parse::<u32>().ok().filter(|n| (1..=120).contains(n))
-            })?
-            .unwrap_or(d.horizon),
-        months: q
-            .get("months", "an integer from 1 to 600", |v| {
-                v.parse::<u32>().ok().filter(|n| (1..=600).contains(n))
-            })?
-            .unwrap_or(d.months),
+        horizon: q.horizon.unwrap_or(d.horizon),
+        months: q.months.unwrap_or(d.months),
     };
     let snaps = all_snapshots(&s, &me).await?;
     Ok(Json(forecast(&snaps, &options)?))
