@@ -162,6 +162,18 @@ impl From<lifepath_core::ValidationErrors> for ApiError {
     }
 }
 
+/// An error and its sources, for the log.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
@@ -169,7 +181,11 @@ impl From<crate::store::StoreError> for ApiError {
                 code: "conflict",
                 detail: "the record changed or already exists; reload and retry",
             },
-            crate::store::StoreError::Db(m) => ApiError::Internal(m),
+            crate::store::StoreError::EmailTaken => ApiError::Taken {
+                code: "email_taken",
+                detail: "an account with this email already exists",
+            },
+            crate::store::StoreError::Db(e) => ApiError::Internal(error_chain(&*e)),
             crate::store::StoreError::NoAccount => ApiError::Unauthorized(REVOKED),
         }
     }

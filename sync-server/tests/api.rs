@@ -64,6 +64,9 @@ async fn auth_flow() {
         )
         .await;
     assert_problem(&r, 409);
+    // Mapped from the unique constraint by its name (SQLite names the columns, PostgreSQL
+    // the constraint): the email's, not a record's version conflict.
+    assert_eq!(r.body["code"], "email_taken", "{}", r.text);
     // Login with the email in another case.
     let r = s
         .call(

@@ -114,16 +114,8 @@ async fn register(
         .record(entity::USER, &id)
         .ip(&ip)
         .row();
-    s.store
-        .create_account(&row, &ev)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict => ApiError::Taken {
-                code: "email_taken",
-                detail: "an account with this email already exists",
-            },
-            other => other.into(),
-        })?;
+    // A taken email is 409 `email_taken` (the unique constraint, by name).
+    s.store.create_account(&row, &ev).await?;
     Ok((StatusCode::CREATED, Json(issue(&s, user).await?)))
 }
 

@@ -14,17 +14,51 @@ use async_trait::async_trait;
 pub use sql::SqlStore;
 
 /// A failed store operation.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A version check or unique constraint failed.
+    /// A version check failed, or a record (or a sync op_id, or a month's record) exists
+    /// already: `record_pkey`, `record_period_key`, `sync_op_pkey`.
     #[error("conflict")]
     Conflict,
+    /// The email belongs to another account (`account_email_hash_key`).
+    #[error("the email is taken")]
+    EmailTaken,
     /// The user of the write has no account (deleted meanwhile).
     #[error("no such account")]
     NoAccount,
-    /// The database failed (the text is logged, never shown).
+    /// The database failed; the cause is kept for the log, never shown.
     #[error("database error: {0}")]
-    Db(String),
+    Db(#[source] std::sync::Arc<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A database failure described by `message` (no error value behind it).
+    pub fn db(message: impl Into<String>) -> StoreError {
+        let message: String = message.into();
+        StoreError::Db(std::sync::Arc::from(Box::<
+            dyn std::error::Error + Send + Sync,
+        >::from(message)))
+    }
+}
+
+/// The unique constraint a violation broke, by name. PostgreSQL names it; SQLite names the
+/// columns (`UNIQUE constraint failed: account.email_hash`), which map onto the same names.
+pub fn unique_constraint(e: &dyn sqlx::error::DatabaseError) -> Option<&'static str> {
+    const KNOWN: [(&str, &str); 5] = [
+        ("account_email_hash_key", "account.email_hash"),
+        ("account_pkey", "account.id"),
+        ("record_pkey", "record.user_id, record.entity, record.id"),
+        (
+            "record_period_key",
+            "record.user_id, record.entity, record.parent_id, record.period",
+        ),
+        ("sync_op_pkey", "sync_op.user_id, sync_op.op_id"),
+    ];
+    if let Some(name) = e.constraint() {
+        return KNOWN.iter().map(|(n, _)| *n).find(|n| *n == name);
+    }
+    let columns = e.message().strip_prefix("UNIQUE constraint failed: ")?;
+    KNOWN.iter().find(|(_, c)| *c == columns).map(|(n, _)| *n)
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -32,9 +66,16 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(d) = &e
             && d.is_unique_violation()
         {
-            return StoreError::Conflict;
+            match unique_constraint(d.as_ref()) {
+                Some("account_email_hash_key") => return StoreError::EmailTaken,
+                Some("record_pkey" | "record_period_key" | "sync_op_pkey" | "account_pkey") => {
+                    return StoreError::Conflict;
+                }
+                // Any other unique violation is a bug, not the client's conflict.
+                _ => {}
+            }
         }
-        StoreError::Db(e.to_string())
+        StoreError::Db(std::sync::Arc::new(e))
     }
 }
 

@@ -134,8 +134,8 @@ impl SqlStore {
         let sqlite = url.starts_with("sqlite:");
         let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
         if !sqlite && !postgres {
-            return Err(StoreError::Db(
-                "DATABASE_URL must start with sqlite:// or postgres://".into(),
+            return Err(StoreError::db(
+                "DATABASE_URL must start with sqlite:// or postgres://",
             ));
         }
         let url = if sqlite && !url.contains('?') && !url.contains(":memory:") {
@@ -180,12 +180,12 @@ impl SqlStore {
             SQLITE_MIGRATOR
                 .run(&pool)
                 .await
-                .map_err(|e| StoreError::Db(e.to_string()))?;
+                .map_err(|e| StoreError::Db(Arc::new(e)))?;
         } else {
             POSTGRES_MIGRATOR
                 .run(&pool)
                 .await
-                .map_err(|e| StoreError::Db(e.to_string()))?;
+                .map_err(|e| StoreError::Db(Arc::new(e)))?;
         }
         // (An in-memory database is private to its connection: no separate readers.)
         let reader = if sqlite && !url.contains(":memory:") {
@@ -450,9 +450,8 @@ async fn group_writer(
                 }
             }
             Err(e) => {
-                let msg = e.to_string();
                 for j in jobs {
-                    let _ = j.done.send(Err(StoreError::Db(msg.clone())));
+                    let _ = j.done.send(Err(e.clone()));
                 }
             }
         }
@@ -761,10 +760,10 @@ impl Store for SqlStore {
                     done,
                 })
                 .await
-                .map_err(|_| StoreError::Db("the SQLite writer stopped".into()))?;
+                .map_err(|_| StoreError::db("the SQLite writer stopped"))?;
             return answer
                 .await
-                .map_err(|_| StoreError::Db("the SQLite writer stopped".into()))?;
+                .map_err(|_| StoreError::db("the SQLite writer stopped"))?;
         }
         let mut tx = self.pool.begin().await?;
         let seq = apply_write(&mut tx, user, ops, &audit).await?;

@@ -36,7 +36,7 @@ impl std::fmt::Debug for Readers {
 }
 
 fn db_error(e: rusqlite::Error) -> StoreError {
-    StoreError::Db(e.to_string())
+    StoreError::Db(std::sync::Arc::new(e))
 }
 
 impl Readers {
