@@ -14,7 +14,7 @@ use crate::audit::AuditEvent;
 use crate::error::{ApiError, Result};
 use crate::record::{Stored, Versioned};
 use crate::state::AppState;
-use crate::store::{AuditRow, Expect, Op, RecordRow, RecordWrite, Sealed, StoreError};
+use crate::store::{Expect, Op, RecordWrite, StoreError};
 
 /// Entity names (shared with the sync protocol of DESIGN §4).
 pub mod entity {
@@ -56,8 +56,10 @@ pub fn tagged<T>(version: i64, value: T) -> Tagged<T> {
 /// the two paths; the members and their values do not. A change to a stored type that adds a
 /// field must re-seal old rows (or answer through the type) before it relies on this.
 pub struct RawRecord {
-    version: i64,
-    json: Vec<u8>,
+    /// The record's version (its `ETag`).
+    pub version: i64,
+    /// The decrypted JSON.
+    pub json: Vec<u8>,
 }
 
 impl axum::response::IntoResponse for RawRecord {
@@ -85,123 +87,6 @@ pub fn micros(t: DateTime<Utc>) -> i64 {
 pub fn now() -> DateTime<Utc> {
     let t = Utc::now();
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
-}
-
-impl AppState {
-    /// Serializes and seals a record for its row.
-    pub fn seal<T: Serialize>(
-        &self,
-        user: &str,
-        entity: &str,
-        id: &str,
-        value: &T,
-    ) -> Result<Sealed> {
-        let plain = serde_json::to_vec(value).map_err(ApiError::internal)?;
-        self.crypto
-            .seal(user, entity, id, &plain)
-            .map_err(ApiError::internal)
-    }
-
-    /// Opens a sealed payload into a record.
-    pub fn open_sealed<T: DeserializeOwned>(
-        &self,
-        user: &str,
-        entity: &str,
-        id: &str,
-        sealed: &Sealed,
-    ) -> Result<T> {
-        let plain = self
-            .crypto
-            .open(user, entity, id, sealed)
-            .map_err(ApiError::internal)?;
-        serde_json::from_slice(&plain).map_err(ApiError::internal)
-    }
-
-    /// Opens a stored row.
-    pub fn open_row<T: DeserializeOwned>(&self, user: &str, row: &RecordRow) -> Result<T> {
-        let sealed = row
-            .sealed
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
-        self.open_sealed(user, &row.entity, &row.id, sealed)
-    }
-
-    /// A live record and its row, or 404.
-    pub async fn load<T: DeserializeOwned>(
-        &self,
-        user: &str,
-        entity: &str,
-        id: &str,
-    ) -> Result<(T, RecordRow)> {
-        let row = self
-            .store
-            .get(user, entity, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        Ok((self.open_row(user, &row)?, row))
-    }
-
-    /// A live record as its stored JSON (see [`RawRecord`]), or 404.
-    pub async fn load_raw(&self, user: &str, entity: &str, id: &str) -> Result<RawRecord> {
-        let row = self
-            .store
-            .get(user, entity, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let sealed = row
-            .sealed
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
-        let json = self
-            .crypto
-            .open(user, &row.entity, &row.id, sealed)
-            .map_err(ApiError::internal)?;
-        Ok(RawRecord {
-            version: row.version,
-            json,
-        })
-    }
-
-    /// Every live record of an entity (oldest first).
-    pub async fn load_all<T: DeserializeOwned>(&self, user: &str, entity: &str) -> Result<Vec<T>> {
-        let rows = self.store.list_all(user, entity).await?;
-        rows.iter().map(|r| self.open_row(user, r)).collect()
-    }
-
-    /// The 409 for a stale write: the current record in the problem body.
-    pub async fn conflict(&self, user: &str, entity: &str, id: &str, expected: i64) -> ApiError {
-        match self.store.get(user, entity, id).await {
-            Ok(Some(row)) => match self.open_row::<serde_json::Value>(user, &row) {
-                Ok(current) => ApiError::Conflict {
-                    expected,
-                    current: Box::new(current),
-                },
-                Err(e) => e,
-            },
-            Ok(None) => ApiError::NotFound,
-            Err(e) => e.into(),
-        }
-    }
-}
-
-impl AppState {
-    /// Writes `ops` and `audit` in one transaction; a failed precondition is the 409 with the
-    /// current state of `entity` `id` (the record the client expected at `expected`).
-    pub async fn write_checked(
-        &self,
-        user: &str,
-        ops: Vec<crate::store::Op>,
-        audit: Vec<AuditRow>,
-        (entity, id, expected): (&str, &str, i64),
-    ) -> Result<()> {
-        match self.store.write(user, ops, audit).await {
-            Ok(_) => Ok(()),
-            Err(crate::store::StoreError::Conflict) => {
-                Err(self.conflict(user, entity, id, expected).await)
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
 }
 
 /// Times a write without an expected version is retried after losing a race (each round, at

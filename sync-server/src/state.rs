@@ -1,13 +1,19 @@
-//! The shared state of every handler.
+//! The shared state of every handler, and its record helpers: seal and open payloads, load
+//! records, the 409 with the current record.
 
 use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::auth::{Passwords, Tokens};
 use crate::config::Config;
 use crate::crypto::Crypto;
+use crate::error::{ApiError, Result};
 use crate::metrics::Metrics;
+use crate::repo::RawRecord;
 use crate::revocation::Revocations;
-use crate::store::Store;
+use crate::store::{AuditRow, RecordRow, Sealed, Store};
 
 /// What handlers share, behind one `Arc`: every extractor and middleware clones the state, so a
 /// clone is one reference count (it was seven, and a copy of the JWT keys, on every request).
@@ -45,4 +51,121 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Cached "tokens valid after" instants.
     pub revocations: Arc<Revocations>,
+}
+
+impl AppState {
+    /// Serializes and seals a record for its row.
+    pub fn seal<T: Serialize>(
+        &self,
+        user: &str,
+        entity: &str,
+        id: &str,
+        value: &T,
+    ) -> Result<Sealed> {
+        let plain = serde_json::to_vec(value).map_err(ApiError::internal)?;
+        self.crypto
+            .seal(user, entity, id, &plain)
+            .map_err(ApiError::internal)
+    }
+
+    /// Opens a sealed payload into a record.
+    pub fn open_sealed<T: DeserializeOwned>(
+        &self,
+        user: &str,
+        entity: &str,
+        id: &str,
+        sealed: &Sealed,
+    ) -> Result<T> {
+        let plain = self
+            .crypto
+            .open(user, entity, id, sealed)
+            .map_err(ApiError::internal)?;
+        serde_json::from_slice(&plain).map_err(ApiError::internal)
+    }
+
+    /// Opens a stored row.
+    pub fn open_row<T: DeserializeOwned>(&self, user: &str, row: &RecordRow) -> Result<T> {
+        let sealed = row
+            .sealed
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
+        self.open_sealed(user, &row.entity, &row.id, sealed)
+    }
+
+    /// A live record and its row, or 404.
+    pub async fn load<T: DeserializeOwned>(
+        &self,
+        user: &str,
+        entity: &str,
+        id: &str,
+    ) -> Result<(T, RecordRow)> {
+        let row = self
+            .store
+            .get(user, entity, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok((self.open_row(user, &row)?, row))
+    }
+
+    /// A live record as its stored JSON (see [`RawRecord`]), or 404.
+    pub async fn load_raw(&self, user: &str, entity: &str, id: &str) -> Result<RawRecord> {
+        let row = self
+            .store
+            .get(user, entity, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let sealed = row
+            .sealed
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
+        let json = self
+            .crypto
+            .open(user, &row.entity, &row.id, sealed)
+            .map_err(ApiError::internal)?;
+        Ok(RawRecord {
+            version: row.version,
+            json,
+        })
+    }
+
+    /// Every live record of an entity (oldest first).
+    pub async fn load_all<T: DeserializeOwned>(&self, user: &str, entity: &str) -> Result<Vec<T>> {
+        let rows = self.store.list_all(user, entity).await?;
+        rows.iter().map(|r| self.open_row(user, r)).collect()
+    }
+
+    /// The 409 for a stale write: the current record in the problem body.
+    pub async fn conflict(&self, user: &str, entity: &str, id: &str, expected: i64) -> ApiError {
+        match self.store.get(user, entity, id).await {
+            Ok(Some(row)) => match self.open_row::<serde_json::Value>(user, &row) {
+                Ok(current) => ApiError::Conflict {
+                    expected,
+                    current: Box::new(current),
+                },
+                Err(e) => e,
+            },
+            Ok(None) => ApiError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+}
+
+impl AppState {
+    /// Writes `ops` and `audit` in one transaction; a failed precondition is the 409 with the
+    /// current state of `entity` `id` (the record the client expected at `expected`).
+    pub async fn write_checked(
+        &self,
+        user: &str,
+        ops: Vec<crate::store::Op>,
+        audit: Vec<AuditRow>,
+        (entity, id, expected): (&str, &str, i64),
+    ) -> Result<()> {
+        match self.store.write(user, ops, audit).await {
+            Ok(_) => Ok(()),
+            Err(crate::store::StoreError::Conflict) => {
+                Err(self.conflict(user, entity, id, expected).await)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
