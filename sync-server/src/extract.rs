@@ -2,7 +2,6 @@
 //! malformed JSON or a missing body, 413 over 1 MiB, 415 for another content type, 422 with
 //! the core's field paths for wrong types), query strings, `If-Match`, and the client address.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
@@ -179,44 +178,25 @@ fn query_error_in_words(field: &str, serde_message: &str) -> (String, String) {
     (field.to_owned(), message)
 }
 
-/// The query string as a map (parameters are parsed by each handler into 422 field errors).
-pub struct QueryMap(pub BTreeMap<String, String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        let q = parts.uri.query().unwrap_or("");
-        let map: BTreeMap<String, String> = serde_urlencoded_parse(q)?;
-        Ok(QueryMap(map))
-    }
+/// `limit` and `cursor` of a list (both optional; see [`crate::repo::page`]).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PageQuery {
+    /// Page size.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
-fn serde_urlencoded_parse(q: &str) -> Result<BTreeMap<String, String>> {
-    axum::extract::Query::<BTreeMap<String, String>>::try_from_uri(
-        &format!("/?{q}")
-            .parse()
-            .map_err(|_| ApiError::BadRequest("the query string is malformed".into()))?,
-    )
-    .map(|axum::extract::Query(m)| m)
-    .map_err(|_| ApiError::BadRequest("the query string is malformed".into()))
-}
+/// A day in a query string (`as_of=2026-11-21`).
+#[derive(Clone, Copy, Debug)]
+pub struct Day(pub chrono::NaiveDate);
 
-impl QueryMap {
-    /// A parameter parsed with `parse`, 422 naming it when malformed.
-    pub fn get<T>(
-        &self,
-        name: &str,
-        what: &str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Option<T>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(s) if s.is_empty() => Ok(None),
-            Some(s) => parse(s)
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(name, &format!("must be {what}"))),
-        }
+impl<'de> serde::Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Day, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map(Day)
+            .map_err(|_| serde::de::Error::custom("must be a date written YYYY-MM-DD"))
     }
 }
 

@@ -134,19 +134,15 @@ pub fn decode_cursor(cursor: &str) -> Result<(i64, String)> {
 }
 
 /// `limit` and `cursor` of a list request.
-pub fn page_params(q: &crate::extract::QueryMap) -> Result<(i64, Option<(i64, String)>)> {
-    let limit = q
-        .get("limit", "an integer from 1 to 200", |s| {
-            s.parse::<i64>().ok()
-        })?
-        .unwrap_or(DEFAULT_LIMIT);
+pub fn page_params(q: &crate::extract::PageQuery) -> Result<(i64, Option<(i64, String)>)> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(
             "limit",
-            "must be an integer from 1 to 200",
+            &format!("must be a whole number from 1 to {MAX_LIMIT}"),
         ));
     }
-    let cursor = match q.0.get("cursor").filter(|c| !c.is_empty()) {
+    let cursor = match &q.cursor {
         Some(c) => Some(decode_cursor(c)?),
         None => None,
     };
@@ -159,7 +155,7 @@ pub async fn page<T: DeserializeOwned>(
     user: &str,
     entity: &str,
     parent: Option<&str>,
-    q: &crate::extract::QueryMap,
+    q: &crate::extract::PageQuery,
 ) -> Result<Page<T>> {
     let (limit, after) = page_params(q)?;
     let mut rows = state

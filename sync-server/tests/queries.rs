@@ -75,3 +75,64 @@ async fn analytics_queries_name_the_parameter_at_fault() {
     let r = s.get("/budgets/trends?months=", &u).await;
     assert_eq!(r.body["window"]["months_with_data"], 2, "{}", r.text);
 }
+
+#[tokio::test]
+async fn list_goal_and_sync_queries_name_the_parameter_at_fault() {
+    let s = Server::start().await;
+    let u = s.register("query2@example.com").await;
+    let g = s
+        .post(
+            "/goals",
+            &u,
+            json!({"name": "Trip", "goal_type": "savings_target", "category": "vacation",
+                   "priority": "medium", "target_amount": "1000.00", "start_date": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(g.status, 201, "{}", g.text);
+    let id = g.body["id"].as_str().unwrap();
+    for (path, field, words) in [
+        ("/goals?limit=0".to_owned(), "limit", "1 to 200"),
+        ("/goals?limit=x".to_owned(), "limit", "whole number"),
+        (
+            "/budgets/snapshots?limit=201".to_owned(),
+            "limit",
+            "1 to 200",
+        ),
+        (
+            format!("/goals/{id}/trajectory?as_of=2026-13-01"),
+            "as_of",
+            "YYYY-MM-DD",
+        ),
+        (
+            format!("/goals/{id}/trajectory?monthly_contribution=abc"),
+            "monthly_contribution",
+            "",
+        ),
+        (
+            format!("/goals/{id}/recommendations?as_of=soon"),
+            "as_of",
+            "YYYY-MM-DD",
+        ),
+        ("/sync/pull?limit=1001".to_owned(), "limit", "1 to 1000"),
+        ("/sync/pull?limit=x".to_owned(), "limit", "whole number"),
+    ] {
+        let r = s.get(&path, &u).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.body["errors"][0]["field"], field, "{path}: {}", r.text);
+        let message = r.body["errors"][0]["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains(words),
+            "{path}: {message:?} lacks {words:?}"
+        );
+    }
+    for path in [
+        "/goals?limit=&cursor=".to_owned(),
+        format!("/goals/{id}/trajectory?monthly_contribution=250.00&as_of=2026-11-21"),
+        format!("/goals/{id}/trajectory?monthly_contribution=&as_of="),
+        format!("/goals/{id}/recommendations?as_of=2026-11-21"),
+        "/sync/pull?since=&limit=".to_owned(),
+    ] {
+        let r = s.get(&path, &u).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+    }
+}

@@ -21,7 +21,7 @@ use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::extract::path_id;
-use crate::extract::{ApiJson, ClientIp, IfMatch, QueryMap, VersionedJson};
+use crate::extract::{ApiJson, ApiQuery, ClientIp, Day, IfMatch, PageQuery, VersionedJson};
 use crate::repo::Repo;
 use crate::repo::{self, Page, entity, micros};
 use crate::state::AppState;
@@ -60,7 +60,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(goal)))
 }
 
-async fn list(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result<Json<Page<Goal>>> {
+async fn list(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Goal>>> {
     Ok(Json(
         repo::page(&s, &me.key(), entity::GOAL, None, &q).await?,
     ))
@@ -219,7 +223,7 @@ async fn contributions(
     State(s): State<AppState>,
     me: AuthUser,
     Path(id): Path<String>,
-    q: QueryMap,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<GoalContribution>>> {
     let goal = load_goal(&s, &me, &id).await?;
     Ok(Json(
@@ -257,21 +261,28 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// `?monthly_contribution=&as_of=` of a trajectory (both optional).
+#[derive(serde::Deserialize)]
+struct TrajectoryQuery {
+    monthly_contribution: Option<Money>,
+    as_of: Option<Day>,
+}
+
+/// `?as_of=` (default today).
+#[derive(serde::Deserialize)]
+struct AsOfQuery {
+    as_of: Option<Day>,
+}
+
 async fn trajectory_route(
     State(s): State<AppState>,
     me: AuthUser,
     Path(id): Path<String>,
-    q: QueryMap,
+    ApiQuery(q): ApiQuery<TrajectoryQuery>,
 ) -> Result<Json<Trajectory>> {
     let goal = load_goal(&s, &me, &id).await?;
-    let c = q.get("monthly_contribution", "an amount such as 250.00", |v| {
-        v.parse::<Money>().ok()
-    })?;
-    let as_of = q
-        .get("as_of", "a date written YYYY-MM-DD", |v| {
-            v.parse::<NaiveDate>().ok()
-        })?
-        .unwrap_or_else(today);
+    let c = q.monthly_contribution;
+    let as_of = q.as_of.map_or_else(today, |d| d.0);
     let contributions = goal_contributions(&s, &me, &goal).await?;
     let latest = latest_snapshot(&s, &me).await?;
     Ok(Json(trajectory(
@@ -288,15 +299,11 @@ async fn recommendations(
     me: AuthUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    q: QueryMap,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> Result<Json<Page<Recommendation>>> {
     let key = me.key();
     let goal = load_goal(&s, &me, &id).await?;
-    let as_of = q
-        .get("as_of", "a date written YYYY-MM-DD", |v| {
-            v.parse::<NaiveDate>().ok()
-        })?
-        .unwrap_or_else(today);
+    let as_of = q.as_of.map_or_else(today, |d| d.0);
     let stored_rows = s.store.list_all(&key, entity::RECOMMENDATION).await?;
     let mut stored: Vec<(Recommendation, i64)> = Vec::new();
     for r in &stored_rows {

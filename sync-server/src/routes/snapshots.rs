@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
-use crate::extract::{ApiQuery, IfMatch, QueryMap, VersionedJson, path_id};
+use crate::extract::{ApiQuery, IfMatch, PageQuery, VersionedJson, path_id};
 use crate::repo::Repo;
 use crate::repo::{self, Page, entity};
 use crate::state::AppState;
@@ -138,7 +138,7 @@ async fn upsert(
 async fn list(
     State(s): State<AppState>,
     me: AuthUser,
-    q: QueryMap,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<BudgetSnapshot>>> {
     Ok(Json(
         repo::page(&s, &me.key(), entity::SNAPSHOT, None, &q).await?,

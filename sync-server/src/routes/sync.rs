@@ -47,7 +47,7 @@ use uuid::Uuid;
 use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
-use crate::extract::{ClientIp, JsonValue, QueryMap, parse_value};
+use crate::extract::{ApiQuery, ClientIp, JsonValue, parse_value};
 use crate::repo::{self, entity, micros};
 use crate::state::AppState;
 use crate::store::{Expect, Op, RecordRow, RecordWrite, StoreError};
@@ -400,21 +400,28 @@ fn decode_cursor(cursor: &str) -> Result<((i64, String, String), bool)> {
     Ok(((seq, entity.to_owned(), id.to_owned()), full))
 }
 
+/// `?since=<cursor>&limit=<n>` of a pull (both optional).
+#[derive(serde::Deserialize)]
+pub struct PullQuery {
+    since: Option<String>,
+    limit: Option<i64>,
+}
+
 /// `GET /api/v1/sync/pull?since=<cursor>&limit=<n>`.
-pub async fn pull(State(s): State<AppState>, me: AuthUser, q: QueryMap) -> Result<Json<PullOut>> {
+pub async fn pull(
+    State(s): State<AppState>,
+    me: AuthUser,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> Result<Json<PullOut>> {
     let key = me.key();
-    let limit = q
-        .get("limit", "an integer from 1 to 1000", |v| {
-            v.parse::<i64>().ok()
-        })?
-        .unwrap_or(DEFAULT_PULL_LIMIT);
+    let limit = q.limit.unwrap_or(DEFAULT_PULL_LIMIT);
     if !(1..=MAX_PULL_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(
             "limit",
-            "must be an integer from 1 to 1000",
+            &format!("must be a whole number from 1 to {MAX_PULL_LIMIT}"),
         ));
     }
-    let (after, full) = match q.0.get("since").filter(|c| !c.is_empty()) {
+    let (after, full) = match &q.since {
         Some(c) => {
             let (position, full) = decode_cursor(c)?;
             (Some(position), full)
