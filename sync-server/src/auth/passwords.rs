@@ -1,26 +1,15 @@
-//! Authentication: argon2id password hashes on dedicated blocking threads behind a semaphore, access
-//! JWTs (HS256, 15 minutes), opaque refresh tokens, the `AuthUser` extractor, and the login
-//! rate limiter.
-//!
-//! The rate limiter is a counter in the database (`rate_event`), not in process memory: many
-//! instances can serve one PostgreSQL, and an attacker spreading attempts over them must still
-//! meet one limit. It costs one indexed count and one insert per login attempt.
+//! Password hashing: argon2id (m = 19 MiB, t = 2, p = 1) on a fixed set of dedicated threads
+//! behind a semaphore, each reusing one buffer; a dummy hash so unknown emails cost the same.
 
 use std::sync::Arc;
 
 use argon2::password_hash::PasswordHasher;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation, decode, encode};
-use lifepath_core::UserId;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, Result};
-use crate::state::AppState;
 
 /// argon2id memory cost in KiB (19 MiB).
 pub const ARGON2_M_KIB: u32 = 19 * 1024;
@@ -28,15 +17,6 @@ pub const ARGON2_M_KIB: u32 = 19 * 1024;
 pub const ARGON2_T: u32 = 2;
 /// argon2id lanes.
 pub const ARGON2_P: u32 = 1;
-
-/// Failed logins allowed per email in [`EMAIL_WINDOW_SECS`].
-pub const EMAIL_FAILURES: i64 = 5;
-/// The email window.
-pub const EMAIL_WINDOW_SECS: i64 = 15 * 60;
-/// Login attempts allowed per IP in [`IP_WINDOW_SECS`].
-pub const IP_ATTEMPTS: i64 = 30;
-/// The IP window.
-pub const IP_WINDOW_SECS: i64 = 60;
 
 /// Password hashing with bounded concurrency: at most `concurrency` hashes run at once, each
 /// on one of as many dedicated blocking threads (not the async workers, so logins never starve
@@ -222,160 +202,6 @@ impl Passwords {
             .await??;
         Ok(ok && known)
     }
-}
-
-/// Access token claims.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Claims {
-    /// User id.
-    pub sub: String,
-    /// Expiry (s).
-    pub exp: i64,
-    /// Issued at (s).
-    pub iat: i64,
-    /// Token id.
-    pub jti: String,
-    /// Issued at in microseconds, for the revocation check (`iat` is whole seconds, too coarse
-    /// to tell a token issued just before a revocation from one issued just after it). Tokens
-    /// without it count as issued at `iat`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iat_us: Option<i64>,
-}
-
-/// Signs and checks access tokens.
-#[derive(Clone)]
-pub struct Tokens {
-    enc: EncodingKey,
-    dec: DecodingKey,
-    ttl: i64,
-}
-
-impl Tokens {
-    /// Keys from the secret; tokens live `ttl_secs`.
-    pub fn new(secret: &[u8], ttl_secs: i64) -> Tokens {
-        Tokens {
-            enc: EncodingKey::from_secret(secret),
-            dec: DecodingKey::from_secret(secret),
-            ttl: ttl_secs,
-        }
-    }
-
-    /// Lifetime in seconds.
-    pub fn ttl(&self) -> i64 {
-        self.ttl
-    }
-
-    /// A signed token for `user`, issued at `now_us` (µs since the epoch).
-    pub fn issue(&self, user: &UserId, now_us: i64) -> Result<String> {
-        let now = now_us.div_euclid(1_000_000);
-        let claims = Claims {
-            sub: user.to_string(),
-            exp: now + self.ttl,
-            iat: now,
-            jti: uuid::Uuid::now_v7().to_string(),
-            iat_us: Some(now_us),
-        };
-        encode(&Header::default(), &claims, &self.enc).map_err(ApiError::internal)
-    }
-
-    /// The user of a valid token and when it was issued (µs).
-    pub fn check(&self, token: &str) -> Result<(UserId, i64)> {
-        let mut v = Validation::new(jsonwebtoken::Algorithm::HS256);
-        v.leeway = 5;
-        v.set_required_spec_claims(&["exp", "sub", "iat"]);
-        let data = decode::<Claims>(token, &self.dec, &v)
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
-        let user = data
-            .claims
-            .sub
-            .parse::<UserId>()
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
-        let issued = data
-            .claims
-            .iat_us
-            .filter(|us| us.div_euclid(1_000_000) == data.claims.iat)
-            .unwrap_or(data.claims.iat.saturating_mul(1_000_000));
-        Ok((user, issued))
-    }
-}
-
-/// A new opaque refresh token (32 random bytes, base64url).
-pub fn new_refresh_token() -> Result<String> {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(ApiError::internal)?;
-    Ok(URL_SAFE_NO_PAD.encode(b))
-}
-
-/// The authenticated user of a request (from `Authorization: Bearer …`).
-#[derive(Clone, Copy, Debug)]
-pub struct AuthUser(pub UserId);
-
-impl AuthUser {
-    /// The id as the store's key.
-    pub fn key(&self) -> String {
-        self.0.to_string()
-    }
-}
-
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-        let (user, issued_us) = state.tokens.check(token.trim())?;
-        state
-            .revocations
-            .check(state.store.as_ref(), user, issued_us)
-            .await?;
-        Ok(AuthUser(user))
-    }
-}
-
-/// When the login of `email_hash` from `ip` is over a limit: the seconds to wait.
-pub async fn login_limited(
-    state: &AppState,
-    ip: &str,
-    email_hash: &str,
-    now_us: i64,
-) -> Result<()> {
-    let checks = [
-        (format!("ip:{ip}"), IP_ATTEMPTS, IP_WINDOW_SECS),
-        (
-            format!("fail:{email_hash}"),
-            EMAIL_FAILURES,
-            EMAIL_WINDOW_SECS,
-        ),
-    ];
-    for (key, limit, window) in checks {
-        let since = now_us - window * 1_000_000;
-        let (n, oldest) = state.store.rate_count(&key, since).await?;
-        if n >= limit {
-            let oldest = oldest.unwrap_or(now_us);
-            let wait = (oldest + window * 1_000_000 - now_us) / 1_000_000 + 1;
-            return Err(ApiError::RateLimited {
-                retry_after: wait.max(1) as u64,
-            });
-        }
-    }
-    state.store.rate_hit(&format!("ip:{ip}"), now_us).await?;
-    Ok(())
-}
-
-/// Records a failed login of `email_hash`.
-pub async fn login_failed(state: &AppState, email_hash: &str, now_us: i64) -> Result<()> {
-    state
-        .store
-        .rate_hit(&format!("fail:{email_hash}"), now_us)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]
