@@ -273,12 +273,28 @@ impl Repo {
     /// The write of `value` as version `version`, when the store holds `expect`.
     pub fn put<T: Stored>(&self, value: &T, version: i64, expect: Expect) -> Result<Op> {
         let id = value.record_id();
-        let c = value.columns()?;
-        let entity = T::KIND.as_str();
+        self.put_json(T::KIND, &id, value.columns()?, value, version, expect)
+    }
+
+    /// The write of a record of `kind` given as its JSON and its plain columns: what [`put`]
+    /// does for a typed record, and what sync push does for the records devices send (read and
+    /// normalized by core's `accept_record`). The one place a record is sealed for the store.
+    ///
+    /// [`put`]: Repo::put
+    pub fn put_json(
+        &self,
+        kind: EntityKind,
+        id: &str,
+        c: crate::record::Columns,
+        json: &impl Serialize,
+        version: i64,
+        expect: Expect,
+    ) -> Result<Op> {
+        let entity = kind.as_str();
         Ok(Op::Put(RecordWrite {
             entity,
-            sealed: self.s.seal(&self.user, entity, &id, value)?,
-            id,
+            sealed: self.s.seal(&self.user, entity, id, json)?,
+            id: id.to_owned(),
             parent_id: c.parent_id,
             sort_key: c.sort_key,
             period: c.period,

@@ -48,9 +48,10 @@ use crate::audit::AuditEvent;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::extract::{ApiQuery, ClientIp, JsonValue, parse_value};
+use crate::record::Columns;
 use crate::repo::{self, entity, micros};
 use crate::state::AppState;
-use crate::store::{Expect, Op, RecordRow, RecordWrite, StoreError};
+use crate::store::{Expect, Op, RecordRow, StoreError};
 
 /// Default pull page.
 pub const DEFAULT_PULL_LIMIT: i64 = 500;
@@ -297,33 +298,29 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
                 return commit(s, &key, ip, m, Vec::new(), r).await;
             }
             let period = accepted.period.map(|p| p.index());
-            let parent_id = accepted
-                .parent_id
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-            let sort_key = match m.entity {
-                EntityKind::Snapshot => period.unwrap_or(0),
-                EntityKind::GoalProgress => period.unwrap_or(0),
-                _ => micros(accepted.created_at),
-            };
-            let write = RecordWrite {
-                entity: name,
-                id: id.clone(),
-                parent_id,
-                sort_key,
-                period,
-                status: accepted.status.map(str::to_owned),
-                version,
-                expect: if live.is_some() {
-                    Expect::Version(m.base_version)
-                } else {
-                    Expect::Absent
+            let columns = Columns {
+                parent_id: accepted
+                    .parent_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                sort_key: match m.entity {
+                    EntityKind::Snapshot | EntityKind::GoalProgress => period.unwrap_or(0),
+                    _ => micros(accepted.created_at),
                 },
-                sealed: s.seal(&key, name, &id, &accepted.data)?,
+                period,
+                status: accepted.status,
                 created_at: micros(accepted.created_at),
-                updated_at: micros(now),
+                updated_at: Some(micros(now)),
             };
-            commit(s, &key, ip, m, vec![Op::Put(write)], applied(m, version)).await
+            let expect = if live.is_some() {
+                Expect::Version(m.base_version)
+            } else {
+                Expect::Absent
+            };
+            let write =
+                s.repo(me, ip)
+                    .put_json(m.entity, &id, columns, &accepted.data, version, expect)?;
+            commit(s, &key, ip, m, vec![write], applied(m, version)).await
         }
     }
 }
