@@ -16,23 +16,26 @@ use crate::record::{Stored, Versioned};
 use crate::state::AppState;
 use crate::store::{Expect, Op, RecordWrite, StoreError};
 
-/// Entity names (shared with the sync protocol of DESIGN §4).
+/// Entity names as the store keys them: the synced kinds are core's [`EntityKind`] (the sync
+/// vocabulary of DESIGN §4), said once there; two kinds are stored but never synced.
 pub mod entity {
+    use lifepath_core::sync::EntityKind;
+
     /// Budget snapshots.
-    pub const SNAPSHOT: &str = "snapshot";
+    pub const SNAPSHOT: &str = EntityKind::Snapshot.as_str();
     /// Goals.
-    pub const GOAL: &str = "goal";
+    pub const GOAL: &str = EntityKind::Goal.as_str();
     /// Goal contributions.
-    pub const CONTRIBUTION: &str = "goal_contribution";
+    pub const CONTRIBUTION: &str = EntityKind::GoalContribution.as_str();
     /// Goal progress records.
-    pub const PROGRESS: &str = "goal_progress";
-    /// Recommendations.
-    pub const RECOMMENDATION: &str = "recommendation";
+    pub const PROGRESS: &str = EntityKind::GoalProgress.as_str();
     /// Recommendation feedback.
-    pub const FEEDBACK: &str = "recommendation_feedback";
+    pub const FEEDBACK: &str = EntityKind::RecommendationFeedback.as_str();
     /// Budget sessions.
-    pub const SESSION: &str = "budget_session";
-    /// The user account itself (sealed on `account`).
+    pub const SESSION: &str = EntityKind::BudgetSession.as_str();
+    /// Recommendations (stored so feedback can refer to them; derived, so never synced).
+    pub const RECOMMENDATION: &str = "recommendation";
+    /// The user account itself (sealed on `account`, not in `record`).
     pub const USER: &str = "user";
 }
 

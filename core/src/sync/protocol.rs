@@ -38,7 +38,7 @@ impl EntityKind {
     ];
 
     /// The JSON name.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             EntityKind::Snapshot => "snapshot",
             EntityKind::Goal => "goal",
@@ -47,6 +47,21 @@ impl EntityKind {
             EntityKind::RecommendationFeedback => "recommendation_feedback",
             EntityKind::BudgetSession => "budget_session",
         }
+    }
+
+    /// The kind of a JSON name; `None` for a name that is none of [`EntityKind::ALL`].
+    pub fn parse(name: &str) -> Option<EntityKind> {
+        EntityKind::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+}
+
+impl std::str::FromStr for EntityKind {
+    type Err = crate::error::Error;
+
+    fn from_str(name: &str) -> crate::error::Result<EntityKind> {
+        EntityKind::parse(name).ok_or_else(|| {
+            crate::error::Error::invalid("entity", format!("{name:?} is not a record kind"))
+        })
     }
 }
 
@@ -174,4 +189,22 @@ pub struct PullResponse {
     pub cursor: String,
     /// More changes wait past the cursor.
     pub has_more: bool,
+}
+
+#[cfg(test)]
+mod entity_kind_tests {
+    use super::EntityKind;
+
+    #[test]
+    fn names_parse_back_to_their_kind() {
+        for k in EntityKind::ALL {
+            assert_eq!(EntityKind::parse(k.as_str()), Some(k));
+            assert_eq!(k.as_str().parse::<EntityKind>().ok(), Some(k));
+            let json = serde_json::to_value(k).ok();
+            assert_eq!(json.as_ref().and_then(|v| v.as_str()), Some(k.as_str()));
+        }
+        assert_eq!(EntityKind::parse("recommendation"), None);
+        let e = "user".parse::<EntityKind>().err().map(|e| e.field_errors());
+        assert_eq!(e.map(|f| f[0].field.clone()).as_deref(), Some("entity"));
+    }
 }

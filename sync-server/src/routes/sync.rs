@@ -65,14 +65,6 @@ pub fn router() -> Router<AppState> {
         .route("/sync/pull", get(pull))
 }
 
-fn entity_name(e: EntityKind) -> &'static str {
-    e.as_str()
-}
-
-fn entity_kind(name: &str) -> Option<EntityKind> {
-    EntityKind::ALL.into_iter().find(|e| e.as_str() == name)
-}
-
 /// `POST /api/v1/sync/push`.
 pub async fn push(
     State(s): State<AppState>,
@@ -227,7 +219,7 @@ async fn commit(
     };
     let ev = AuditEvent::new(action)
         .user(key)
-        .record(entity_name(m.entity), &m.id.to_string())
+        .record(m.entity.as_str(), &m.id.to_string())
         .ip(ip)
         .details(json!({"op_id": m.op_id, "version": result.version}))
         .row();
@@ -240,7 +232,7 @@ async fn commit(
 
 async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Result<Attempt> {
     let key = me.key();
-    let name = entity_name(m.entity);
+    let name = m.entity.as_str();
     let id = m.id.to_string();
     let row = s.store.get_any(&key, name, &id).await?;
     let live = row.as_ref().filter(|r| r.deleted_at.is_none());
@@ -353,7 +345,7 @@ async fn check_references(
     if let (Some(parent), Some(period)) = (per_month, a.period)
         && let Some(other) = s
             .store
-            .get_by_period(key, entity_name(m.entity), &parent, period.index())
+            .get_by_period(key, m.entity.as_str(), &parent, period.index())
             .await?
         && other.id != id
     {
@@ -425,7 +417,10 @@ pub async fn pull(
         }
         None => (None, true),
     };
-    let names: Vec<&str> = EntityKind::ALL.into_iter().map(entity_name).collect();
+    let names: Vec<&str> = EntityKind::ALL
+        .into_iter()
+        .map(EntityKind::as_str)
+        .collect();
     let mut rows = s
         .store
         .changes(&key, &names, after.clone(), limit + 1)
@@ -455,7 +450,7 @@ pub async fn pull(
     let cursor = encode_cursor(position.0, &position.1, &position.2, full && has_more);
     let mut changes = Vec::with_capacity(rows.len());
     for r in &rows {
-        let (Some(kind), Ok(id)) = (entity_kind(&r.entity), Uuid::parse_str(&r.id)) else {
+        let (Some(kind), Ok(id)) = (EntityKind::parse(&r.entity), Uuid::parse_str(&r.id)) else {
             return Err(ApiError::internal("a synced row has a bad entity or id"));
         };
         let deleted = r.deleted_at.is_some();
