@@ -33,8 +33,9 @@ impl AuditEvent {
     }
 
     /// The account it belongs to.
-    pub fn user(self, user: &str) -> AuditEvent {
-        self.maybe_user(Some(user))
+    pub fn user(mut self, user: impl std::fmt::Display) -> AuditEvent {
+        self.user = Some(user.to_string());
+        self
     }
 
     /// The account it belongs to, when known.
@@ -50,8 +51,9 @@ impl AuditEvent {
     }
 
     /// The record it is about.
-    pub fn record(self, entity: &str, id: &str) -> AuditEvent {
-        self.entity(entity).maybe_id(Some(id))
+    pub fn record(mut self, entity: &str, id: impl std::fmt::Display) -> AuditEvent {
+        self.entity_id = Some(id.to_string());
+        self.entity(entity)
     }
 
     /// The id of the record it is about, when known.

@@ -165,14 +165,14 @@ pub async fn prune_once(state: &AppState) -> Result<(), ApiError> {
         let cutoff = lifepath_core::models::retention_cutoff(now.date_naive(), months).index();
         let n = state
             .store
-            .tombstone_before(&user, repo::entity::SNAPSHOT, cutoff)
+            .tombstone_before(user, repo::entity::SNAPSHOT, cutoff)
             .await?;
         if n > 0 {
             state
                 .store
                 .audit(
                     &audit::AuditEvent::new("snapshot.retention_prune")
-                        .user(&user)
+                        .user(user)
                         .entity(repo::entity::SNAPSHOT)
                         .details(serde_json::json!({"count": n}))
                         .row(),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use lifepath_core::UserId;
 use lifepath_core::sync::EntityKind;
 use serde_json::{Value, json};
 
@@ -155,7 +156,7 @@ pub fn page_params(q: &crate::extract::PageQuery) -> Result<(i64, Option<(i64, S
 /// Reads one page of an entity: rows are opened into `T`.
 pub async fn page<T: DeserializeOwned>(
     state: &AppState,
-    user: &str,
+    user: UserId,
     entity: &str,
     parent: Option<&str>,
     q: &crate::extract::PageQuery,
@@ -174,7 +175,7 @@ pub async fn page<T: DeserializeOwned>(
     };
     let items = rows
         .iter()
-        .map(|r| state.open_row(user, r))
+        .map(|r| state.open_row(&user.to_string(), r))
         .collect::<Result<Vec<T>>>()?;
     Ok(Page { items, next_cursor })
 }
@@ -245,7 +246,7 @@ impl Repo {
     /// The live record `id` (a path segment: a malformed id is 404 too).
     pub async fn get<T: Stored>(&self, id: &str) -> Result<T> {
         let id = crate::extract::path_id(id)?.to_string();
-        Ok(self.s.load::<T>(&self.user, T::KIND.as_str(), &id).await?.0)
+        Ok(self.s.load::<T>(self.me.0, T::KIND.as_str(), &id).await?.0)
     }
 
     /// The live record of a kind for a month (under `parent`, `""` for none).
@@ -253,7 +254,7 @@ impl Repo {
         let row = self
             .s
             .store
-            .get_by_period(&self.user, T::KIND.as_str(), parent, period)
+            .get_by_period(self.me.0, T::KIND.as_str(), parent, period)
             .await?;
         row.map(|r| self.s.open_row(&self.user, &r)).transpose()
     }
@@ -263,14 +264,14 @@ impl Repo {
         Ok(self
             .s
             .store
-            .get(&self.user, kind.as_str(), id)
+            .get(self.me.0, kind.as_str(), id)
             .await?
             .is_some())
     }
 
     /// Every live record of a kind (oldest first).
     pub async fn all<T: Stored>(&self) -> Result<Vec<T>> {
-        self.s.load_all(&self.user, T::KIND.as_str()).await
+        self.s.load_all(self.me.0, T::KIND.as_str()).await
     }
 
     /// The write of `value` as version `version`, when the store holds `expect`.
@@ -318,7 +319,7 @@ impl Repo {
         match wanted {
             Some(v) if v != current.version() => Err(self
                 .s
-                .conflict(&self.user, T::KIND.as_str(), &current.record_id(), v)
+                .conflict(self.me.0, T::KIND.as_str(), &current.record_id(), v)
                 .await),
             _ => Ok(()),
         }
@@ -332,7 +333,7 @@ impl Repo {
         details: Value,
     ) -> AuditEvent {
         self.event(action)
-            .record(T::KIND.as_str(), &record.record_id())
+            .record(T::KIND.as_str(), record.record_id())
             .details(details)
     }
 
@@ -347,7 +348,7 @@ impl Repo {
         let event = self.event_on(action, value, details);
         self.s
             .store
-            .write(&self.user, vec![op], vec![event.row()])
+            .write(self.me.0, vec![op], vec![event.row()])
             .await?;
         Ok(())
     }
@@ -434,10 +435,10 @@ impl Repo {
         on_conflict: Option<(&str, &str, i64)>,
     ) -> Result<()> {
         let rows = events.into_iter().map(AuditEvent::row).collect();
-        match (self.s.store.write(&self.user, ops, rows).await, on_conflict) {
+        match (self.s.store.write(self.me.0, ops, rows).await, on_conflict) {
             (Ok(_), _) => Ok(()),
             (Err(StoreError::Conflict), Some((entity, id, expected))) => {
-                Err(self.s.conflict(&self.user, entity, id, expected).await)
+                Err(self.s.conflict(self.me.0, entity, id, expected).await)
             }
             (Err(e), _) => Err(e.into()),
         }

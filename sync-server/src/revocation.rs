@@ -81,7 +81,7 @@ impl Revocations {
         let valid_after = match self.cached(&user) {
             Some(v) => v,
             None => {
-                let v = store.tokens_valid_after(&user.to_string()).await?;
+                let v = store.tokens_valid_after(user).await?;
                 self.remember(user, v);
                 v
             }

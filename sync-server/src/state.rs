@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use lifepath_core::UserId;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -95,7 +97,7 @@ impl AppState {
     /// A live record and its row, or 404.
     pub async fn load<T: DeserializeOwned>(
         &self,
-        user: &str,
+        user: UserId,
         entity: &str,
         id: &str,
     ) -> Result<(T, RecordRow)> {
@@ -104,11 +106,11 @@ impl AppState {
             .get(user, entity, id)
             .await?
             .ok_or(ApiError::NotFound)?;
-        Ok((self.open_row(user, &row)?, row))
+        Ok((self.open_row(&user.to_string(), &row)?, row))
     }
 
     /// A live record as its stored JSON (see [`RawRecord`]), or 404.
-    pub async fn load_raw(&self, user: &str, entity: &str, id: &str) -> Result<RawRecord> {
+    pub async fn load_raw(&self, user: UserId, entity: &str, id: &str) -> Result<RawRecord> {
         let row = self
             .store
             .get(user, entity, id)
@@ -120,7 +122,7 @@ impl AppState {
             .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
         let json = self
             .crypto
-            .open(user, &row.entity, &row.id, sealed)
+            .open(&user.to_string(), &row.entity, &row.id, sealed)
             .map_err(ApiError::internal)?;
         Ok(RawRecord {
             version: row.version,
@@ -129,15 +131,20 @@ impl AppState {
     }
 
     /// Every live record of an entity (oldest first).
-    pub async fn load_all<T: DeserializeOwned>(&self, user: &str, entity: &str) -> Result<Vec<T>> {
+    pub async fn load_all<T: DeserializeOwned>(
+        &self,
+        user: UserId,
+        entity: &str,
+    ) -> Result<Vec<T>> {
         let rows = self.store.list_all(user, entity).await?;
-        rows.iter().map(|r| self.open_row(user, r)).collect()
+        let key = user.to_string();
+        rows.iter().map(|r| self.open_row(&key, r)).collect()
     }
 
     /// The 409 for a stale write: the current record in the problem body.
-    pub async fn conflict(&self, user: &str, entity: &str, id: &str, expected: i64) -> ApiError {
+    pub async fn conflict(&self, user: UserId, entity: &str, id: &str, expected: i64) -> ApiError {
         match self.store.get(user, entity, id).await {
-            Ok(Some(row)) => match self.open_row::<serde_json::Value>(user, &row) {
+            Ok(Some(row)) => match self.open_row::<serde_json::Value>(&user.to_string(), &row) {
                 Ok(current) => ApiError::Conflict {
                     expected,
                     current: Box::new(current),
@@ -155,7 +162,7 @@ impl AppState {
     /// current state of `entity` `id` (the record the client expected at `expected`).
     pub async fn write_checked(
         &self,
-        user: &str,
+        user: UserId,
         ops: Vec<crate::store::Op>,
         audit: Vec<AuditRow>,
         (entity, id, expected): (&str, &str, i64),

@@ -1191,12 +1191,22 @@ async fn export_retention_and_delete_me() {
     let left = s
         .state
         .store
-        .list_all(&u.id, "snapshot")
+        .list_all(u.id.parse().unwrap(), "snapshot")
         .await
         .unwrap()
         .len()
-        + s.state.store.list_all(&u.id, "goal").await.unwrap().len()
-        + s.state.store.audit_for(&u.id).await.unwrap().len();
+        + s.state
+            .store
+            .list_all(u.id.parse().unwrap(), "goal")
+            .await
+            .unwrap()
+            .len()
+        + s.state
+            .store
+            .audit_for(u.id.parse().unwrap())
+            .await
+            .unwrap()
+            .len();
     assert_eq!(left, 0);
     // The same email can register again.
     s.register("priv@example.com").await;

@@ -46,10 +46,23 @@ async fn a_deleted_accounts_token_is_refused_and_writes_nothing() {
     assert_refused_everywhere(&s, &u.token).await;
     // Nothing was written for the deleted id, and the other account is untouched.
     assert_eq!(
-        s.state.store.account(&u.id).await.unwrap().map(|a| a.id),
+        s.state
+            .store
+            .account(u.id.parse().unwrap())
+            .await
+            .unwrap()
+            .map(|a| a.id),
         None
     );
-    assert_eq!(s.state.store.audit_for(&u.id).await.unwrap().len(), 0);
+    assert_eq!(
+        s.state
+            .store
+            .audit_for(u.id.parse().unwrap())
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
     assert_eq!(s.get("/users/me", &other).await.status, 200);
     // Its refresh token is gone too.
     let r = s

@@ -65,9 +65,7 @@ async fn list(
     me: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Goal>>> {
-    Ok(Json(
-        repo::page(&s, &me.key(), entity::GOAL, None, &q).await?,
-    ))
+    Ok(Json(repo::page(&s, me.0, entity::GOAL, None, &q).await?))
 }
 
 async fn get_one(
@@ -131,7 +129,7 @@ async fn progress(
         && repo
             .state()
             .store
-            .get(&key, entity::SNAPSHOT, &sid.to_string())
+            .get(repo.me().0, entity::SNAPSHOT, &sid.to_string())
             .await?
             .is_none()
     {
@@ -145,7 +143,7 @@ async fn progress(
         Some(p) => {
             repo.state()
                 .store
-                .get_by_period(&key, entity::PROGRESS, &gid, p.index())
+                .get_by_period(repo.me().0, entity::PROGRESS, &gid, p.index())
                 .await?
         }
         None => None,
@@ -202,7 +200,7 @@ async fn contribute(
         ];
         let details = json!({"goal_id": gid, "goal_version": next.version});
         let ev = repo.event_on("goal_contribution.create", &c, details).row();
-        match repo.state().store.write(repo.user(), ops, vec![ev]).await {
+        match repo.state().store.write(repo.me().0, ops, vec![ev]).await {
             Ok(_) => return Ok((StatusCode::CREATED, Json(c))),
             Err(StoreError::Conflict) if attempt < repo::MAX_RETRIES => {
                 attempt += 1;
@@ -211,7 +209,7 @@ async fn contribute(
             Err(StoreError::Conflict) => {
                 return Err(repo
                     .state()
-                    .conflict(repo.user(), entity::GOAL, &gid, goal.version)
+                    .conflict(repo.me().0, entity::GOAL, &gid, goal.version)
                     .await);
             }
             Err(e) => return Err(e.into()),
@@ -229,7 +227,7 @@ async fn contributions(
     Ok(Json(
         repo::page(
             &s,
-            &me.key(),
+            me.0,
             entity::CONTRIBUTION,
             Some(&goal.id.to_string()),
             &q,
@@ -244,16 +242,13 @@ async fn goal_contributions(
     me: &AuthUser,
     goal: &Goal,
 ) -> Result<Vec<GoalContribution>> {
-    let all: Vec<GoalContribution> = s.load_all(&me.key(), entity::CONTRIBUTION).await?;
+    let all: Vec<GoalContribution> = s.load_all(me.0, entity::CONTRIBUTION).await?;
     Ok(all.into_iter().filter(|c| c.goal_id == goal.id).collect())
 }
 
 /// The latest snapshot of the user.
 async fn latest_snapshot(s: &AppState, me: &AuthUser) -> Result<Option<BudgetSnapshot>> {
-    let rows = s
-        .store
-        .list(&me.key(), entity::SNAPSHOT, None, None, 1)
-        .await?;
+    let rows = s.store.list(me.0, entity::SNAPSHOT, None, None, 1).await?;
     rows.first().map(|r| s.open_row(&me.key(), r)).transpose()
 }
 
@@ -304,18 +299,18 @@ async fn recommendations(
     let key = me.key();
     let goal = load_goal(&s, &me, &id).await?;
     let as_of = q.as_of.map_or_else(today, |d| d.0);
-    let stored_rows = s.store.list_all(&key, entity::RECOMMENDATION).await?;
+    let stored_rows = s.store.list_all(me.0, entity::RECOMMENDATION).await?;
     let mut stored: Vec<(Recommendation, i64)> = Vec::new();
     for r in &stored_rows {
         stored.push((s.open_row(&key, r)?, r.version));
     }
     let input = RecommendInput {
-        goals: s.load_all(&key, entity::GOAL).await?,
-        contributions: s.load_all(&key, entity::CONTRIBUTION).await?,
+        goals: s.load_all(me.0, entity::GOAL).await?,
+        contributions: s.load_all(me.0, entity::CONTRIBUTION).await?,
         snapshot: latest_snapshot(&s, &me).await?,
         recommendations: stored.iter().map(|(r, _)| r.clone()).collect(),
         feedback: s
-            .load_all::<RecommendationFeedback>(&key, entity::FEEDBACK)
+            .load_all::<RecommendationFeedback>(me.0, entity::FEEDBACK)
             .await?,
     };
     let proposed: Vec<Recommendation> = recommend(&input, as_of)?
@@ -351,11 +346,11 @@ async fn recommendations(
     if !ops.is_empty() {
         let ev = AuditEvent::new("recommendation.propose")
             .user(&key)
-            .record(entity::GOAL, &goal.id.to_string())
+            .record(entity::GOAL, goal.id.to_string())
             .ip(&ip)
             .details(json!({"count": ops.len()}))
             .row();
-        match s.store.write(&key, ops, vec![ev]).await {
+        match s.store.write(me.0, ops, vec![ev]).await {
             // A concurrent request stored the same proposals: theirs are as good as ours.
             Ok(_) | Err(StoreError::Conflict) => {}
             Err(e) => return Err(e.into()),

@@ -52,8 +52,10 @@ async fn feedback(
 ) -> Result<(StatusCode, Json<RecommendationFeedback>)> {
     let key = repo.user().to_owned();
     let id = path_id(&id)?.to_string();
-    let (rec, row): (Recommendation, _) =
-        repo.state().load(&key, entity::RECOMMENDATION, &id).await?;
+    let (rec, row): (Recommendation, _) = repo
+        .state()
+        .load(repo.me().0, entity::RECOMMENDATION, &id)
+        .await?;
     let f = RecommendationFeedback::create(FeedbackId(Uuid::now_v7()), rec.id, input, repo::now())?;
     let fw = repo.put(&f, 1, Expect::Absent)?;
     let rw = Op::Put(rec_write(repo.state(), &key, &rec.rated(&f), &row)?);
@@ -79,11 +81,11 @@ async fn update(
     let key = me.key();
     let id = path_id(&id)?.to_string();
     let patch: RecommendationPatch = parse_value(body)?;
-    let (rec, row): (Recommendation, _) = s.load(&key, entity::RECOMMENDATION, &id).await?;
+    let (rec, row): (Recommendation, _) = s.load(me.0, entity::RECOMMENDATION, &id).await?;
     if let Some(v) = if_match
         && v != row.version
     {
-        return Err(s.conflict(&key, entity::RECOMMENDATION, &id, v).await);
+        return Err(s.conflict(me.0, entity::RECOMMENDATION, &id, v).await);
     }
     let next = rec.apply_patch(&patch)?;
     let w = rec_write(&s, &key, &next, &row)?;
@@ -94,7 +96,7 @@ async fn update(
         .details(json!({"is_implemented": next.is_implemented}))
         .row();
     s.write_checked(
-        &key,
+        me.0,
         vec![Op::Put(w)],
         vec![ev],
         (entity::RECOMMENDATION, &id, row.version),

@@ -89,7 +89,11 @@ async fn upsert_snapshot_once(
         return Ok((next, false));
     }
     let key = repo.user();
-    let account = s.store.account(key).await?.ok_or(ApiError::NotFound)?;
+    let account = s
+        .store
+        .account(repo.me().0)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let user: User = s.open_sealed(key, entity::USER, key, &account.sealed)?;
     let snap = BudgetSnapshot::create(
         SnapshotId(Uuid::now_v7()),
@@ -141,7 +145,7 @@ async fn list(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<BudgetSnapshot>>> {
     Ok(Json(
-        repo::page(&s, &me.key(), entity::SNAPSHOT, None, &q).await?,
+        repo::page(&s, me.0, entity::SNAPSHOT, None, &q).await?,
     ))
 }
 
@@ -151,7 +155,7 @@ async fn get_one(
     Path(id): Path<String>,
 ) -> Result<repo::RawRecord> {
     let id = path_id(&id)?.to_string();
-    s.load_raw(&me.key(), entity::SNAPSHOT, &id).await
+    s.load_raw(me.0, entity::SNAPSHOT, &id).await
 }
 
 async fn delete(
@@ -166,7 +170,7 @@ async fn delete(
 }
 
 async fn all_snapshots(s: &AppState, me: &AuthUser) -> Result<Vec<BudgetSnapshot>> {
-    s.load_all(&me.key(), entity::SNAPSHOT).await
+    s.load_all(me.0, entity::SNAPSHOT).await
 }
 
 /// `?months=` of `/budgets/trends`.

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lifepath_core::UserId;
 use lifepath_core::sync::{
     EntityKind, MAX_PUSH_BATCH, Mutation, Op as SyncOp, PushRequest, PushResponse, PushResult,
     PushStatus, ServerRecord, accept_record,
@@ -109,11 +110,10 @@ enum Attempt {
 /// Applies one mutation (retrying when a concurrent writer got in between the read and the
 /// conditional write; each round re-reads, so the loser sees `conflict` or `duplicate`).
 async fn apply_mutation(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Result<PushResult> {
-    let key = me.key();
     let op_id = m.op_id.to_string();
     let mut attempt = 0;
     loop {
-        if let Some(stored) = s.store.sync_result(&key, &op_id).await? {
+        if let Some(stored) = s.store.sync_result(me.0, &op_id).await? {
             return replay(&stored);
         }
         match try_apply(s, me, ip, m).await? {
@@ -201,7 +201,7 @@ fn reason(e: &lifepath_core::Error) -> String {
 /// Stores `result` (and `ops`) in one transaction; `Raced` when a precondition failed.
 async fn commit(
     s: &AppState,
-    key: &str,
+    user: UserId,
     ip: &str,
     m: &Mutation,
     mut ops: Vec<Op>,
@@ -218,12 +218,12 @@ async fn commit(
         (_, SyncOp::Delete) => "sync.delete",
     };
     let ev = AuditEvent::new(action)
-        .user(key)
-        .record(m.entity.as_str(), &m.id.to_string())
+        .user(user.to_string())
+        .record(m.entity.as_str(), m.id.to_string())
         .ip(ip)
         .details(json!({"op_id": m.op_id, "version": result.version}))
         .row();
-    match s.store.write(key, ops, vec![ev]).await {
+    match s.store.write(user, ops, vec![ev]).await {
         Ok(_) => Ok(Attempt::Done(result)),
         Err(StoreError::Conflict) => Ok(Attempt::Raced),
         Err(e) => Err(e.into()),
@@ -234,18 +234,18 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
     let key = me.key();
     let name = m.entity.as_str();
     let id = m.id.to_string();
-    let row = s.store.get_any(&key, name, &id).await?;
+    let row = s.store.get_any(me.0, name, &id).await?;
     let live = row.as_ref().filter(|r| r.deleted_at.is_none());
     if m.base_version < 0 {
         let r = rejected(m, "base_version: must be ≥ 0".into());
-        return commit(s, &key, ip, m, Vec::new(), r).await;
+        return commit(s, me.0, ip, m, Vec::new(), r).await;
     }
     match m.op {
         SyncOp::Delete => match (&row, live) {
             // Never stored, or purged long ago: nothing left to delete.
             (None, _) => {
                 let r = applied(m, m.base_version);
-                commit(s, &key, ip, m, Vec::new(), r).await
+                commit(s, me.0, ip, m, Vec::new(), r).await
             }
             (Some(r), Some(_)) if r.version == m.base_version => {
                 let ops = vec![Op::Tombstone {
@@ -253,7 +253,7 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
                     id: id.clone(),
                     expect: Some(m.base_version),
                 }];
-                commit(s, &key, ip, m, ops, applied(m, m.base_version + 1)).await
+                commit(s, me.0, ip, m, ops, applied(m, m.base_version + 1)).await
             }
             (Some(r), _) => Ok(Attempt::Done(conflict(s, &key, m, Some(r))?)),
         },
@@ -269,7 +269,7 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
             }
             let Some(data) = &m.data else {
                 let r = rejected(m, "data: an upsert needs the record".into());
-                return commit(s, &key, ip, m, Vec::new(), r).await;
+                return commit(s, me.0, ip, m, Vec::new(), r).await;
             };
             let previous = match live {
                 Some(r) => Some(s.open_row::<Value>(&key, r)?),
@@ -282,12 +282,12 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
                     Ok(a) => a,
                     Err(e) => {
                         let r = rejected(m, reason(&e));
-                        return commit(s, &key, ip, m, Vec::new(), r).await;
+                        return commit(s, me.0, ip, m, Vec::new(), r).await;
                     }
                 };
-            if let Some(problem) = check_references(s, &key, m, &accepted).await? {
+            if let Some(problem) = check_references(s, me.0, m, &accepted).await? {
                 let r = rejected(m, problem);
-                return commit(s, &key, ip, m, Vec::new(), r).await;
+                return commit(s, me.0, ip, m, Vec::new(), r).await;
             }
             let period = accepted.period.map(|p| p.index());
             let columns = Columns {
@@ -312,7 +312,7 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
             let write =
                 s.repo(me, ip)
                     .put_json(m.entity, &id, columns, &accepted.data, version, expect)?;
-            commit(s, &key, ip, m, vec![write], applied(m, version)).await
+            commit(s, me.0, ip, m, vec![write], applied(m, version)).await
         }
     }
 }
@@ -321,7 +321,7 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
 /// and one snapshot (one progress record of a goal) per month.
 async fn check_references(
     s: &AppState,
-    key: &str,
+    user: UserId,
     m: &Mutation,
     a: &lifepath_core::sync::AcceptedRecord,
 ) -> Result<Option<String>> {
@@ -331,7 +331,7 @@ async fn check_references(
         EntityKind::GoalContribution | EntityKind::GoalProgress
     ) && let Some(goal) = a.parent_id
         && s.store
-            .get(key, entity::GOAL, &goal.to_string())
+            .get(user, entity::GOAL, &goal.to_string())
             .await?
             .is_none()
     {
@@ -345,7 +345,7 @@ async fn check_references(
     if let (Some(parent), Some(period)) = (per_month, a.period)
         && let Some(other) = s
             .store
-            .get_by_period(key, m.entity.as_str(), &parent, period.index())
+            .get_by_period(user, m.entity.as_str(), &parent, period.index())
             .await?
         && other.id != id
     {
@@ -423,13 +423,13 @@ pub async fn pull(
         .collect();
     let mut rows = s
         .store
-        .changes(&key, &names, after.clone(), limit + 1)
+        .changes(me.0, &names, after.clone(), limit + 1)
         .await?;
     // Deletions purged after this cursor would be missed: the device must start over (a pull
     // from the beginning drops what it was not sent, so it goes on). The mark is read after
     // the feed: a purge that commits in between is then either in the rows read (the
     // tombstones were still there) or in the mark.
-    let purged = s.store.purged_through(&key).await?;
+    let purged = s.store.purged_through(me.0).await?;
     if !full
         && let Some(a) = &after
         && *a < purged

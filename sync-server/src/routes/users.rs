@@ -199,7 +199,7 @@ async fn refresh(
         RefreshOutcome::Rotated { user_id } => {
             let a = s
                 .store
-                .account(&user_id)
+                .account(user_id)
                 .await?
                 .ok_or(ApiError::Unauthorized(
                     "the refresh token is invalid, expired or revoked",
@@ -247,8 +247,8 @@ async fn logout(
         s.store
             .audit(
                 &AuditEvent::new("user.logout")
-                    .user(&user)
-                    .record(entity::USER, &user)
+                    .user(user)
+                    .record(entity::USER, user)
                     .ip(&ip)
                     .row(),
             )
@@ -271,7 +271,7 @@ async fn logout_all(
         .record(entity::USER, &key)
         .ip(&ip)
         .row();
-    if !s.store.revoke_tokens(&key, now, None, &ev).await? {
+    if !s.store.revoke_tokens(me.0, now, None, &ev).await? {
         return Err(ApiError::Unauthorized(crate::error::REVOKED));
     }
     s.revocations.remember(me.0, Some(now));
@@ -316,7 +316,7 @@ async fn change_password(
     let now_us = micros(chrono::Utc::now());
     if !s
         .store
-        .revoke_tokens(&key, now_us, Some(&hash), &ev)
+        .revoke_tokens(me.0, now_us, Some(&hash), &ev)
         .await?
     {
         return Err(ApiError::Unauthorized(crate::error::REVOKED));
@@ -326,11 +326,7 @@ async fn change_password(
 }
 
 async fn load_me(s: &AppState, me: &AuthUser) -> Result<(User, AccountRow)> {
-    let a = s
-        .store
-        .account(&me.key())
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let a = s.store.account(me.0).await?.ok_or(ApiError::NotFound)?;
     let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
     Ok((user, a))
 }
@@ -372,7 +368,7 @@ async fn patch_me(
         .ip(&ip)
         .details(json!({"version": a.version + 1}))
         .row();
-    match s.store.update_account(&key, a.version, &row, &ev).await {
+    match s.store.update_account(me.0, a.version, &row, &ev).await {
         Ok(()) => Ok(Json(next)),
         Err(StoreError::Conflict) => {
             let (current, _) = load_me(&s, &me).await?;
@@ -390,7 +386,7 @@ async fn delete_me(
     me: AuthUser,
     ClientIp(ip): ClientIp,
 ) -> Result<StatusCode> {
-    if !s.store.delete_account(&me.key()).await? {
+    if !s.store.delete_account(me.0).await? {
         return Err(ApiError::NotFound);
     }
     // Its tokens stop working here at once (other instances: see `revocation`).
@@ -409,7 +405,6 @@ async fn delete_me(
 
 async fn export(State(s): State<AppState>, me: AuthUser) -> Result<Json<serde_json::Value>> {
     let (user, _) = load_me(&s, &me).await?;
-    let key = me.key();
     let mut out = serde_json::Map::new();
     out.insert("exported_at".into(), json!(chrono::Utc::now()));
     out.insert(
@@ -425,12 +420,12 @@ async fn export(State(s): State<AppState>, me: AuthUser) -> Result<Json<serde_js
         ("feedback", entity::FEEDBACK),
         ("budget_sessions", entity::SESSION),
     ] {
-        let items: Vec<serde_json::Value> = s.load_all(&key, ent).await?;
+        let items: Vec<serde_json::Value> = s.load_all(me.0, ent).await?;
         out.insert(name.into(), json!(items));
     }
     let events: Vec<serde_json::Value> = s
         .store
-        .audit_for(&key)
+        .audit_for(me.0)
         .await?
         .into_iter()
         .map(|e| {

@@ -10,6 +10,7 @@ pub mod sql;
 pub mod sqlite_read;
 
 use async_trait::async_trait;
+use lifepath_core::UserId;
 
 pub use sql::SqlStore;
 
@@ -271,7 +272,7 @@ pub enum RefreshOutcome {
     /// Rotated: the new token is stored for this user.
     Rotated {
         /// Owner.
-        user_id: String,
+        user_id: UserId,
     },
     /// Already used: the family is now revoked.
     Reused,
@@ -292,39 +293,39 @@ pub trait Store: Send + Sync + 'static {
     /// The account with this email hash.
     async fn account_by_email(&self, email_hash: &str) -> StoreResult<Option<AccountRow>>;
     /// The account of `user`.
-    async fn account(&self, user: &str) -> StoreResult<Option<AccountRow>>;
+    async fn account(&self, user: UserId) -> StoreResult<Option<AccountRow>>;
     /// Replaces the account when it is at `expect` (email hash, retention and payload).
     async fn update_account(
         &self,
-        user: &str,
+        user: UserId,
         expect: i64,
         row: &AccountRow,
         audit: &AuditRow,
     ) -> StoreResult<()>;
     /// Removes the account and everything of it; false when there was none.
-    async fn delete_account(&self, user: &str) -> StoreResult<bool>;
+    async fn delete_account(&self, user: UserId) -> StoreResult<bool>;
     /// The instant (µs) before which the user's access tokens are refused (0 when never
     /// revoked); `None` when the account does not exist.
-    async fn tokens_valid_after(&self, user: &str) -> StoreResult<Option<i64>>;
+    async fn tokens_valid_after(&self, user: UserId) -> StoreResult<Option<i64>>;
     /// Refuses every access token of `user` issued before `at` and revokes every refresh
     /// token, with `audit`, in one transaction; with `password_hash`, also sets the new
     /// password. False when there is no such account.
     async fn revoke_tokens(
         &self,
-        user: &str,
+        user: UserId,
         at: i64,
         password_hash: Option<&str>,
         audit: &AuditRow,
     ) -> StoreResult<bool>;
     /// `(user, retention_months)` of every account with a retention.
-    async fn accounts_with_retention(&self) -> StoreResult<Vec<(String, i64)>>;
+    async fn accounts_with_retention(&self) -> StoreResult<Vec<(UserId, i64)>>;
 
     /// A live record.
-    async fn get(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>>;
+    async fn get(&self, user: UserId, entity: &str, id: &str) -> StoreResult<Option<RecordRow>>;
     /// The live record of a period.
     async fn get_by_period(
         &self,
-        user: &str,
+        user: UserId,
         entity: &str,
         parent_id: &str,
         period: i64,
@@ -332,36 +333,37 @@ pub trait Store: Send + Sync + 'static {
     /// Live records newest first (by `sort_key`, then id), after the cursor.
     async fn list(
         &self,
-        user: &str,
+        user: UserId,
         entity: &str,
         parent_id: Option<&str>,
         after: Option<(i64, String)>,
         limit: i64,
     ) -> StoreResult<Vec<RecordRow>>;
     /// A record, tombstone or live.
-    async fn get_any(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>>;
+    async fn get_any(&self, user: UserId, entity: &str, id: &str)
+    -> StoreResult<Option<RecordRow>>;
     /// The sync feed: records of `entities` (tombstones included) whose last change comes after
     /// `after` = `(change_seq, entity, id)`, in that order, at most `limit`.
     async fn changes(
         &self,
-        user: &str,
+        user: UserId,
         entities: &[&str],
         after: Option<(i64, String, String)>,
         limit: i64,
     ) -> StoreResult<Vec<RecordRow>>;
     /// The stored result of a sync push mutation.
-    async fn sync_result(&self, user: &str, op_id: &str) -> StoreResult<Option<String>>;
+    async fn sync_result(&self, user: UserId, op_id: &str) -> StoreResult<Option<String>>;
     /// Every live record of an entity.
-    async fn list_all(&self, user: &str, entity: &str) -> StoreResult<Vec<RecordRow>>;
+    async fn list_all(&self, user: UserId, entity: &str) -> StoreResult<Vec<RecordRow>>;
     /// Applies `ops` and `audit` in one transaction with one new change sequence number;
     /// [`StoreError::Conflict`] (and nothing changed) when a precondition fails.
-    async fn write(&self, user: &str, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64>;
+    async fn write(&self, user: UserId, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64>;
     /// The feed position `(change_seq, entity, id)` of the last tombstone purged from the
     /// user's feed (`(0, "", "")` when none): a pull from a cursor before it may have missed a
     /// deletion.
-    async fn purged_through(&self, user: &str) -> StoreResult<(i64, String, String)>;
+    async fn purged_through(&self, user: UserId) -> StoreResult<(i64, String, String)>;
     /// Tombstones the user's records of `entity` with a period before `period`.
-    async fn tombstone_before(&self, user: &str, entity: &str, period: i64) -> StoreResult<u64>;
+    async fn tombstone_before(&self, user: UserId, entity: &str, period: i64) -> StoreResult<u64>;
 
     /// Stores a new refresh token.
     async fn insert_refresh(&self, row: &RefreshRow) -> StoreResult<()>;
@@ -373,7 +375,7 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<RefreshOutcome>;
     /// Revokes the family of a token; the owner when the token was known.
-    async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<String>>;
+    async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<UserId>>;
 
     /// `(count, oldest)` of rate events of `key` since `since`.
     async fn rate_count(&self, key: &str, since: i64) -> StoreResult<(i64, Option<i64>)>;
@@ -383,7 +385,7 @@ pub trait Store: Send + Sync + 'static {
     /// Records an audit event on its own.
     async fn audit(&self, row: &AuditRow) -> StoreResult<()>;
     /// The user's audit events, oldest first.
-    async fn audit_for(&self, user: &str) -> StoreResult<Vec<AuditRow>>;
+    async fn audit_for(&self, user: UserId) -> StoreResult<Vec<AuditRow>>;
     /// Purges tombstones, audit events, rate events and refresh tokens older than the cut-offs.
     /// Before tombstones go, each user's [`Store::purged_through`] mark moves up to the last of
     /// theirs that goes.

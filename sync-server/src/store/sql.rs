@@ -18,6 +18,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row};
 use tokio::sync::Mutex;
 
 use super::*;
+use lifepath_core::UserId;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -506,7 +507,8 @@ impl Store for SqlStore {
         row.as_ref().map(account_from).transpose()
     }
 
-    async fn account(&self, user: &str) -> StoreResult<Option<AccountRow>> {
+    async fn account(&self, user: UserId) -> StoreResult<Option<AccountRow>> {
+        let user = &user.to_string();
         let q = format!("select {ACCOUNT_COLS} from account where id = $1");
         let row = sqlx::query(AssertSqlSafe(q))
             .bind(user)
@@ -517,11 +519,12 @@ impl Store for SqlStore {
 
     async fn update_account(
         &self,
-        user: &str,
+        user: UserId,
         expect: i64,
         a: &AccountRow,
         audit: &AuditRow,
     ) -> StoreResult<()> {
+        let user = &user.to_string();
         let _g = self.lock().await;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -549,7 +552,8 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn delete_account(&self, user: &str) -> StoreResult<bool> {
+    async fn delete_account(&self, user: UserId) -> StoreResult<bool> {
+        let user = &user.to_string();
         let _g = self.lock().await;
         let mut tx = self.pool.begin().await?;
         for q in [
@@ -568,7 +572,8 @@ impl Store for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn tokens_valid_after(&self, user: &str) -> StoreResult<Option<i64>> {
+    async fn tokens_valid_after(&self, user: UserId) -> StoreResult<Option<i64>> {
+        let user = &user.to_string();
         Ok(
             sqlx::query_scalar("select tokens_valid_after from account where id = $1")
                 .bind(user)
@@ -579,11 +584,12 @@ impl Store for SqlStore {
 
     async fn revoke_tokens(
         &self,
-        user: &str,
+        user: UserId,
         at: i64,
         password_hash: Option<&str>,
         audit: &AuditRow,
     ) -> StoreResult<bool> {
+        let user = &user.to_string();
         let _g = self.lock().await;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -610,32 +616,46 @@ impl Store for SqlStore {
         Ok(true)
     }
 
-    async fn accounts_with_retention(&self) -> StoreResult<Vec<(String, i64)>> {
+    async fn accounts_with_retention(&self) -> StoreResult<Vec<(UserId, i64)>> {
         let rows = sqlx::query(
             "select id, retention_months from account where retention_months is not null",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("retention_months")?)))
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let user = id
+                    .parse::<UserId>()
+                    .map_err(|e| StoreError::db(e.to_string()))?;
+                Ok((user, r.try_get("retention_months")?))
+            })
             .collect()
     }
 
-    async fn get(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>> {
+    async fn get(&self, user: UserId, entity: &str, id: &str) -> StoreResult<Option<RecordRow>> {
+        let user = &user.to_string();
         self.fetch_record(user, entity, id, true).await
     }
 
-    async fn get_any(&self, user: &str, entity: &str, id: &str) -> StoreResult<Option<RecordRow>> {
+    async fn get_any(
+        &self,
+        user: UserId,
+        entity: &str,
+        id: &str,
+    ) -> StoreResult<Option<RecordRow>> {
+        let user = &user.to_string();
         self.fetch_record(user, entity, id, false).await
     }
 
     async fn changes(
         &self,
-        user: &str,
+        user: UserId,
         entities: &[&str],
         after: Option<(i64, String, String)>,
         limit: i64,
     ) -> StoreResult<Vec<RecordRow>> {
+        let user = &user.to_string();
         // Placeholders only: the entity names are bound, never spliced.
         let list = (0..entities.len())
             .map(|i| format!("${}", i + 6))
@@ -660,7 +680,8 @@ impl Store for SqlStore {
         rows.iter().map(record_from).collect()
     }
 
-    async fn sync_result(&self, user: &str, op_id: &str) -> StoreResult<Option<String>> {
+    async fn sync_result(&self, user: UserId, op_id: &str) -> StoreResult<Option<String>> {
+        let user = &user.to_string();
         Ok(
             sqlx::query_scalar("select result from sync_op where user_id = $1 and op_id = $2")
                 .bind(user)
@@ -672,11 +693,12 @@ impl Store for SqlStore {
 
     async fn get_by_period(
         &self,
-        user: &str,
+        user: UserId,
         entity: &str,
         parent_id: &str,
         period: i64,
     ) -> StoreResult<Option<RecordRow>> {
+        let user = &user.to_string();
         let q = format!(
             "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
              and parent_id = $3 and period = $4 and deleted_at is null"
@@ -693,12 +715,13 @@ impl Store for SqlStore {
 
     async fn list(
         &self,
-        user: &str,
+        user: UserId,
         entity: &str,
         parent_id: Option<&str>,
         after: Option<(i64, String)>,
         limit: i64,
     ) -> StoreResult<Vec<RecordRow>> {
+        let user = &user.to_string();
         let parent = parent_id.unwrap_or("");
         let rows = match after {
             Some((key, id)) => {
@@ -736,7 +759,8 @@ impl Store for SqlStore {
         rows.iter().map(record_from).collect()
     }
 
-    async fn list_all(&self, user: &str, entity: &str) -> StoreResult<Vec<RecordRow>> {
+    async fn list_all(&self, user: UserId, entity: &str) -> StoreResult<Vec<RecordRow>> {
+        let user = &user.to_string();
         let q = format!(
             "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
              and deleted_at is null order by sort_key, id"
@@ -749,7 +773,8 @@ impl Store for SqlStore {
         rows.iter().map(record_from).collect()
     }
 
-    async fn write(&self, user: &str, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64> {
+    async fn write(&self, user: UserId, ops: Vec<Op>, audit: Vec<AuditRow>) -> StoreResult<i64> {
+        let user = &user.to_string();
         if let Some(group) = &self.group {
             let (done, answer) = tokio::sync::oneshot::channel();
             group
@@ -771,7 +796,8 @@ impl Store for SqlStore {
         Ok(seq)
     }
 
-    async fn tombstone_before(&self, user: &str, entity: &str, period: i64) -> StoreResult<u64> {
+    async fn tombstone_before(&self, user: UserId, entity: &str, period: i64) -> StoreResult<u64> {
+        let user = &user.to_string();
         let _g = self.lock().await;
         let mut tx = self.pool.begin().await?;
         let seq: Option<i64> = sqlx::query_scalar(
@@ -846,6 +872,9 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            let user_id = user_id
+                .parse::<UserId>()
+                .map_err(|e| StoreError::db(e.to_string()))?;
             return Ok(RefreshOutcome::Rotated { user_id });
         }
         let known =
@@ -877,7 +906,7 @@ impl Store for SqlStore {
         Ok(outcome)
     }
 
-    async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<String>> {
+    async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<UserId>> {
         let _g = self.lock().await;
         let row = sqlx::query("select user_id, family_id from refresh_token where token_hash = $1")
             .bind(hash)
@@ -893,7 +922,10 @@ impl Store for SqlStore {
         .bind(&family)
         .execute(&self.pool)
         .await?;
-        Ok(Some(user))
+        Ok(Some(
+            user.parse::<UserId>()
+                .map_err(|e| StoreError::db(e.to_string()))?,
+        ))
     }
 
     async fn rate_count(&self, key: &str, since: i64) -> StoreResult<(i64, Option<i64>)> {
@@ -922,7 +954,8 @@ impl Store for SqlStore {
         insert_audit(&self.pool, row).await
     }
 
-    async fn audit_for(&self, user: &str) -> StoreResult<Vec<AuditRow>> {
+    async fn audit_for(&self, user: UserId) -> StoreResult<Vec<AuditRow>> {
+        let user = &user.to_string();
         let rows = sqlx::query(
             "select id, user_id, action, entity, entity_id, source_ip, details, created_at \
              from audit_event where user_id = $1 order by created_at, id",
@@ -933,7 +966,8 @@ impl Store for SqlStore {
         rows.iter().map(audit_from).collect()
     }
 
-    async fn purged_through(&self, user: &str) -> StoreResult<(i64, String, String)> {
+    async fn purged_through(&self, user: UserId) -> StoreResult<(i64, String, String)> {
+        let user = &user.to_string();
         let row =
             sqlx::query("select purged_seq, purged_entity, purged_id from account where id = $1")
                 .bind(user)
