@@ -108,7 +108,18 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable machine-readable code.
+    /// Every code [`Error::code`] returns, once, in the order of the variants: the npm
+    /// package's TypeScript `ErrorCode` is written from this list (plus its own `internal`).
+    pub const CODES: &'static [&'static str] = &[
+        "validation_failed",
+        "mixed_currency",
+        "duplicate_period",
+        "illegal_transition",
+        "illegal_stage",
+        "invalid_argument",
+    ];
+
+    /// A stable machine-readable code, one of [`Error::CODES`].
     pub fn code(&self) -> &'static str {
         match self {
             Error::Validation(_) => "validation_failed",
@@ -160,3 +171,54 @@ impl From<ValidationErrors> for Error {
 
 /// The result of a core operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of each variant; the match below stops compiling when a variant is added, as
+    /// a reminder to add it here (and its code to [`Error::CODES`]).
+    fn one_of_each() -> Vec<Error> {
+        let all = vec![
+            Error::Validation(ValidationErrors::single("a", "b")),
+            Error::MixedCurrency {
+                expected: "USD".into(),
+                found: "EUR".into(),
+                period: "2026-11".into(),
+            },
+            Error::DuplicatePeriod {
+                period: "2026-11".into(),
+            },
+            Error::IllegalTransition {
+                from: "active".into(),
+                to: "active".into(),
+            },
+            Error::IllegalStage {
+                from: "review".into(),
+                to: "draft".into(),
+            },
+            Error::invalid("months", "too many"),
+        ];
+        for e in &all {
+            match e {
+                Error::Validation(_)
+                | Error::MixedCurrency { .. }
+                | Error::DuplicatePeriod { .. }
+                | Error::IllegalTransition { .. }
+                | Error::IllegalStage { .. }
+                | Error::InvalidArgument { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn codes_lists_every_code_once() {
+        let codes: Vec<&str> = one_of_each().iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES);
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "a code is used twice: {codes:?}");
+    }
+}

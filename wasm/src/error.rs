@@ -14,10 +14,29 @@ use wasm_bindgen::prelude::*;
 /// The `name` of every error this package throws.
 pub const ERROR_NAME: &str = "LifepathError";
 
+/// The code of an internal error (a bug, a panic): the one code the package adds to the core's.
+pub const INTERNAL: &str = "internal";
+
+/// Every `code` a [`LifepathError`] can carry: the core's [`Error::CODES`], then
+/// [`INTERNAL`]. The TypeScript `ErrorCode` is written from it ([`crate::types`]).
+///
+/// [`Error::CODES`]: lifepath_core::Error::CODES
+pub const CODES: [&str; lifepath_core::Error::CODES.len() + 1] = {
+    let core = lifepath_core::Error::CODES;
+    let mut all = [INTERNAL; lifepath_core::Error::CODES.len() + 1];
+    let mut i = 0;
+    while i < core.len() {
+        all[i] = core[i];
+        i += 1;
+    }
+    all
+};
+
 /// An error on its way to JavaScript.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LifepathError {
-    /// Stable code: the core's [`Error::code`](lifepath_core::Error::code), or `internal`.
+    /// Stable code, one of [`CODES`]: the core's [`Error::code`](lifepath_core::Error::code),
+    /// or `internal`.
     pub code: &'static str,
     /// Human-readable message.
     pub message: String,
@@ -58,7 +77,7 @@ impl LifepathError {
     /// An internal error (a bug): code `internal`.
     pub fn internal(message: impl Into<String>) -> Self {
         LifepathError {
-            code: "internal",
+            code: INTERNAL,
             message: message.into(),
             errors: Vec::new(),
         }

@@ -16,6 +16,9 @@
 //!   which is most of a snapshot's size;
 //! - optional arguments are one options object per function, `camelCase` because it is
 //!   JavaScript API ([`options`]);
+//! - the sync engine's arguments and the sync protocol's shapes (state, push and pull answers)
+//!   are read by hand, each type in one place, checked against serde on the shared fixtures
+//!   ([`interop`]);
 //! - outputs are plain objects in the same JSON shape;
 //! - every failure is a thrown JavaScript `Error` named `LifepathError` with a stable `code`,
 //!   the `field` at fault and the list of field `errors`; even a bug (a Rust panic) surfaces as
@@ -30,6 +33,7 @@ pub mod convert;
 pub mod error;
 pub mod goals;
 pub mod history;
+pub mod interop;
 pub mod options;
 pub mod points;
 pub mod records;

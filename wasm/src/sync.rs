@@ -8,19 +8,21 @@
 //! Every bad argument throws a `LifepathError` (code `validation_failed`) whose `field` names
 //! it (`entity`, `id`, `opId`, `state.records[3].version`, `response.results[0].status`); the
 //! core's own refusals (`data.id` not the record id, deleting an unknown record) keep the core's
-//! code, `invalid_argument`.
+//! code, `invalid_argument`. The arguments and the protocol's shapes are read by
+//! [`crate::interop`].
 
 use lifepath_core::sync::{
-    self as core_sync, Change, ConflictEntry, EntityKind, LocalStore, Mutation, Op,
-    PendingMutation, PullResponse, PushResponse, PushResult, PushStatus, ServerRecord,
+    self as core_sync, EntityKind, LocalStore, PendingMutation, PullResponse, PushResponse,
     StoredRecord, SyncState,
 };
-use serde_json::{Map, Value};
 use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{JsResult, call, output};
 use crate::error::LifepathError;
+use crate::interop::{
+    entity_arg, json_arg, max_arg, op_id_or_fresh, optional_output, uuid_arg, wire_arg,
+};
 
 #[wasm_bindgen(typescript_custom_section)]
 const SYNC_TYPES: &'static str = r#"
@@ -29,329 +31,6 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObj
 /** A JSON object: a synced record as the server writes it (`snake_case`, money as strings). */
 export type JsonObject = { [field: string]: JsonValue };
 "#;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `crypto.getRandomValues` of the Web Crypto API (browsers, workers, Node ≥ 19).
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
-    fn get_random_values(buf: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
-}
-
-/// A fresh random (version 4) UUID from the Web Crypto API.
-fn random_uuid() -> Result<Uuid, LifepathError> {
-    let buf = js_sys::Uint8Array::new_with_length(16);
-    get_random_values(&buf).map_err(|_| {
-        LifepathError::from(lifepath_core::Error::invalid(
-            "opId",
-            "crypto.getRandomValues is not available to make one: pass opId",
-        ))
-    })?;
-    let mut bytes = [0u8; 16];
-    buf.copy_to(&mut bytes);
-    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
-}
-
-/// The op_id argument, or a fresh one when it is `undefined` or `null`.
-fn op_id(value: &JsValue) -> Result<Uuid, LifepathError> {
-    if value.is_undefined() || value.is_null() {
-        random_uuid()
-    } else {
-        uuid_arg(value, "opId")
-    }
-}
-
-/// A UUID argument (a string).
-fn uuid_arg(value: &JsValue, name: &str) -> Result<Uuid, LifepathError> {
-    let text = value
-        .as_string()
-        .ok_or_else(|| LifepathError::invalid(name, "must be a UUID string"))?;
-    Uuid::parse_str(&text).map_err(|e| LifepathError::invalid(name, format!("must be a UUID: {e}")))
-}
-
-/// An entity kind argument: `"goal"`, `"snapshot"`, …
-fn entity_arg(value: &JsValue) -> Result<EntityKind, LifepathError> {
-    let text = value.as_string();
-    EntityKind::ALL
-        .into_iter()
-        .find(|k| Some(k.as_str()) == text.as_deref())
-        .ok_or_else(|| LifepathError::invalid("entity", ENTITY_ERROR))
-}
-
-/// `undefined` for `None`, the plain object otherwise.
-fn optional<T: serde::Serialize>(value: Option<T>) -> JsResult {
-    match value {
-        None => Ok(JsValue::UNDEFINED),
-        Some(v) => output(&v).map_err(JsValue::from),
-    }
-}
-
-/// The JSON text of an argument, read into a [`Value`].
-fn json_arg(value: &JsValue, name: &str) -> Result<Value, LifepathError> {
-    let text = if value.is_undefined() {
-        None
-    } else {
-        js_sys::JSON::stringify(value)
-            .ok()
-            .and_then(|t| t.as_string())
-    };
-    let text = text.ok_or_else(|| LifepathError::invalid(name, "is not plain JSON data"))?;
-    serde_json::from_str(&text).map_err(|e| LifepathError::invalid(name, e.to_string()))
-}
-
-// The protocol shapes are read field by field from a `Value` rather than through their serde
-// `Deserialize`: the same rules (unknown fields ignored; `null` or absent for an `Option`; the
-// serde defaults), errors that name the exact path (`response.results[2].status`), and about
-// 12 KiB less gzipped WebAssembly than the path-tracking serde reader of the other exports
-// (9 KiB less than plain serde_json). The path of a bad value is only built on the way out.
-
-/// A value that does not fit: its path below the argument and what is wrong.
-struct Bad {
-    path: String,
-    message: &'static str,
-}
-
-type Read<T> = Result<T, Bad>;
-
-impl Bad {
-    fn new(key: &str, message: &'static str) -> Bad {
-        Bad {
-            path: format!(".{key}"),
-            message,
-        }
-    }
-
-    /// The same fault one level up, under `key` (`None`: at index `i` of an array).
-    fn under(mut self, key: &str, i: Option<usize>) -> Bad {
-        self.path = match i {
-            Some(i) => format!(".{key}[{i}]{}", self.path),
-            None => format!(".{key}{}", self.path),
-        };
-        self
-    }
-
-    /// The error of argument `name`.
-    fn of(self, name: &str) -> LifepathError {
-        LifepathError::invalid(format!("{name}{}", self.path), self.message)
-    }
-}
-
-type Obj = Map<String, Value>;
-
-fn object(v: &Value) -> Read<&Obj> {
-    v.as_object().ok_or(Bad {
-        path: String::new(),
-        message: "must be an object",
-    })
-}
-
-/// A field that must be present and not `null`.
-fn required<'a>(o: &'a Obj, key: &str) -> Read<&'a Value> {
-    match o.get(key) {
-        None | Some(Value::Null) => Err(Bad::new(key, "is required")),
-        Some(v) => Ok(v),
-    }
-}
-
-/// A field that may be absent or `null`.
-fn optional_value(o: &Obj, key: &str) -> Option<Value> {
-    o.get(key).filter(|v| !v.is_null()).cloned()
-}
-
-fn text<'a>(o: &'a Obj, key: &str) -> Read<&'a str> {
-    required(o, key)?
-        .as_str()
-        .ok_or_else(|| Bad::new(key, "must be a string"))
-}
-
-fn optional_text(o: &Obj, key: &str) -> Read<Option<String>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Bad::new(key, "must be a string")),
-    }
-}
-
-fn int(o: &Obj, key: &str) -> Read<i64> {
-    required(o, key)?
-        .as_i64()
-        .ok_or_else(|| Bad::new(key, "must be an integer"))
-}
-
-fn optional_int(o: &Obj, key: &str) -> Read<Option<i64>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| Bad::new(key, "must be an integer")),
-    }
-}
-
-/// A boolean; `default` when absent (`None`: required).
-fn flag(o: &Obj, key: &str, default: Option<bool>) -> Read<bool> {
-    match (o.get(key), default) {
-        (None, Some(d)) => Ok(d),
-        (v, _) => v
-            .and_then(Value::as_bool)
-            .ok_or_else(|| Bad::new(key, "must be true or false")),
-    }
-}
-
-fn uuid(o: &Obj, key: &str) -> Read<Uuid> {
-    Uuid::parse_str(text(o, key)?).map_err(|_| Bad::new(key, "must be a UUID"))
-}
-
-fn entity(o: &Obj, key: &str) -> Read<EntityKind> {
-    let t = text(o, key)?;
-    EntityKind::ALL
-        .into_iter()
-        .find(|k| k.as_str() == t)
-        .ok_or_else(|| Bad::new(key, ENTITY_ERROR))
-}
-
-const ENTITY_ERROR: &str = "must be one of snapshot, goal, goal_contribution, goal_progress, \
-                            recommendation_feedback, budget_session";
-
-/// Every element of an array field, read with `read` (`[]` when absent and `absent_empty`).
-fn list<T>(o: &Obj, key: &str, absent_empty: bool, read: fn(&Value) -> Read<T>) -> Read<Vec<T>> {
-    let items = match o.get(key) {
-        None if absent_empty => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        _ => return Err(Bad::new(key, "must be an array")),
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (i, v) in items.iter().enumerate() {
-        out.push(read(v).map_err(|b| b.under(key, Some(i)))?);
-    }
-    Ok(out)
-}
-
-fn read_mutation(v: &Value) -> Read<Mutation> {
-    let o = object(v)?;
-    Ok(Mutation {
-        op_id: uuid(o, "op_id")?,
-        entity: entity(o, "entity")?,
-        id: uuid(o, "id")?,
-        base_version: int(o, "base_version")?,
-        op: match text(o, "op")? {
-            "upsert" => Op::Upsert,
-            "delete" => Op::Delete,
-            _ => return Err(Bad::new("op", "must be upsert or delete")),
-        },
-        data: optional_value(o, "data"),
-    })
-}
-
-fn read_conflict(v: &Value) -> Read<ConflictEntry> {
-    let o = object(v)?;
-    Ok(ConflictEntry {
-        field: text(o, "field")?.to_owned(),
-        kept: o.get("kept").cloned().unwrap_or(Value::Null),
-        discarded: o.get("discarded").cloned().unwrap_or(Value::Null),
-        discarded_side: text(o, "discarded_side")?.to_owned(),
-        server_version: int(o, "server_version")?,
-    })
-}
-
-fn read_record(v: &Value) -> Read<StoredRecord> {
-    let o = object(v)?;
-    Ok(StoredRecord {
-        entity: entity(o, "entity")?,
-        id: uuid(o, "id")?,
-        version: int(o, "version")?,
-        data: optional_value(o, "data"),
-        base: optional_value(o, "base"),
-        deleted: flag(o, "deleted", None)?,
-        conflicts: list(o, "conflicts", true, read_conflict)?,
-    })
-}
-
-fn read_pending(v: &Value) -> Read<PendingMutation> {
-    let o = object(v)?;
-    Ok(PendingMutation {
-        mutation: read_mutation(required(o, "mutation")?).map_err(|b| b.under("mutation", None))?,
-        in_flight: flag(o, "in_flight", None)?,
-        sent: flag(o, "sent", Some(false))?,
-    })
-}
-
-fn read_state(v: &Value) -> Read<SyncState> {
-    let o = object(v)?;
-    Ok(SyncState {
-        records: list(o, "records", false, read_record)?,
-        queue: list(o, "queue", false, read_pending)?,
-        cursor: optional_text(o, "cursor")?,
-    })
-}
-
-fn read_server_record(v: &Value) -> Read<ServerRecord> {
-    let o = object(v)?;
-    Ok(ServerRecord {
-        version: int(o, "version")?,
-        deleted: flag(o, "deleted", Some(false))?,
-        data: optional_value(o, "data"),
-    })
-}
-
-fn read_push_result(v: &Value) -> Read<PushResult> {
-    let o = object(v)?;
-    Ok(PushResult {
-        op_id: uuid(o, "op_id")?,
-        status: match text(o, "status")? {
-            "applied" => PushStatus::Applied,
-            "duplicate" => PushStatus::Duplicate,
-            "conflict" => PushStatus::Conflict,
-            "rejected" => PushStatus::Rejected,
-            _ => {
-                return Err(Bad::new(
-                    "status",
-                    "must be one of applied, duplicate, conflict, rejected",
-                ));
-            }
-        },
-        version: optional_int(o, "version")?,
-        server_record: match o.get("server_record") {
-            None | Some(Value::Null) => None,
-            Some(s) => Some(read_server_record(s).map_err(|b| b.under("server_record", None))?),
-        },
-        error: optional_text(o, "error")?,
-    })
-}
-
-fn read_push_response(v: &Value) -> Read<PushResponse> {
-    Ok(PushResponse {
-        results: list(object(v)?, "results", false, read_push_result)?,
-    })
-}
-
-fn read_change(v: &Value) -> Read<Change> {
-    let o = object(v)?;
-    Ok(Change {
-        entity: entity(o, "entity")?,
-        id: uuid(o, "id")?,
-        version: int(o, "version")?,
-        deleted: flag(o, "deleted", None)?,
-        data: optional_value(o, "data"),
-    })
-}
-
-fn read_pull_response(v: &Value) -> Read<PullResponse> {
-    let o = object(v)?;
-    Ok(PullResponse {
-        changes: list(o, "changes", false, read_change)?,
-        cursor: text(o, "cursor")?.to_owned(),
-        has_more: flag(o, "has_more", None)?,
-    })
-}
-
-/// Reads argument `name` with `read`.
-fn read_arg<T>(
-    value: &JsValue,
-    name: &str,
-    read: fn(&Value) -> Read<T>,
-) -> Result<T, LifepathError> {
-    read(&json_arg(value, name)?).map_err(|b| b.of(name))
-}
 
 /// The engine's store in WebAssembly: the records in a vector sorted by kind and id (the order
 /// of the core's `MemoryStore`, whose map would cost more code), the queue and the cursor.
@@ -455,7 +134,7 @@ impl SyncEngine {
         let store = if state.is_undefined() || state.is_null() {
             VecStore::default()
         } else {
-            VecStore::from_state(read_arg(&state, "state", read_state)?)
+            VecStore::from_state(wire_arg::<SyncState>(&state, "state")?)
         };
         Ok(SyncEngine {
             inner: core_sync::SyncEngine::new(store),
@@ -477,7 +156,7 @@ impl SyncEngine {
             let entity = entity_arg(&entity)?;
             let id = uuid_arg(&id, "id")?;
             let data = json_arg(&data, "data")?;
-            let op_id = op_id(&op_id_arg)?;
+            let op_id = op_id_or_fresh(&op_id_arg)?;
             self.inner.upsert(entity, id, data, op_id)?;
             Ok(JsValue::UNDEFINED)
         })
@@ -496,7 +175,7 @@ impl SyncEngine {
         call(|| {
             let entity = entity_arg(&entity)?;
             let id = uuid_arg(&id, "id")?;
-            let op_id = op_id(&op_id_arg)?;
+            let op_id = op_id_or_fresh(&op_id_arg)?;
             self.inner.delete(entity, id, op_id)?;
             Ok(JsValue::UNDEFINED)
         })
@@ -514,7 +193,7 @@ impl SyncEngine {
         crate::error::install_panic_hook();
         let entity = entity_arg(&entity)?;
         let id = uuid_arg(&id, "id")?;
-        optional(self.inner.get(entity, id))
+        optional_output(self.inner.get(entity, id))
     }
 
     /// Every live record of a kind, in id order (plain objects, as `get` returns them).
@@ -566,17 +245,8 @@ impl SyncEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "number")] max: JsValue,
     ) -> JsResult {
         crate::error::install_panic_hook();
-        let max = if max.is_undefined() || max.is_null() {
-            core_sync::MAX_PUSH_BATCH
-        } else {
-            match max.as_f64() {
-                Some(n) if n >= 1.0 && n.fract() == 0.0 => n.min(1e9) as usize,
-                _ => {
-                    return Err(LifepathError::invalid("max", "must be a positive integer").into());
-                }
-            }
-        };
-        optional(self.inner.next_push(max))
+        let max = max_arg(&max, core_sync::MAX_PUSH_BATCH)?;
+        optional_output(self.inner.next_push(max))
     }
 
     /// The push in flight could not be delivered or answered: its mutations stay queued with
@@ -594,7 +264,7 @@ impl SyncEngine {
         #[wasm_bindgen(unchecked_param_type = "PushResponse")] response: JsValue,
     ) -> JsResult {
         call(|| {
-            let r = read_arg(&response, "response", read_push_response)?;
+            let r: PushResponse = wire_arg(&response, "response")?;
             let summary = self
                 .inner
                 .apply_push_response(&r)
@@ -611,7 +281,7 @@ impl SyncEngine {
         #[wasm_bindgen(unchecked_param_type = "PullResponse")] page: JsValue,
     ) -> JsResult {
         call(|| {
-            let p = read_arg(&page, "page", read_pull_response)?;
+            let p: PullResponse = wire_arg(&page, "page")?;
             output(&self.inner.apply_pull(&p)?)
         })
     }
@@ -631,134 +301,6 @@ mod tests {
 
     fn uuid(n: u128) -> Uuid {
         Uuid::from_u128(n)
-    }
-
-    #[test]
-    fn the_readers_take_what_serde_writes() {
-        let mutation = |n, op, data| Mutation {
-            op_id: uuid(100 + n),
-            entity: EntityKind::GoalProgress,
-            id: uuid(n),
-            base_version: 3,
-            op,
-            data,
-        };
-        let state = SyncState {
-            records: vec![StoredRecord {
-                entity: EntityKind::Goal,
-                id: uuid(1),
-                version: 2,
-                data: Some(json!({"id": uuid(1), "n": [1, 2.5, null]})),
-                base: None,
-                deleted: false,
-                conflicts: vec![ConflictEntry {
-                    field: "name".into(),
-                    kept: json!("a"),
-                    discarded: Value::Null,
-                    discarded_side: "local".into(),
-                    server_version: 2,
-                }],
-            }],
-            queue: vec![
-                PendingMutation {
-                    mutation: mutation(1, Op::Upsert, Some(json!({"x": 1}))),
-                    in_flight: true,
-                    sent: true,
-                },
-                PendingMutation {
-                    mutation: mutation(2, Op::Delete, None),
-                    in_flight: false,
-                    sent: false,
-                },
-            ],
-            cursor: Some("c".into()),
-        };
-        let read = |v: Value| read_state(&v).map_err(|b| b.of("state").message);
-        assert_eq!(
-            read(serde_json::to_value(&state).unwrap()),
-            Ok(state.clone())
-        );
-
-        let push = PushResponse {
-            results: vec![
-                PushResult {
-                    op_id: uuid(1),
-                    status: PushStatus::Applied,
-                    version: Some(4),
-                    server_record: None,
-                    error: None,
-                },
-                PushResult {
-                    op_id: uuid(2),
-                    status: PushStatus::Conflict,
-                    version: None,
-                    server_record: Some(ServerRecord {
-                        version: 7,
-                        deleted: true,
-                        data: None,
-                    }),
-                    error: None,
-                },
-                PushResult {
-                    op_id: uuid(3),
-                    status: PushStatus::Rejected,
-                    version: None,
-                    server_record: None,
-                    error: Some("no".into()),
-                },
-            ],
-        };
-        let value = serde_json::to_value(&push).unwrap();
-        assert!(read_push_response(&value).ok() == Some(push));
-
-        let pull = PullResponse {
-            changes: vec![Change {
-                entity: EntityKind::BudgetSession,
-                id: uuid(9),
-                version: 1,
-                deleted: false,
-                data: Some(json!({"id": uuid(9)})),
-            }],
-            cursor: "next".into(),
-            has_more: true,
-        };
-        let value = serde_json::to_value(&pull).unwrap();
-        assert!(read_pull_response(&value).ok() == Some(pull));
-    }
-
-    #[test]
-    fn bad_values_name_their_path() {
-        let field = |r: Result<(), Bad>| r.err().map(|b| b.of("arg").field().map(str::to_owned));
-        let state = |v: Value| field(read_state(&v).map(|_| ()));
-        assert_eq!(state(json!([])), Some(Some("arg".into())));
-        assert_eq!(
-            state(json!({"queue": []})),
-            Some(Some("arg.records".into()))
-        );
-        let rec = json!({"entity": "goal", "id": uuid(1), "version": 1, "deleted": "no"});
-        assert_eq!(
-            state(json!({"records": [rec], "queue": []})),
-            Some(Some("arg.records[0].deleted".into()))
-        );
-        let m = json!({"op_id": uuid(1), "entity": "goal", "id": "x", "base_version": 0, "op": "upsert"});
-        assert_eq!(
-            state(json!({"records": [], "queue": [{"mutation": m, "in_flight": false}]})),
-            Some(Some("arg.queue[0].mutation.id".into()))
-        );
-        let push = |v: Value| field(read_push_response(&v).map(|_| ()));
-        let r = json!({"op_id": uuid(1), "status": "conflict", "server_record": {"data": null}});
-        assert_eq!(
-            push(json!({"results": [r]})),
-            Some(Some("arg.results[0].server_record.version".into()))
-        );
-        // Optional fields may be null or absent; unknown fields are ignored.
-        let ok = json!({"results": [{"op_id": uuid(1), "status": "applied", "version": null, "extra": 1}]});
-        assert_eq!(push(ok), None);
-        let pull = |v: Value| field(read_pull_response(&v).map(|_| ()));
-        assert_eq!(
-            pull(json!({"changes": [], "cursor": "c"})),
-            Some(Some("arg.has_more".into()))
-        );
     }
 
     #[test]
