@@ -103,6 +103,8 @@ impl Validator {
             .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
         {
             self.push(field, "must not contain control characters");
+        } else if s.chars().any(is_bidi_control) {
+            self.push(field, "must not contain bidirectional control characters");
         }
     }
 
@@ -429,6 +431,12 @@ fn field_error(field: String, message: String) -> Error {
     Error::Validation(ValidationErrors(vec![FieldError { field, message }]))
 }
 
+/// The embedding and isolate controls that can make a name display as something else
+/// ("Trojan Source"); they are format characters, not `is_control`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,6 +504,21 @@ mod tests {
         assert!(CURRENCIES.windows(2).all(|w| w[0] < w[1]));
         assert!(
             is_currency("USD") && is_currency("EUR") && !is_currency("usd") && !is_currency("XXQ")
+        );
+    }
+
+    #[test]
+    fn bidirectional_controls_are_refused_in_text() {
+        for bad in ["Trip\u{202E}gpj.exe", "a\u{2066}b", "\u{202A}x"] {
+            let mut v = Validator::default();
+            v.text("name".into(), bad, 1, 100);
+            assert!(v.finish().is_err(), "{bad:?}");
+        }
+        let mut v = Validator::default();
+        v.text("name".into(), "Trip to Lisbon \u{05d0}\u{200f}", 1, 100);
+        assert!(
+            v.finish().is_ok(),
+            "right-to-left text itself stays allowed"
         );
     }
 

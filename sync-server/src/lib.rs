@@ -121,6 +121,32 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
     ApiError::Internal("a handler panicked".into()).into_response()
 }
 
+/// A client's `x-request-id` is kept (echoed and logged) only when it is 1 to 64 of
+/// `[A-Za-z0-9._-]`; anything else is dropped and a new id is made, so no markup or control
+/// text reaches a log line or a response header.
+async fn keep_only_plain_request_ids<B>(mut req: Request<B>) -> Request<B> {
+    let plain = |v: &axum::http::HeaderValue| {
+        let b = v.as_bytes();
+        (1..=64).contains(&b.len())
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    };
+    if req.headers().get(REQUEST_ID).is_some_and(|v| !plain(v)) {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
+}
+
+/// `X-Content-Type-Options: nosniff` on every response: a browser never reads a JSON body (or
+/// a static file) as anything but its declared type.
+async fn nosniff(mut res: axum::response::Response) -> axum::response::Response {
+    res.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    res
+}
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
@@ -154,6 +180,8 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
+        .layer(axum::middleware::map_request(keep_only_plain_request_ids))
+        .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
 }
 

@@ -20,6 +20,9 @@ pub struct Claims {
     pub iat: i64,
     /// Token id.
     pub jti: String,
+    /// Not before (s), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Issued at in microseconds, for the revocation check (`iat` is whole seconds, too coarse
     /// to tell a token issued just before a revocation from one issued just after it). Tokens
     /// without it count as issued at `iat`.
@@ -58,23 +61,36 @@ impl Tokens {
             exp: now + self.ttl,
             iat: now,
             jti: uuid::Uuid::now_v7().to_string(),
+            nbf: None,
             iat_us: Some(now_us),
         };
         encode(&Header::default(), &claims, &self.enc).map_err(ApiError::internal)
     }
 
-    /// The user of a valid token and when it was issued (µs).
+    /// The user of a valid token and when it was issued (µs). Besides the signature and `exp`,
+    /// a token issued (`iat`) or valid from (`nbf`) in the future beyond the 5 s leeway, or
+    /// living longer than this server issues tokens for, is refused.
     pub fn check(&self, token: &str) -> Result<(UserId, i64)> {
+        self.check_at(token, chrono::Utc::now().timestamp())
+    }
+
+    /// [`Tokens::check`] at `now` (s).
+    pub fn check_at(&self, token: &str, now: i64) -> Result<(UserId, i64)> {
+        const LEEWAY: i64 = 5;
+        let invalid = || ApiError::Unauthorized("the access token is invalid or expired");
         let mut v = Validation::new(jsonwebtoken::Algorithm::HS256);
-        v.leeway = 5;
+        v.leeway = LEEWAY as u64;
         v.set_required_spec_claims(&["exp", "sub", "iat"]);
-        let data = decode::<Claims>(token, &self.dec, &v)
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
-        let user = data
-            .claims
-            .sub
-            .parse::<UserId>()
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
+        v.validate_nbf = true;
+        let data = decode::<Claims>(token, &self.dec, &v).map_err(|_| invalid())?;
+        let c = &data.claims;
+        if c.iat > now + LEEWAY
+            || c.nbf.is_some_and(|nbf| nbf > now + LEEWAY)
+            || c.exp - c.iat > self.ttl + LEEWAY
+        {
+            return Err(invalid());
+        }
+        let user = c.sub.parse::<UserId>().map_err(|_| invalid())?;
         let issued = data
             .claims
             .iat_us
@@ -89,4 +105,34 @@ pub fn new_refresh_token() -> Result<String> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).map_err(ApiError::internal)?;
     Ok(URL_SAFE_NO_PAD.encode(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed(claims: &serde_json::Value) -> String {
+        let key = EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
+        encode(&Header::default(), claims, &key).unwrap_or_default()
+    }
+
+    #[test]
+    fn future_iat_nbf_and_long_lifetimes_are_refused() {
+        let t = Tokens::new(b"0123456789abcdef0123456789abcdef", 900);
+        let now = chrono::Utc::now().timestamp();
+        let sub = uuid::Uuid::now_v7().to_string();
+        let ok = serde_json::json!({"sub": sub, "iat": now, "exp": now + 900, "jti": "j"});
+        assert!(t.check(&signed(&ok)).is_ok());
+        for bad in [
+            serde_json::json!({"sub": sub, "iat": now + 60, "exp": now + 960, "jti": "j"}),
+            serde_json::json!({"sub": sub, "iat": now, "nbf": now + 60, "exp": now + 900, "jti": "j"}),
+            serde_json::json!({"sub": sub, "iat": now, "exp": now + 7 * 86_400, "jti": "j"}),
+            serde_json::json!({"sub": sub, "iat": now - 1000, "exp": now - 10, "jti": "j"}),
+        ] {
+            assert!(t.check(&signed(&bad)).is_err(), "{bad}");
+        }
+        // A token this server issued passes, at the edge of the leeway too.
+        let mine = t.issue(&UserId(uuid::Uuid::now_v7()), now * 1_000_000);
+        assert!(mine.is_ok_and(|m| t.check_at(&m, now - 5).is_ok()));
+    }
 }

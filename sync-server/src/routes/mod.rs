@@ -15,10 +15,20 @@ use crate::state::AppState;
 /// Every route under `/api/v1`.
 pub fn api() -> Router<AppState> {
     Router::new()
-        .merge(users::router())
+        // Tokens and account data: never kept by a browser or proxy cache.
+        .merge(users::router().layer(axum::middleware::map_response(no_store)))
         .merge(snapshots::router())
         .merge(sessions::router())
         .merge(goals::router())
         .merge(recommendations::router())
         .merge(sync::router())
+}
+
+/// `Cache-Control: no-store` on a response that carries tokens or account data.
+async fn no_store(mut res: axum::response::Response) -> axum::response::Response {
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
 }

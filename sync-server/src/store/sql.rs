@@ -23,6 +23,41 @@ use lifepath_core::UserId;
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The SQLite file readable by its owner only (0600), like the secrets file: created so when
+/// missing (SQLite gives its `-wal` and `-shm` files the database's mode), tightened when an
+/// older file was world-readable.
+fn owner_only(path: &std::path::Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Db(Arc::new(e));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(io(e)),
+            _ => {}
+        }
+        let with = |suffix: &str| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            std::path::PathBuf::from(p)
+        };
+        for p in [path.to_owned(), with("-wal"), with("-shm")] {
+            if let Ok(meta) = std::fs::metadata(&p)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// The SQL store.
 #[derive(Clone)]
 pub struct SqlStore {
@@ -144,6 +179,11 @@ impl SqlStore {
         } else {
             url.to_owned()
         };
+        if sqlite && !url.contains(":memory:") {
+            use std::str::FromStr;
+            let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?;
+            owner_only(file.get_filename())?;
+        }
         // A SQLite connection is a file handle in this process: it cannot drop the way a
         // network connection can, so the pool does not ping it before each use (that ping was
         // a second round trip to the connection's worker thread on every query).
