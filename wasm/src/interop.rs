@@ -71,10 +71,9 @@ pub fn uuid_arg(value: &JsValue, name: &str) -> Result<Uuid, LifepathError> {
 
 /// An entity kind argument: `"goal"`, `"snapshot"`, …
 pub fn entity_arg(value: &JsValue) -> Result<EntityKind, LifepathError> {
-    let text = value.as_string();
-    EntityKind::ALL
-        .into_iter()
-        .find(|k| Some(k.as_str()) == text.as_deref())
+    value
+        .as_string()
+        .and_then(|t| EntityKind::parse(&t))
         .ok_or_else(|| LifepathError::invalid("entity", ENTITY_ERROR))
 }
 
@@ -224,10 +223,7 @@ fn uuid(o: &Obj, key: &str) -> Read<Uuid> {
 
 fn entity(o: &Obj, key: &str) -> Read<EntityKind> {
     let t = text(o, key)?;
-    EntityKind::ALL
-        .into_iter()
-        .find(|k| k.as_str() == t)
-        .ok_or_else(|| Bad::new(key, ENTITY_ERROR))
+    EntityKind::parse(t).ok_or_else(|| Bad::new(key, ENTITY_ERROR))
 }
 
 const ENTITY_ERROR: &str = "must be one of snapshot, goal, goal_contribution, goal_progress, \
