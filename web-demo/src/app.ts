@@ -120,9 +120,22 @@ function drawNav(): void {
   );
 }
 
+/** Hides the notice and forgets its text (it may name a goal or an amount). */
+function clearNotice(): void {
+  const box = document.getElementById('notice');
+  if (!box) return;
+  window.clearTimeout(Number(box.dataset.timer));
+  box.hidden = true;
+  mount(box);
+}
+
 async function doLogout(): Promise<void> {
   const kept = app ? await app.data.logout() : 0;
   app = null;
+  // Nothing of the account stays on screen for the next person at this computer: no notice,
+  // no view, no status line.
+  clearNotice();
+  mount(main());
   drawStatus(null);
   await logout();
   if (kept > 0) toast(`${kept} change${kept === 1 ? '' : 's'} not synced yet stay on this device and sync at your next login here.`, true);

@@ -277,9 +277,20 @@ try {
   await page.goto(`${URL_}/#/goals`);
   await page.reload();
   await page.waitForSelector('#goal-list');
+  // A notice about the account is on screen when the person logs out (as after "Added 10.00
+  // to …"): nothing of it, nor of the account, may stay for the next person.
+  await page.evaluate(() => {
+    const box = document.getElementById('notice');
+    box.hidden = false;
+    box.textContent = 'Added 10.00 to Emergency fund.';
+  });
   await page.click('#logout');
   await page.waitForSelector('form.auth');
   assert.equal(await page.evaluate(() => localStorage.getItem('lifepath.session')), null);
+  const after = await page.evaluate(() => document.body.innerText);
+  for (const secret of ['Emergency fund', '10.00', email]) {
+    assert.ok(!after.includes(secret), `after logout the page still shows ${JSON.stringify(secret)}: ${after}`);
+  }
 
   assert.deepEqual(problems, [], 'no console errors');
   console.log(`web demo in headless Chromium (${browser.version()}): all checks passed`);
