@@ -22,7 +22,11 @@ async fn the_bearer_scheme_is_case_insensitive() {
             .await;
         assert_eq!(r.status, 200, "{scheme}: {}", r.text);
     }
-    for bad in [format!("Basic {}", u.token), u.token.clone(), "Bearer".to_owned()] {
+    for bad in [
+        format!("Basic {}", u.token),
+        u.token.clone(),
+        "Bearer".to_owned(),
+    ] {
         let r = s
             .raw(s.req(Method::GET, "/users/me").header("authorization", bad))
             .await;
@@ -41,7 +45,10 @@ async fn a_request_id_is_echoed_only_when_plain() {
             .to_owned()
     };
     let r = s
-        .raw(s.req(Method::GET, "/healthz").header("x-request-id", "trace-1.2_3"))
+        .raw(
+            s.req(Method::GET, "/healthz")
+                .header("x-request-id", "trace-1.2_3"),
+        )
         .await;
     assert_eq!(id(&r), "trace-1.2_3");
     for bad in ["abc<script>", "a b", &"x".repeat(65), "naïve"] {
@@ -49,8 +56,14 @@ async fn a_request_id_is_echoed_only_when_plain() {
             .raw(s.req(Method::GET, "/healthz").header("x-request-id", bad))
             .await;
         let got = id(&r);
-        assert!(!got.is_empty() && got != bad, "{bad:?} came back as {got:?}");
-        assert!(got.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{got}");
+        assert!(
+            !got.is_empty() && got != bad,
+            "{bad:?} came back as {got:?}"
+        );
+        assert!(
+            got.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "{got}"
+        );
     }
 }
 
