@@ -228,11 +228,6 @@ impl Repo {
         &self.me
     }
 
-    /// The client address.
-    pub fn ip(&self) -> &str {
-        &self.ip
-    }
-
     /// The user's id as the store's key.
     pub fn user(&self) -> &str {
         &self.user

@@ -85,13 +85,28 @@ impl AppState {
         serde_json::from_slice(&plain).map_err(ApiError::internal)
     }
 
-    /// Opens a stored row.
-    pub fn open_row<T: DeserializeOwned>(&self, user: &str, row: &RecordRow) -> Result<T> {
+    /// The decrypted JSON of a stored row.
+    pub fn row_json(&self, user: &str, row: &RecordRow) -> Result<Vec<u8>> {
         let sealed = row
             .sealed
             .as_ref()
             .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
-        self.open_sealed(user, &row.entity, &row.id, sealed)
+        self.crypto
+            .open(user, &row.entity, &row.id, sealed)
+            .map_err(ApiError::internal)
+    }
+
+    /// Opens a stored row.
+    pub fn open_row<T: DeserializeOwned>(&self, user: &str, row: &RecordRow) -> Result<T> {
+        serde_json::from_slice(&self.row_json(user, row)?).map_err(ApiError::internal)
+    }
+
+    /// The live row of a record, or 404.
+    async fn live_row(&self, user: UserId, entity: &str, id: &str) -> Result<RecordRow> {
+        self.store
+            .get(user, entity, id)
+            .await?
+            .ok_or(ApiError::NotFound)
     }
 
     /// A live record and its row, or 404.
@@ -101,32 +116,16 @@ impl AppState {
         entity: &str,
         id: &str,
     ) -> Result<(T, RecordRow)> {
-        let row = self
-            .store
-            .get(user, entity, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
+        let row = self.live_row(user, entity, id).await?;
         Ok((self.open_row(&user.to_string(), &row)?, row))
     }
 
     /// A live record as its stored JSON (see [`RawRecord`]), or 404.
     pub async fn load_raw(&self, user: UserId, entity: &str, id: &str) -> Result<RawRecord> {
-        let row = self
-            .store
-            .get(user, entity, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let sealed = row
-            .sealed
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("a live row has no payload"))?;
-        let json = self
-            .crypto
-            .open(&user.to_string(), &row.entity, &row.id, sealed)
-            .map_err(ApiError::internal)?;
+        let row = self.live_row(user, entity, id).await?;
         Ok(RawRecord {
             version: row.version,
-            json,
+            json: self.row_json(&user.to_string(), &row)?,
         })
     }
 

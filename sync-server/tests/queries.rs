@@ -7,6 +7,21 @@ mod common;
 use common::*;
 use serde_json::json;
 
+/// A 422 whose first error names `field`, says `words`, and shows no Rust type name.
+fn assert_named_422(r: &Resp, path: &str, field: &str, words: &str) {
+    assert_problem(r, 422);
+    assert_eq!(r.body["errors"][0]["field"], field, "{path}: {}", r.text);
+    let message = r.body["errors"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains(words),
+        "{path}: {message:?} lacks {words:?}"
+    );
+    assert!(
+        !message.contains("u32") && !message.contains("f64") && !message.contains("i64"),
+        "{path}: {message}"
+    );
+}
+
 #[tokio::test]
 async fn analytics_queries_name_the_parameter_at_fault() {
     let s = Server::start().await;
@@ -46,18 +61,7 @@ async fn analytics_queries_name_the_parameter_at_fault() {
         ("/budgets/forecast?horizon=121", "horizon", "120"),
         ("/budgets/forecast?months=x", "months", "whole number"),
     ] {
-        let r = s.get(path, &u).await;
-        assert_problem(&r, 422);
-        assert_eq!(r.body["errors"][0]["field"], field, "{path}: {}", r.text);
-        let message = r.body["errors"][0]["message"].as_str().unwrap_or("");
-        assert!(
-            message.contains(words),
-            "{path}: {message:?} lacks {words:?}"
-        );
-        assert!(
-            !message.contains("u32") && !message.contains("f64"),
-            "{message}"
-        );
+        assert_named_422(&s.get(path, &u).await, path, field, words);
     }
     // Empty values are the defaults; the largest window core accepts is accepted.
     for path in [
@@ -116,14 +120,7 @@ async fn list_goal_and_sync_queries_name_the_parameter_at_fault() {
         ("/sync/pull?limit=1001".to_owned(), "limit", "1 to 1000"),
         ("/sync/pull?limit=x".to_owned(), "limit", "whole number"),
     ] {
-        let r = s.get(&path, &u).await;
-        assert_problem(&r, 422);
-        assert_eq!(r.body["errors"][0]["field"], field, "{path}: {}", r.text);
-        let message = r.body["errors"][0]["message"].as_str().unwrap_or("");
-        assert!(
-            message.contains(words),
-            "{path}: {message:?} lacks {words:?}"
-        );
+        assert_named_422(&s.get(&path, &u).await, &path, field, words);
     }
     for path in [
         "/goals?limit=&cursor=".to_owned(),

@@ -65,14 +65,7 @@ async fn a_deleted_accounts_token_is_refused_and_writes_nothing() {
     );
     assert_eq!(s.get("/users/me", &other).await.status, 200);
     // Its refresh token is gone too.
-    let r = s
-        .call(
-            Method::POST,
-            "/users/refresh",
-            None,
-            Some(json!({"refresh_token": u.refresh})),
-        )
-        .await;
+    let r = s.refresh(&json!(u.refresh)).await;
     assert_problem(&r, 401);
 }
 
@@ -80,14 +73,7 @@ async fn a_deleted_accounts_token_is_refused_and_writes_nothing() {
 async fn logout_all_ends_every_session() {
     let s = Server::start().await;
     let u = s.register("many@example.com").await;
-    let login = s
-        .call(
-            Method::POST,
-            "/users/login",
-            None,
-            Some(json!({"email": u.email, "password": u.password})),
-        )
-        .await;
+    let login = s.login(&u.email, &u.password).await;
     assert_eq!(login.status, 200, "{}", login.text);
     let token2 = login.body["access_token"].as_str().unwrap().to_owned();
     let refresh2 = login.body["refresh_token"].as_str().unwrap().to_owned();
@@ -104,25 +90,11 @@ async fn logout_all_ends_every_session() {
     assert_refused_everywhere(&s, &u.token).await;
     assert_refused_everywhere(&s, &token2).await;
     for refresh in [&u.refresh, &refresh2] {
-        let r = s
-            .call(
-                Method::POST,
-                "/users/refresh",
-                None,
-                Some(json!({"refresh_token": refresh})),
-            )
-            .await;
+        let r = s.refresh(&json!(refresh)).await;
         assert_problem(&r, 401);
     }
     // A new sign-in works at once, and its token is good.
-    let login = s
-        .call(
-            Method::POST,
-            "/users/login",
-            None,
-            Some(json!({"email": u.email, "password": u.password})),
-        )
-        .await;
+    let login = s.login(&u.email, &u.password).await;
     assert_eq!(login.status, 200, "{}", login.text);
     let fresh = login.body["access_token"].as_str().unwrap();
     assert_eq!(
@@ -193,25 +165,10 @@ async fn a_password_change_revokes_the_other_sessions() {
             .status,
         200
     );
-    let r = s
-        .call(
-            Method::POST,
-            "/users/refresh",
-            None,
-            Some(json!({"refresh_token": u.refresh})),
-        )
-        .await;
+    let r = s.refresh(&json!(u.refresh)).await;
     assert_problem(&r, 401);
-    let login = |password: &str| {
-        s.call(
-            Method::POST,
-            "/users/login",
-            None,
-            Some(json!({"email": u.email, "password": password})),
-        )
-    };
-    assert_eq!(login(&u.password).await.status, 401);
-    assert_eq!(login("a brand new one").await.status, 200);
+    assert_eq!(s.login(&u.email, &u.password).await.status, 401);
+    assert_eq!(s.login(&u.email, "a brand new one").await.status, 200);
 }
 
 #[tokio::test]

@@ -78,22 +78,8 @@ async fn api_responses_carry_nosniff_and_account_responses_no_store() {
             .unwrap_or("")
             .to_owned()
     };
-    let login = s
-        .call(
-            Method::POST,
-            "/users/login",
-            None,
-            Some(json!({"email": u.email, "password": u.password})),
-        )
-        .await;
-    let refresh = s
-        .call(
-            Method::POST,
-            "/users/refresh",
-            None,
-            Some(json!({"refresh_token": login.body["refresh_token"]})),
-        )
-        .await;
+    let login = s.login(&u.email, &u.password).await;
+    let refresh = s.refresh(&json!(login.body["refresh_token"])).await;
     for r in [
         &login,
         &refresh,

@@ -84,9 +84,9 @@ impl Tokens {
         v.validate_nbf = true;
         let data = decode::<Claims>(token, &self.dec, &v).map_err(|_| invalid())?;
         let c = &data.claims;
-        if c.iat > now + LEEWAY
-            || c.nbf.is_some_and(|nbf| nbf > now + LEEWAY)
-            || c.exp - c.iat > self.ttl + LEEWAY
+        if c.iat > now.saturating_add(LEEWAY)
+            || c.nbf.is_some_and(|nbf| nbf > now.saturating_add(LEEWAY))
+            || c.exp.saturating_sub(c.iat) > self.ttl + LEEWAY
         {
             return Err(invalid());
         }

@@ -221,6 +221,28 @@ impl Server {
         }
     }
 
+    /// `POST /users/login` with this email and password.
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.call(
+            Method::POST,
+            "/users/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// `POST /users/refresh` with this refresh token.
+    pub async fn refresh(&self, refresh_token: &Value) -> Resp {
+        self.call(
+            Method::POST,
+            "/users/refresh",
+            None,
+            Some(json!({"refresh_token": refresh_token})),
+        )
+        .await
+    }
+
     pub async fn register(&self, email: &str) -> User {
         self.register_with(email, "USD").await
     }
