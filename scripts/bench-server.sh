@@ -20,7 +20,7 @@ PORT=${LIFEPATH_BENCH_PORT:-18181}
 # Both servers check tokens signed with this secret (the bare one in the ceiling phase below).
 JWT_SECRET="bench-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ENC_KEY=$(head -c 32 /dev/urandom | base64)
-DATABASE_URL="sqlite://$WORK/bench.db" LIFEPATH_BIND="127.0.0.1:$PORT" \
+DATABASE_URL="sqlite://$WORK/bench.db" LIFEPATH_BIND="127.0.0.1:$PORT" LIFEPATH_REGISTRATIONS_PER_IP_PER_HOUR=0 \
   LIFEPATH_JWT_SECRET="$JWT_SECRET" LIFEPATH_ENCRYPTION_KEY="$ENC_KEY" \
   LIFEPATH_TRUST_FORWARDED_FOR=true LIFEPATH_LOG=warn \
   "$TARGET_DIR/release/lifepath-server" >"$WORK/server.log" 2>&1 &

@@ -31,7 +31,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-(cd "$WORK" && DATABASE_URL="sqlite://$WORK/demo.db" LIFEPATH_BIND="127.0.0.1:$PORT" \
+(cd "$WORK" && DATABASE_URL="sqlite://$WORK/demo.db" LIFEPATH_BIND="127.0.0.1:$PORT" LIFEPATH_REGISTRATIONS_PER_IP_PER_HOUR=0 \
   LIFEPATH_STATIC_DIR="$ROOT/web-demo/dist" LIFEPATH_LOG="${LIFEPATH_LOG:-warn}" \
   exec "$SERVER") >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

@@ -37,7 +37,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 base="http://127.0.0.1:$port"
 # Development mode: the JWT secret and the encryption key are generated beside the database.
 # Access tokens live 15 minutes (fixed in config.rs), longer than this bounded run.
-DATABASE_URL="sqlite://$tmp/fuzz.db" LIFEPATH_BIND="127.0.0.1:$port" LIFEPATH_ENV=development \
+DATABASE_URL="sqlite://$tmp/fuzz.db" LIFEPATH_BIND="127.0.0.1:$port" LIFEPATH_REGISTRATIONS_PER_IP_PER_HOUR=0 LIFEPATH_ENV=development \
   LIFEPATH_SQLITE_SYNCHRONOUS=normal LIFEPATH_LOG=warn \
   "$TARGET_DIR/debug/lifepath-server" >"$tmp/server.log" 2>&1 &
 server_pid=$!

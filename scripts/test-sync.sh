@@ -44,7 +44,7 @@ echo "--- sync: the npm package's SyncEngine against a running server (Node)"
 ensure_wasm_pkg
 tmp=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL="sqlite://$tmp/node-sync.db" LIFEPATH_BIND="127.0.0.1:$port" \
+DATABASE_URL="sqlite://$tmp/node-sync.db" LIFEPATH_BIND="127.0.0.1:$port" LIFEPATH_REGISTRATIONS_PER_IP_PER_HOUR=0 \
   LIFEPATH_JWT_SECRET=node-sync-test-secret-node-sync-test \
   LIFEPATH_ENCRYPTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= LIFEPATH_LOG=warn \
   "$TARGET_DIR/debug/lifepath-server" >"$tmp/server.log" 2>&1 &

@@ -73,6 +73,38 @@ pub struct Flags {
     /// one (a revocation on this instance applies at once).
     #[arg(long, env = "LIFEPATH_REVOCATION_CHECK_SECS", default_value_t = 5)]
     pub revocation_check_secs: u64,
+    /// Accounts one client address may create per hour (`0`: no limit, for test setups).
+    #[arg(
+        long,
+        env = "LIFEPATH_REGISTRATIONS_PER_IP_PER_HOUR",
+        default_value_t = 20
+    )]
+    pub registrations_per_ip_per_hour: u32,
+    /// The largest stored record, in KiB of JSON (REST and sync push alike; larger is 413).
+    #[arg(long, env = "LIFEPATH_MAX_RECORD_KB", default_value_t = 256)]
+    pub max_record_kb: u64,
+    /// What one user may store, in MB (`0`: no quota).
+    #[arg(long, env = "LIFEPATH_USER_QUOTA_MB", default_value_t = 100)]
+    pub user_quota_mb: u64,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "LIFEPATH_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may go without sending a byte.
+    #[arg(long, env = "LIFEPATH_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection is kept open.
+    #[arg(long, env = "LIFEPATH_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+    /// Open connections at most (default: three quarters of the process's file limit); a
+    /// connection over the cap waits in the listen backlog.
+    #[arg(long, env = "LIFEPATH_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a graceful shutdown waits for requests in flight before it closes them.
+    #[arg(long, env = "LIFEPATH_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
+    pub shutdown_timeout_secs: u64,
+    /// Serve `/metrics` on this separate address (e.g. `127.0.0.1:9090`); unset: not served.
+    #[arg(long, env = "LIFEPATH_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// One AES-256 key and its id.
@@ -129,6 +161,24 @@ pub struct Config {
     pub refresh_ttl_secs: i64,
     /// Where development secrets were read from or written to, and whether they were new.
     pub secrets_origin: SecretsOrigin,
+    /// Registrations per client address per hour (0: unlimited).
+    pub registrations_per_ip_per_hour: u32,
+    /// The largest stored record, bytes of JSON.
+    pub max_record_bytes: usize,
+    /// What one user may store, bytes (0: no quota).
+    pub user_quota_bytes: i64,
+    /// Header-read timeout.
+    pub header_timeout_secs: u64,
+    /// Body-read timeout (without progress).
+    pub body_timeout_secs: u64,
+    /// Idle keep-alive timeout.
+    pub idle_timeout_secs: u64,
+    /// Open connections at most.
+    pub max_connections: usize,
+    /// Graceful shutdown bound.
+    pub shutdown_timeout_secs: u64,
+    /// Where `/metrics` is served (None: nowhere).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// Where the secrets came from (for the start-up log line).
@@ -379,6 +429,17 @@ impl Config {
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
             secrets_origin: origin,
+            registrations_per_ip_per_hour: flags.registrations_per_ip_per_hour,
+            max_record_bytes: (flags.max_record_kb.max(1) as usize).saturating_mul(1024),
+            user_quota_bytes: (flags.user_quota_mb as i64).saturating_mul(1_000_000),
+            header_timeout_secs: flags.header_timeout_secs.max(1),
+            body_timeout_secs: flags.body_timeout_secs.max(1),
+            idle_timeout_secs: flags.idle_timeout_secs.max(1),
+            max_connections: flags
+                .max_connections
+                .unwrap_or_else(default_max_connections),
+            shutdown_timeout_secs: flags.shutdown_timeout_secs,
+            metrics_bind: flags.metrics_bind,
         })
     }
 
@@ -406,8 +467,33 @@ impl Config {
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
             secrets_origin: SecretsOrigin::Configured,
+            registrations_per_ip_per_hour: 0,
+            max_record_bytes: 256 * 1024,
+            user_quota_bytes: 100_000_000,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 10_000,
+            shutdown_timeout_secs: 10,
+            metrics_bind: None,
         }
     }
+}
+
+/// Three quarters of the process's open-file limit (the rest is for the database, logs and
+/// the listener), at least 64; 10,000 where the limit can't be read.
+fn default_max_connections() -> usize {
+    #[cfg(unix)]
+    {
+        if let Ok(text) = std::fs::read_to_string("/proc/self/limits")
+            && let Some(line) = text.lines().find(|l| l.starts_with("Max open files"))
+            && let Some(soft) = line.split_whitespace().nth(3)
+            && let Ok(n) = soft.parse::<usize>()
+        {
+            return (n / 4 * 3).max(64);
+        }
+    }
+    10_000
 }
 
 #[cfg(test)]

@@ -51,6 +51,27 @@ pub enum ApiError {
     /// Body over the limit.
     #[error("the request body is larger than 1 MiB")]
     PayloadTooLarge,
+    /// A record over the size limit (`LIFEPATH_MAX_RECORD_KB`).
+    #[error("{field} makes the record {size} bytes of JSON; a record holds at most {limit}")]
+    RecordTooLarge {
+        /// The field (the largest one of the record), as a path.
+        field: String,
+        /// The record's size in bytes of JSON.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The user's storage quota (`LIFEPATH_USER_QUOTA_MB`) would be exceeded.
+    #[error(
+        "this write would take the account past its storage quota ({used} of {limit} bytes \
+         used): delete something first"
+    )]
+    QuotaExceeded {
+        /// Bytes stored now.
+        used: i64,
+        /// The quota in bytes.
+        limit: i64,
+    },
     /// A sync push over the batch bound.
     #[error("a push takes at most {max} mutations; this one has {got}: send them in batches")]
     BatchTooLarge {
@@ -102,9 +123,10 @@ impl ApiError {
             ApiError::NotFound | ApiError::NoSuchRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::Taken { .. } => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge | ApiError::BatchTooLarge { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            ApiError::PayloadTooLarge
+            | ApiError::BatchTooLarge { .. }
+            | ApiError::RecordTooLarge { .. }
+            | ApiError::QuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -126,6 +148,8 @@ impl ApiError {
             ApiError::Taken { code, .. } => code,
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::BatchTooLarge { .. } => "batch_too_large",
+            ApiError::RecordTooLarge { .. } => "record_too_large",
+            ApiError::QuotaExceeded { .. } => "quota_exceeded",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",
@@ -187,6 +211,9 @@ impl From<crate::store::StoreError> for ApiError {
             },
             crate::store::StoreError::Db(e) => ApiError::Internal(error_chain(&*e)),
             crate::store::StoreError::NoAccount => ApiError::Unauthorized(REVOKED),
+            crate::store::StoreError::QuotaExceeded { used, limit } => {
+                ApiError::QuotaExceeded { used, limit }
+            }
         }
     }
 }
@@ -212,6 +239,16 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Validation { errors, .. } => body["errors"] = json!(errors),
             ApiError::Conflict { current, .. } => body["current"] = (**current).clone(),
+            ApiError::RecordTooLarge { field, size, limit } => {
+                body["errors"] = json!([{"field": field, "message":
+                    format!("makes the record {size} bytes; the limit is {limit}")}]);
+                body["size_bytes"] = json!(size);
+                body["limit_bytes"] = json!(limit);
+            }
+            ApiError::QuotaExceeded { used, limit } => {
+                body["usage_bytes"] = json!(used);
+                body["limit_bytes"] = json!(limit);
+            }
             _ => {}
         }
         let mut res = (status, body.to_string()).into_response();

@@ -30,10 +30,10 @@ pub mod record;
 pub mod repo;
 pub mod revocation;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod store;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -93,7 +93,8 @@ pub async fn build_state(config: Config) -> Result<(AppState, SqlStore), String>
         config.sqlite_synchronous != "normal",
     )
     .await
-    .map_err(|e| format!("cannot open the database: {e}"))?;
+    .map_err(|e| format!("cannot open the database: {e}"))?
+    .with_quota(config.user_quota_bytes);
     let passwords = Passwords::new(config.argon2_concurrency).map_err(|e| format!("{e:?}"))?;
     let state = AppState::new(state::Shared {
         store: Arc::new(store.clone()),
@@ -181,6 +182,14 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
         .layer(axum::middleware::map_request(keep_only_plain_request_ids))
+        .layer(axum::middleware::map_response(nosniff))
+        .with_state(state)
+}
+
+/// The metrics listener's application: `/metrics` only (everything else is 404).
+pub fn metrics_app(state: AppState) -> Router {
+    routes::ops::metrics_router()
+        .fallback(not_found)
         .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
 }
@@ -275,14 +284,33 @@ pub async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%addr, dialect = store.dialect(), "lifepath-server listening");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string())?;
+    let limits = serve::Limits::from_config(&state.config);
+    // One shutdown signal for both listeners.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    if let Some(mbind) = state.config.metrics_bind {
+        let maddr = serve::serve_metrics(
+            mbind,
+            metrics_app(state.clone()),
+            limits,
+            stopped(stop_rx.clone()),
+        )
+        .await?;
+        tracing::info!(addr = %maddr, "metrics listening");
+    }
+    tracing::info!(
+        %addr,
+        dialect = store.dialect(),
+        max_connections = limits.max_connections,
+        "lifepath-server listening"
+    );
+    serve::serve(listener, app(state), limits, stopped(stop_rx)).await;
     pruner.abort();
     store.close().await;
     tracing::info!("stopped");

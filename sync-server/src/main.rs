@@ -13,6 +13,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Before the configuration: the default connection cap is read off the raised limit.
+    lifepath_sync_server::serve::raise_file_limit();
     let flags = Flags::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIFEPATH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));

@@ -362,15 +362,6 @@ pub const ROUTES: &[Route] = &[
     ),
     (
         "get",
-        "/metrics",
-        "Prometheus metrics",
-        None,
-        None,
-        200,
-        false,
-    ),
-    (
-        "get",
         "/openapi.json",
         "This document",
         None,

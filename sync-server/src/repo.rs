@@ -43,6 +43,36 @@ pub mod entity {
 /// A response with `ETag: "<version>"`, the value `If-Match` takes.
 pub type Tagged<T> = ([(axum::http::HeaderName, String); 1], axum::Json<T>);
 
+/// 413 when `plain`, a record's JSON, is larger than `LIFEPATH_MAX_RECORD_KB`, naming the
+/// record's largest field after `prefix` (`draft`, `mutations[3].data.draft`).
+pub fn check_size(s: &AppState, plain: &[u8], prefix: &str) -> Result<()> {
+    let limit = s.config.max_record_bytes;
+    if plain.len() <= limit {
+        return Ok(());
+    }
+    let largest = serde_json::from_slice::<Value>(plain)
+        .ok()
+        .and_then(|v| match v {
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| (serde_json::to_vec(&v).map_or(0, |b| b.len()), k))
+                .max(),
+            _ => None,
+        })
+        .map(|(_, k)| k);
+    let field = match (prefix.is_empty(), largest) {
+        (true, Some(k)) => k,
+        (true, None) => "body".to_owned(),
+        (false, Some(k)) => format!("{prefix}.{k}"),
+        (false, None) => prefix.to_owned(),
+    };
+    Err(ApiError::RecordTooLarge {
+        field,
+        size: plain.len(),
+        limit,
+    })
+}
+
 /// Tags a record with its version.
 pub fn tagged<T>(version: i64, value: T) -> Tagged<T> {
     (
@@ -290,9 +320,15 @@ impl Repo {
         expect: Expect,
     ) -> Result<Op> {
         let entity = kind.as_str();
+        let plain = serde_json::to_vec(json).map_err(ApiError::internal)?;
+        check_size(&self.s, &plain, "")?;
         Ok(Op::Put(RecordWrite {
             entity,
-            sealed: self.s.seal(&self.user, entity, id, json)?,
+            sealed: self
+                .s
+                .crypto
+                .seal(&self.user, entity, id, &plain)
+                .map_err(ApiError::internal)?,
             id: id.to_owned(),
             parent_id: c.parent_id,
             sort_key: c.sort_key,

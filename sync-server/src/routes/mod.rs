@@ -1,5 +1,6 @@
 //! One file per resource; each owns its `router()`.
 
+pub mod export;
 pub mod goals;
 pub mod ops;
 pub mod recommendations;

@@ -1,4 +1,5 @@
-//! Operations endpoints at the root: `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.
+//! Operations endpoints at the root: `/healthz`, `/readyz`, `/openapi.json`; and `/metrics`,
+//! served on its own listener (`LIFEPATH_METRICS_BIND`), never on the public port.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -15,8 +16,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+}
+
+/// The metrics listener's one route.
+pub fn metrics_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
 }
 
 async fn healthz() -> Json<serde_json::Value> {

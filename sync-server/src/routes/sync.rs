@@ -58,6 +58,11 @@ use crate::store::{Expect, Op, RecordRow, StoreError};
 pub const DEFAULT_PULL_LIMIT: i64 = 500;
 /// Largest pull page.
 pub const MAX_PULL_LIMIT: i64 = 1000;
+/// The most a pull page carries: 4 MiB of JSON. The records' payloads stop at 3.75 MiB (the
+/// rest is room for the envelopes of up to [`MAX_PULL_LIMIT`] changes); a page always carries
+/// at least one change, and `has_more` says when it stopped early.
+pub const MAX_PULL_BYTES: usize = 4 * 1024 * 1024;
+const PULL_PAYLOAD_BYTES: usize = MAX_PULL_BYTES - 256 * 1024;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -85,6 +90,13 @@ pub async fn push(
         });
     }
     let req: PushRequest = parse_value(body)?;
+    // Every record within the size limit before anything is applied.
+    for (i, m) in req.mutations.iter().enumerate() {
+        if let Some(data) = &m.data {
+            let plain = serde_json::to_vec(data).map_err(ApiError::internal)?;
+            repo::check_size(&s, &plain, &format!("mutations[{i}].data"))?;
+        }
+    }
     let mut results = Vec::with_capacity(req.mutations.len());
     for m in &req.mutations {
         results.push(apply_mutation(&s, &me, &ip, m).await?);
@@ -421,9 +433,9 @@ pub async fn pull(
         .into_iter()
         .map(EntityKind::as_str)
         .collect();
-    let mut rows = s
+    let (rows, has_more) = s
         .store
-        .changes(me.0, &names, after.clone(), limit + 1)
+        .changes(me.0, &names, after.clone(), limit, PULL_PAYLOAD_BYTES)
         .await?;
     // Deletions purged after this cursor would be missed: the device must start over (a pull
     // from the beginning drops what it was not sent, so it goes on). The mark is read after
@@ -436,8 +448,6 @@ pub async fn pull(
     {
         return Err(ApiError::CursorExpired);
     }
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
     let mut position = match rows.last() {
         Some(r) => (r.change_seq, r.entity.clone(), r.id.clone()),
         None => after.unwrap_or((0, String::new(), String::new())),

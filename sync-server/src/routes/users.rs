@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/logout-all", post(logout_all))
         .route("/users/me/password", post(change_password))
         .route("/users/me", get(me).patch(patch_me).delete(delete_me))
-        .route("/users/me/export", get(export))
+        .route("/users/me/export", get(super::export::export))
 }
 
 /// Tokens and the user, after register, login and refresh.
@@ -105,6 +105,7 @@ async fn register(
 ) -> Result<(StatusCode, Json<AuthResponse>)> {
     let now = repo::now();
     let user = input.to_user(UserId(uuid::Uuid::now_v7()), now)?;
+    auth::reserve_registration(&s, &ip, micros(now)).await?;
     let hash = s.passwords.hash(input.password.clone()).await?;
     let email_hash = s.crypto.email_hash(&normalize_email(&user.email));
     let row = account_row(&s, &user, email_hash, hash, 1)?;
@@ -127,14 +128,17 @@ async fn login(
     input.validate()?;
     let now_us = micros(chrono::Utc::now());
     let email_hash = s.crypto.email_hash(&normalize_email(&input.email));
-    if let Err(e) = auth::login_limited(&s, &ip, &email_hash, now_us).await {
-        if matches!(e, ApiError::RateLimited { .. }) {
-            s.store
-                .audit(&AuditEvent::new("user.login_rate_limited").ip(&ip).row())
-                .await?;
+    let reservation = match auth::reserve_login(&s, &ip, &email_hash, now_us).await {
+        Ok(r) => r,
+        Err(e) => {
+            if matches!(e, ApiError::RateLimited { .. }) {
+                s.store
+                    .audit(&AuditEvent::new("user.login_rate_limited").ip(&ip).row())
+                    .await?;
+            }
+            return Err(e);
         }
-        return Err(e);
-    }
+    };
     let account = s.store.account_by_email(&email_hash).await?;
     let ok = s
         .passwords
@@ -146,6 +150,7 @@ async fn login(
     let user_id = account.as_ref().map(|a| a.id.clone());
     match (ok, account) {
         (true, Some(a)) => {
+            reservation.succeeded(&s).await?;
             s.store
                 .audit(
                     &AuditEvent::new("user.login")
@@ -160,7 +165,7 @@ async fn login(
             Ok(Json(issue(&s, user).await?))
         }
         _ => {
-            auth::login_failed(&s, &email_hash, now_us).await?;
+            // The reservation stays: it is the failure.
             s.store
                 .audit(
                     &AuditEvent::new("user.login_failed")
@@ -290,7 +295,7 @@ async fn change_password(
     input.validate()?;
     let (user, a) = load_me(&s, &me).await?;
     let now_us = micros(chrono::Utc::now());
-    auth::login_limited(&s, &ip, &a.email_hash, now_us).await?;
+    let reservation = auth::reserve_login(&s, &ip, &a.email_hash, now_us).await?;
     let ok = s
         .passwords
         .verify(
@@ -299,13 +304,13 @@ async fn change_password(
         )
         .await?;
     if !ok {
-        auth::login_failed(&s, &a.email_hash, now_us).await?;
         return Err(lifepath_core::Error::invalid(
             "current_password",
             "is not the account's password",
         )
         .into());
     }
+    reservation.succeeded(&s).await?;
     let hash = s.passwords.hash(input.new_password.clone()).await?;
     let key = me.key();
     let ev = AuditEvent::new("user.password_change")
@@ -325,15 +330,41 @@ async fn change_password(
     Ok(Json(issue(&s, user).await?))
 }
 
-async fn load_me(s: &AppState, me: &AuthUser) -> Result<(User, AccountRow)> {
+pub(crate) async fn load_me(s: &AppState, me: &AuthUser) -> Result<(User, AccountRow)> {
     let a = s.store.account(me.0).await?.ok_or(ApiError::NotFound)?;
     let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
     Ok((user, a))
 }
 
-async fn me(State(s): State<AppState>, me: AuthUser) -> Result<repo::Tagged<User>> {
+/// `GET /users/me`: the account and what it stores against its quota.
+#[derive(serde::Serialize)]
+struct MeOut {
+    #[serde(flatten)]
+    user: User,
+    storage: Storage,
+}
+
+/// Bytes stored and the quota (`null`: none).
+#[derive(serde::Serialize)]
+struct Storage {
+    used_bytes: i64,
+    quota_bytes: Option<i64>,
+}
+
+async fn me(State(s): State<AppState>, me: AuthUser) -> Result<repo::Tagged<MeOut>> {
     let (user, a) = load_me(&s, &me).await?;
-    Ok(repo::tagged(a.version, user))
+    let used_bytes = s.store.stored_bytes(me.0).await?;
+    let quota = s.config.user_quota_bytes;
+    Ok(repo::tagged(
+        a.version,
+        MeOut {
+            user,
+            storage: Storage {
+                used_bytes,
+                quota_bytes: (quota > 0).then_some(quota),
+            },
+        },
+    ))
 }
 
 async fn patch_me(
@@ -401,42 +432,4 @@ async fn delete_me(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn export(State(s): State<AppState>, me: AuthUser) -> Result<Json<serde_json::Value>> {
-    let (user, _) = load_me(&s, &me).await?;
-    let mut out = serde_json::Map::new();
-    out.insert("exported_at".into(), json!(chrono::Utc::now()));
-    out.insert(
-        "user".into(),
-        serde_json::to_value(&user).map_err(ApiError::internal)?,
-    );
-    for (name, ent) in [
-        ("snapshots", entity::SNAPSHOT),
-        ("goals", entity::GOAL),
-        ("contributions", entity::CONTRIBUTION),
-        ("progress", entity::PROGRESS),
-        ("recommendations", entity::RECOMMENDATION),
-        ("feedback", entity::FEEDBACK),
-        ("budget_sessions", entity::SESSION),
-    ] {
-        let items: Vec<serde_json::Value> = s.load_all(me.0, ent).await?;
-        out.insert(name.into(), json!(items));
-    }
-    let events: Vec<serde_json::Value> = s
-        .store
-        .audit_for(me.0)
-        .await?
-        .into_iter()
-        .map(|e| {
-            json!({
-                "id": e.id, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
-                "source_ip": e.source_ip,
-                "details": serde_json::from_str::<serde_json::Value>(&e.details).unwrap_or_default(),
-                "created_at": chrono::DateTime::from_timestamp_micros(e.created_at),
-            })
-        })
-        .collect();
-    out.insert("audit_events".into(), json!(events));
-    Ok(Json(serde_json::Value::Object(out)))
 }

@@ -27,6 +27,14 @@ pub enum StoreError {
     /// The user of the write has no account (deleted meanwhile).
     #[error("no such account")]
     NoAccount,
+    /// The write would take the user past the storage quota (nothing was written).
+    #[error("storage quota exceeded")]
+    QuotaExceeded {
+        /// Bytes stored before the write.
+        used: i64,
+        /// The quota.
+        limit: i64,
+    },
     /// The database failed; the cause is kept for the log, never shown.
     #[error("database error: {0}")]
     Db(#[source] std::sync::Arc<dyn std::error::Error + Send + Sync>),
@@ -230,6 +238,17 @@ pub enum Op {
     },
 }
 
+/// One limit of [`Store::rate_reserve`]: at most `limit` events of `key` in `window_us`.
+#[derive(Clone, Debug)]
+pub struct RateCheck {
+    /// What is counted (`ip:…`, `fail:…`, `reg:…`).
+    pub key: String,
+    /// Events allowed in the window.
+    pub limit: i64,
+    /// The window, µs.
+    pub window_us: i64,
+}
+
 /// An audit event.
 #[derive(Clone, Debug)]
 pub struct AuditRow {
@@ -344,13 +363,19 @@ pub trait Store: Send + Sync + 'static {
     -> StoreResult<Option<RecordRow>>;
     /// The sync feed: records of `entities` (tombstones included) whose last change comes after
     /// `after` = `(change_seq, entity, id)`, in that order, at most `limit`.
+    ///
+    /// The rows also stop before their stored payloads pass `max_bytes` (at least one row is
+    /// answered). The flag says whether more rows follow.
     async fn changes(
         &self,
         user: UserId,
         entities: &[&str],
         after: Option<(i64, String, String)>,
         limit: i64,
-    ) -> StoreResult<Vec<RecordRow>>;
+        max_bytes: usize,
+    ) -> StoreResult<(Vec<RecordRow>, bool)>;
+    /// The bytes of records the user stores (what the quota counts).
+    async fn stored_bytes(&self, user: UserId) -> StoreResult<i64>;
     /// The stored result of a sync push mutation.
     async fn sync_result(&self, user: UserId, op_id: &str) -> StoreResult<Option<String>>;
     /// Every live record of an entity.
@@ -377,10 +402,18 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes the family of a token; the owner when the token was known.
     async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<UserId>>;
 
-    /// `(count, oldest)` of rate events of `key` since `since`.
-    async fn rate_count(&self, key: &str, since: i64) -> StoreResult<(i64, Option<i64>)>;
-    /// Records a rate event.
-    async fn rate_hit(&self, key: &str, at: i64) -> StoreResult<()>;
+    /// Reserves one attempt under every limit in `checks`, atomically (one transaction; on
+    /// PostgreSQL under an advisory lock per key, so concurrent reservations on any instance
+    /// queue): when each key has fewer than its `limit` events in its window, records one
+    /// event at `at` for each key and answers `None`; otherwise records nothing and answers the
+    /// index of the first full limit and the oldest event in its window.
+    async fn rate_reserve(
+        &self,
+        checks: &[RateCheck],
+        at: i64,
+    ) -> StoreResult<Option<(usize, i64)>>;
+    /// Removes the events of `key`: the one recorded at `at`, or all of them.
+    async fn rate_release(&self, key: &str, at: Option<i64>) -> StoreResult<()>;
 
     /// Records an audit event on its own.
     async fn audit(&self, row: &AuditRow) -> StoreResult<()>;

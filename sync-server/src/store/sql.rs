@@ -69,6 +69,8 @@ pub struct SqlStore {
     /// SQLite: read-only connections for the hottest read (one record by id), queried on the
     /// request's thread (see [`super::sqlite_read`]).
     reader: Option<Arc<super::sqlite_read::Readers>>,
+    /// Bytes of records one user may store (0: no quota).
+    quota_bytes: i64,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -250,7 +252,14 @@ impl SqlStore {
             write_lock,
             group,
             reader,
+            quota_bytes: 0,
         })
+    }
+
+    /// The store with a storage quota per user, in bytes of stored records (0: none).
+    pub fn with_quota(mut self, bytes: i64) -> SqlStore {
+        self.quota_bytes = bytes.max(0);
+        self
     }
 
     /// Closes the pool (flushes SQLite's WAL on the last connection).
@@ -301,6 +310,7 @@ async fn apply_write(
     user: &str,
     ops: Vec<Op>,
     audit: &[AuditRow],
+    quota: i64,
 ) -> StoreResult<i64> {
     // The counter update comes first: it takes the write lock at once (no read-to-write
     // upgrade) and orders this change after every earlier one of the user.
@@ -314,9 +324,15 @@ async fn apply_write(
         return Err(StoreError::NoAccount);
     };
     let now = now_micros();
+    // The change in stored bytes (what the quota counts), kept on the account row.
+    let mut delta: i64 = 0;
     for op in ops {
         match op {
             Op::Put(w) => {
+                delta += w.sealed.data.len() as i64;
+                if let Expect::Version(_) = w.expect {
+                    delta -= payload_bytes(&mut *conn, user, w.entity, "id", &w.id).await?;
+                }
                 let n = match w.expect {
                     Expect::Absent => sqlx::query(
                         "insert into record (user_id, entity, id, parent_id, sort_key, \
@@ -371,6 +387,7 @@ async fn apply_write(
                 }
             }
             Op::Tombstone { entity, id, expect } => {
+                delta -= payload_bytes(&mut *conn, user, entity, "id", &id).await?;
                 let base = "update record set deleted_at = $1, version = version + 1, \
                                 change_seq = $2, key_id = null, nonce = null, data = null, \
                                 updated_at = $1 where user_id = $3 and entity = $4 and id = $5 \
@@ -415,6 +432,7 @@ async fn apply_write(
                 .await?;
             }
             Op::TombstoneChildren { entity, parent_id } => {
+                delta -= payload_bytes(&mut *conn, user, entity, "parent_id", &parent_id).await?;
                 sqlx::query(
                     "update record set deleted_at = $1, version = version + 1, \
                          change_seq = $2, key_id = null, nonce = null, data = null, \
@@ -431,15 +449,53 @@ async fn apply_write(
             }
         }
     }
+    if delta != 0 {
+        let stored: i64 = sqlx::query_scalar(
+            "update account set stored_bytes = stored_bytes + $1 where id = $2 \
+             returning stored_bytes",
+        )
+        .bind(delta)
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+        if delta > 0 && quota > 0 && stored > quota {
+            return Err(StoreError::QuotaExceeded {
+                used: stored - delta,
+                limit: quota,
+            });
+        }
+    }
     for a in audit {
         insert_audit(&mut *conn, a).await?;
     }
     Ok(seq)
 }
 
+/// The stored payload bytes of the user's live records of `entity` whose `column` (`id` or
+/// `parent_id`) is `value`.
+async fn payload_bytes(
+    conn: &mut sqlx::AnyConnection,
+    user: &str,
+    entity: &str,
+    column: &'static str,
+    value: &str,
+) -> StoreResult<i64> {
+    let q = format!(
+        "select cast(coalesce(sum(length(data)), 0) as bigint) from record \
+         where user_id = $1 and entity = $2 and {column} = $3 and deleted_at is null"
+    );
+    Ok(sqlx::query_scalar(AssertSqlSafe(q))
+        .bind(user)
+        .bind(entity)
+        .bind(value)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
 /// One write waiting for the SQLite group commit.
 struct WriteJob {
     user: String,
+    quota: i64,
     ops: Vec<Op>,
     audit: Vec<AuditRow>,
     done: tokio::sync::oneshot::Sender<StoreResult<i64>>,
@@ -469,7 +525,7 @@ async fn group_writer(
             for j in &mut jobs {
                 let ops = std::mem::take(&mut j.ops);
                 let mut sp = sqlx::Acquire::begin(&mut tx).await?;
-                match apply_write(&mut sp, &j.user, ops, &j.audit).await {
+                match apply_write(&mut sp, &j.user, ops, &j.audit, j.quota).await {
                     Ok(seq) => {
                         sp.commit().await?;
                         outcomes.push(Ok(seq));
@@ -694,7 +750,9 @@ impl Store for SqlStore {
         entities: &[&str],
         after: Option<(i64, String, String)>,
         limit: i64,
-    ) -> StoreResult<Vec<RecordRow>> {
+        max_bytes: usize,
+    ) -> StoreResult<(Vec<RecordRow>, bool)> {
+        use futures_util::TryStreamExt;
         let user = &user.to_string();
         // Placeholders only: the entity names are bound, never spliced.
         let list = (0..entities.len())
@@ -712,12 +770,35 @@ impl Store for SqlStore {
             .bind(seq)
             .bind(entity)
             .bind(id)
-            .bind(limit);
+            .bind(limit.saturating_add(1));
         for e in entities {
             query = query.bind(*e);
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(record_from).collect()
+        // Streamed: the rows past the byte budget are never held.
+        let mut stream = query.fetch(&self.pool);
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        while let Some(row) = stream.try_next().await? {
+            let r = record_from(&row)?;
+            let size = r.sealed.as_ref().map_or(0, |s| s.data.len());
+            if out.len() as i64 >= limit || (!out.is_empty() && bytes + size > max_bytes) {
+                return Ok((out, true));
+            }
+            bytes += size;
+            out.push(r);
+        }
+        Ok((out, false))
+    }
+
+    async fn stored_bytes(&self, user: UserId) -> StoreResult<i64> {
+        let user = &user.to_string();
+        Ok(
+            sqlx::query_scalar("select stored_bytes from account where id = $1")
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or(0),
+        )
     }
 
     async fn sync_result(&self, user: UserId, op_id: &str) -> StoreResult<Option<String>> {
@@ -820,6 +901,7 @@ impl Store for SqlStore {
             group
                 .send(WriteJob {
                     user: user.to_owned(),
+                    quota: self.quota_bytes,
                     ops,
                     audit,
                     done,
@@ -831,7 +913,7 @@ impl Store for SqlStore {
                 .map_err(|_| StoreError::db("the SQLite writer stopped"))?;
         }
         let mut tx = self.pool.begin().await?;
-        let seq = apply_write(&mut tx, user, ops, &audit).await?;
+        let seq = apply_write(&mut tx, user, ops, &audit, self.quota_bytes).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -848,6 +930,20 @@ impl Store for SqlStore {
         .await?;
         let Some(seq) = seq else { return Ok(0) };
         let now = now_micros();
+        let freed: i64 = sqlx::query_scalar(
+            "select cast(coalesce(sum(length(data)), 0) as bigint) from record \
+             where user_id = $1 and entity = $2 and period < $3 and deleted_at is null",
+        )
+        .bind(user)
+        .bind(entity)
+        .bind(period)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("update account set stored_bytes = stored_bytes - $1 where id = $2")
+            .bind(freed)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query(
             "update record set deleted_at = $1, version = version + 1, change_seq = $2, \
              key_id = null, nonce = null, data = null, updated_at = $1 \
@@ -968,24 +1064,70 @@ impl Store for SqlStore {
         ))
     }
 
-    async fn rate_count(&self, key: &str, since: i64) -> StoreResult<(i64, Option<i64>)> {
-        let row = sqlx::query(
-            "select count(*) as n, min(at) as oldest from rate_event where key = $1 and at > $2",
-        )
-        .bind(key)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((row.try_get("n")?, row.try_get("oldest")?))
+    async fn rate_reserve(
+        &self,
+        checks: &[RateCheck],
+        at: i64,
+    ) -> StoreResult<Option<(usize, i64)>> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        if !self.sqlite {
+            // Serialise reservations of the same keys across connections and instances, in
+            // one order (no deadlock); the locks end with the transaction.
+            let mut keys: Vec<&str> = checks.iter().map(|c| c.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for key in keys {
+                sqlx::query("select 1 from (select pg_advisory_xact_lock(hashtext($1))) as l")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for (i, c) in checks.iter().enumerate() {
+            let row = sqlx::query(
+                "select count(*) as n, min(at) as oldest from rate_event \
+                 where key = $1 and at > $2",
+            )
+            .bind(&c.key)
+            .bind(at - c.window_us)
+            .fetch_one(&mut *tx)
+            .await?;
+            let n: i64 = row.try_get("n")?;
+            if n >= c.limit {
+                let oldest: Option<i64> = row.try_get("oldest")?;
+                tx.rollback().await?;
+                return Ok(Some((i, oldest.unwrap_or(at))));
+            }
+        }
+        for c in checks {
+            sqlx::query("insert into rate_event (key, at) values ($1, $2)")
+                .bind(&c.key)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(None)
     }
 
-    async fn rate_hit(&self, key: &str, at: i64) -> StoreResult<()> {
+    async fn rate_release(&self, key: &str, at: Option<i64>) -> StoreResult<()> {
         let _g = self.lock().await;
-        sqlx::query("insert into rate_event (key, at) values ($1, $2)")
-            .bind(key)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
+        match at {
+            Some(at) => {
+                sqlx::query("delete from rate_event where key = $1 and at = $2")
+                    .bind(key)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("delete from rate_event where key = $1")
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?
+            }
+        };
         Ok(())
     }
 

@@ -3,7 +3,6 @@
 //! admin URL; each test gets its own `lp_test_*` database).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use lifepath_sync_server::config::Config;
@@ -116,14 +115,13 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = app(state.clone());
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let limits = lifepath_sync_server::serve::Limits::from_config(&state.config);
+        tokio::spawn(lifepath_sync_server::serve::serve(
+            listener,
+            router,
+            limits,
+            std::future::pending(),
+        ));
         let n = uuid::Uuid::new_v4().as_bytes().to_owned();
         Server {
             base: format!("http://{addr}"),
