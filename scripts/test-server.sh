@@ -21,6 +21,9 @@ LIFEPATH_TEST_PG_URL= cargo test "${CARGO_FLAGS[@]}" "${PKG[@]}" --no-fail-fast
 echo "=== server: HTTP fuzz run (schemathesis against /openapi.json, SQLite) ==="
 bash scripts/test-fuzz-http.sh
 
+echo "=== server: load checks (quota exports' memory, 20,000 idle connections, bounded shutdown) ==="
+bash scripts/test-limits-load.sh
+
 echo "=== server: tests on PostgreSQL (the SIGKILL test runs on the SQLite default only) ==="
 source scripts/pg.sh
 pg_start

@@ -138,12 +138,46 @@ async fn keep_only_plain_request_ids<B>(mut req: Request<B>) -> Request<B> {
     req
 }
 
-/// `X-Content-Type-Options: nosniff` on every response: a browser never reads a JSON body (or
-/// a static file) as anything but its declared type.
+/// On every response: `X-Content-Type-Options: nosniff` (a browser never reads a JSON body or a
+/// static file as anything but its declared type), `X-Frame-Options: DENY` and
+/// `Referrer-Policy: no-referrer`; and a Content-Security-Policy: [`PAGE_CSP`] on the static
+/// pages, and `default-src 'none'` on everything else (an API answer is never a document).
 async fn nosniff(mut res: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        );
+    }
+    res
+}
+
+/// The Content-Security-Policy of the web demo's files (the page, its scripts and its service
+/// worker): everything from this origin only, no inline script or style, WebAssembly compiled
+/// by `'wasm-unsafe-eval'` (not `'unsafe-eval'`), never framed.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+     worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// The Content-Security-Policy of every other answer.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+fn page_csp<B>(mut res: axum::http::Response<B>) -> axum::http::Response<B> {
     res.headers_mut().insert(
-        axum::http::header::X_CONTENT_TYPE_OPTIONS,
-        axum::http::HeaderValue::from_static("nosniff"),
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(PAGE_CSP),
     );
     res
 }
@@ -156,11 +190,13 @@ pub fn app(state: AppState) -> Router {
     // The web demo (static files) at `/` when configured; unknown paths stay problem+json 404s.
     let router = match &state.config.static_dir {
         Some(dir) => router.fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .append_index_html_on_directories(true)
-                .fallback(axum::handler::HandlerWithoutStateExt::into_service(
-                    not_found,
-                )),
+            tower::ServiceBuilder::new().map_response(page_csp).service(
+                tower_http::services::ServeDir::new(dir)
+                    .append_index_html_on_directories(true)
+                    .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+                        not_found,
+                    )),
+            ),
         ),
         None => router.fallback(not_found),
     };

@@ -9,8 +9,10 @@
 //!   moves no byte either way for that long, the first while a request is in flight, the
 //!   second between requests;
 //! - a **cap on open connections** (`LIFEPATH_MAX_CONNECTIONS`, ¾ of the file limit, which is
-//!   raised to its hard maximum at start): at the cap the listener stops accepting until a
-//!   connection closes, so the process never runs out of file descriptors;
+//!   raised to its hard maximum at start), so the process never runs out of file descriptors:
+//!   a connection that arrives at the cap closes the **oldest idle** connection (one with no
+//!   request in flight) to take its place, so a flood of idle sockets cannot keep a real
+//!   request out; when every connection is busy, it waits for one to finish;
 //! - a **bounded graceful shutdown** (`LIFEPATH_SHUTDOWN_TIMEOUT_SECS`, 10 s): on SIGTERM the
 //!   listener closes, idle connections close, requests in flight get that long to finish.
 
@@ -74,6 +76,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let registry = Arc::new(Registry::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -81,13 +84,6 @@ pub async fn serve(
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
@@ -100,8 +96,23 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                // At the cap: the oldest idle connection makes room (or, all busy, wait).
+                registry.evict_oldest_idle();
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         let in_flight = Arc::new(AtomicUsize::new(0));
+        let (id, evicted) = registry.add(in_flight.clone());
         let io = TokioIo::new(Watched::new(stream, limits, in_flight.clone()));
         let router = router.clone();
         let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
@@ -115,9 +126,15 @@ pub async fn serve(
             }
         });
         let conn = graceful.watch(http.serve_connection(io, svc));
+        let registry = registry.clone();
         tokio::spawn(async move {
-            // A connection closed by a timeout or by the client is not an error to report.
-            let _ = conn.await;
+            // A connection closed by a timeout or by the client is not an error to report;
+            // an evicted one is dropped (closed) here.
+            tokio::select! {
+                _ = conn => {}
+                () = evicted.notified() => {}
+            }
+            registry.remove(id);
             drop(permit);
         });
     }
@@ -129,6 +146,50 @@ pub async fn serve(
                 secs = limits.shutdown_timeout.as_secs(),
                 "requests still in flight after the shutdown timeout; closing them"
             );
+        }
+    }
+}
+
+/// The open connections, oldest first, for eviction at the cap.
+#[derive(Default)]
+struct Registry {
+    inner: std::sync::Mutex<RegistryInner>,
+}
+
+#[derive(Default)]
+struct RegistryInner {
+    next: u64,
+    open: std::collections::BTreeMap<u64, (Arc<AtomicUsize>, Arc<tokio::sync::Notify>)>,
+}
+
+impl Registry {
+    fn add(&self, in_flight: Arc<AtomicUsize>) -> (u64, Arc<tokio::sync::Notify>) {
+        let evict = Arc::new(tokio::sync::Notify::new());
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let id = g.next;
+        g.next += 1;
+        g.open.insert(id, (in_flight, evict.clone()));
+        (id, evict)
+    }
+
+    fn remove(&self, id: u64) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.open.remove(&id);
+    }
+
+    /// Closes the oldest connection with no request in flight, if there is one.
+    fn evict_oldest_idle(&self) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let victim = g
+            .open
+            .iter()
+            .find(|(_, (n, _))| n.load(Ordering::Relaxed) == 0)
+            .map(|(id, _)| *id);
+        if let Some(id) = victim
+            && let Some((_, evict)) = g.open.remove(&id)
+        {
+            // `notify_one` keeps the permit if the task is not waiting yet.
+            evict.notify_one();
         }
     }
 }

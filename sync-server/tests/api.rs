@@ -1358,6 +1358,25 @@ async fn serves_static_files_when_configured() {
     let r = s.raw(s.client.get(format!("{}/", s.base))).await;
     assert_eq!(r.status, 200);
     assert!(r.text.contains("lifepath demo"));
+    // Browser-grade headers on the pages (issue 20 §4); the demo passes this policy in Chromium.
+    let csp = r.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("'unsafe-eval'") && !csp.contains("'unsafe-inline'"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    assert_eq!(r.headers["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    let api = s.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(
+        api.headers["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
     let r = s.raw(s.client.get(format!("{}/missing.js", s.base))).await;
     assert_problem(&r, 404);
     assert_eq!(

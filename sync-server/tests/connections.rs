@@ -107,36 +107,53 @@ async fn a_stalled_body_is_closed_after_the_body_timeout() {
 }
 
 #[tokio::test]
-async fn connections_over_the_cap_wait_for_a_free_slot() {
+async fn at_the_cap_the_oldest_idle_connection_makes_room() {
     let s = Server::start().await;
     let mut l = limits();
     l.max_connections = 3;
     l.idle_timeout = Duration::from_secs(30);
     l.header_timeout = Duration::from_secs(30);
+    l.body_timeout = Duration::from_secs(30);
     let (addr, _stop, _) = serve_with(&s, l).await;
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        held.push(TcpStream::connect(addr).await.unwrap());
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A request in flight (its body never finishes): never evicted.
+    let mut busy = TcpStream::connect(addr).await.unwrap();
+    busy.write_all(
+        b"POST /api/v1/users/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
+          content-length: 100\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut oldest_idle = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _newer_idle = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A fourth connection over a cap of 3 is served at once…
+    let start = Instant::now();
     let mut fourth = TcpStream::connect(addr).await.unwrap();
     fourth
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
         .unwrap();
     let mut buf = [0u8; 1024];
-    assert!(
-        tokio::time::timeout(Duration::from_millis(700), fourth.read(&mut buf))
-            .await
-            .is_err(),
-        "a fourth connection was served over a cap of 3"
-    );
-    drop(held.pop());
     let n = tokio::time::timeout(Duration::from_secs(3), fourth.read(&mut buf))
         .await
-        .expect("served once a slot is free")
+        .expect("served")
         .unwrap();
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    // …because the oldest idle one was closed; the busy one is still open.
+    closed_after(&mut oldest_idle, Duration::from_secs(1)).await;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), busy.read(&mut buf))
+            .await
+            .is_err(),
+        "the connection with a request in flight was closed"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,9 @@
-// The account: register, log in, refresh, log out against the server (DESIGN §5), and the
-// session (user + tokens) kept in localStorage so it survives reloads. The sync transport reads
-// the access token from here and, on a 401, calls `refresh()` (`POST /api/v1/users/refresh`).
+// The account: register, log in, refresh, log out against the server (DESIGN §5), in the
+// server's cookie mode (`X-Lifepath-Session: cookie`): the 30-day refresh token is an HttpOnly
+// cookie no script can read, the access token lives in memory only, and localStorage keeps just
+// who is signed in (so the offline app opens on a reload). The sync transport reads the access
+// token from here and, when it has none or gets a 401, calls `refresh()`
+// (`POST /api/v1/users/refresh`, which the browser sends the cookie to).
 
 /** The account as the server returns it. */
 export interface User {
@@ -12,11 +15,10 @@ export interface User {
   updated_at: string;
 }
 
-/** What register, login and refresh answer. */
+/** The signed-in account and its access token (empty until the first refresh after a reload). */
 export interface Session {
   user: User;
   access_token: string;
-  refresh_token: string;
 }
 
 /** A problem+json answer, with the field errors a form shows next to its fields. */
@@ -42,8 +44,8 @@ function loadSession(): Session | null {
   try {
     const raw = localStorage.getItem(KEY);
     if (!raw) return null;
-    const s = JSON.parse(raw) as Session;
-    return s.user?.id && s.access_token && s.refresh_token ? s : null;
+    const s = JSON.parse(raw) as { user?: User };
+    return s.user?.id ? { user: s.user, access_token: '' } : null;
   } catch {
     return null;
   }
@@ -51,7 +53,8 @@ function loadSession(): Session | null {
 
 function setSession(s: Session | null): void {
   session = s;
-  if (s) localStorage.setItem(KEY, JSON.stringify({ user: s.user, access_token: s.access_token, refresh_token: s.refresh_token }));
+  // Never a token in storage: only who is signed in.
+  if (s) localStorage.setItem(KEY, JSON.stringify({ user: s.user }));
   else localStorage.removeItem(KEY);
   for (const l of listeners) l(s);
 }
@@ -82,9 +85,11 @@ async function problem(res: Response): Promise<ApiError> {
 }
 
 async function post<T>(path: string, body: unknown, auth = false): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  // The header asks for cookie mode; a cross-site form cannot send it, so the server uses the
+  // refresh cookie only on requests that carry it.
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-lifepath-session': 'cookie' };
   if (auth && session) headers.authorization = `Bearer ${session.access_token}`;
-  const res = await fetch(`${API}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const res = await fetch(`${API}${path}`, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
   if (!res.ok) throw await problem(res);
   return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
 }
@@ -111,8 +116,7 @@ let refreshing: Promise<boolean> | null = null;
 export function refresh(): Promise<boolean> {
   if (!session) return Promise.resolve(false);
   if (!refreshing) {
-    const token = session.refresh_token;
-    refreshing = post<Session>('/users/refresh', { refresh_token: token })
+    refreshing = post<Session>('/users/refresh', {})
       .then((s) => {
         setSession(s);
         return true;
@@ -138,7 +142,7 @@ export async function logout(): Promise<void> {
   setSession(null);
   if (s) {
     try {
-      await post('/users/logout', { refresh_token: s.refresh_token });
+      await post('/users/logout', {});
     } catch {
       // offline: the tokens expire on their own
     }

@@ -21,6 +21,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       el.checked = Boolean(v);
     } else if (k === 'selected' && el instanceof HTMLOptionElement) {
       el.selected = Boolean(v);
+    } else if (k === 'style') {
+      // Through the CSSOM, not the `style` attribute: the page's Content-Security-Policy allows
+      // no inline style (`style-src 'self'`), and the CSSOM is not inline style.
+      for (const decl of String(v).split(';')) {
+        const i = decl.indexOf(':');
+        if (i > 0) el.style.setProperty(decl.slice(0, i).trim(), decl.slice(i + 1).trim());
+      }
     } else {
       el.setAttribute(k, v === true ? '' : String(v));
     }

@@ -171,6 +171,9 @@ export class LocalData {
     this.syncing = true;
     this.emitStatus();
     try {
+      // After a reload the access token (kept in memory only) is gone: get one from the
+      // refresh cookie first rather than be refused.
+      if (!accessToken() && !(await refresh())) return;
       let result;
       try {
         result = await syncOnce(this.engine, this.transport);

@@ -24,7 +24,13 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const problems = [];
+// Every Content-Security-Policy violation the page reports (it must report none).
+const cspReports = (page) => page.evaluate(() => window.__csp ?? []);
 const watch = (page, name) => {
+  page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`[${name}] console.error: ${m.text()}`);
   });
@@ -69,7 +75,10 @@ try {
   watch(page, 'device 1');
 
   step('register');
-  await page.goto(URL_);
+  const first = await page.goto(URL_);
+  const csp = first.headers()['content-security-policy'] ?? '';
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/, 'the page has a strict CSP');
+  assert.doesNotMatch(csp, /'unsafe-(eval|inline)'/);
   await page.waitForSelector('form.auth');
   await screenshot(page, 'login');
   await page.click('text=No account yet? Create one');
@@ -273,10 +282,21 @@ try {
   }
   await page.setViewportSize({ width: 1200, height: 900 });
 
-  step('session kept across a reload; log out');
+  step('session kept across a reload (the refresh token an HttpOnly cookie, no token in storage); log out');
   await page.goto(`${URL_}/#/goals`);
   await page.reload();
   await page.waitForSelector('#goal-list');
+  const stored = await page.evaluate(() => localStorage.getItem('lifepath.session') ?? '');
+  assert.ok(stored.includes(email) && !/token/.test(stored), `localStorage holds no token: ${stored}`);
+  assert.ok(!(await page.evaluate(() => document.cookie)).includes('lifepath_refresh'), 'the refresh cookie is out of reach of scripts');
+  const jar = await ctx.cookies();
+  const cookie = jar.find((c) => c.name === 'lifepath_refresh');
+  assert.ok(cookie?.httpOnly && cookie.sameSite === 'Strict', `refresh cookie: ${JSON.stringify(cookie)}`);
+  if (!SKIP_SYNC) {
+    // Sync after the reload: the access token (memory only) comes from a refresh by cookie.
+    await page.click('#sync-now');
+    await page.waitForFunction(() => document.querySelector('#sync-status')?.getAttribute('data-state') === 'online', null, { timeout: 30000 });
+  }
   // A notice about the account is on screen when the person logs out (as after "Added 10.00
   // to …"): nothing of it, nor of the account, may stay for the next person.
   await page.evaluate(() => {
@@ -292,6 +312,7 @@ try {
     assert.ok(!after.includes(secret), `after logout the page still shows ${JSON.stringify(secret)}: ${after}`);
   }
 
+  assert.deepEqual(await cspReports(page), [], 'no Content-Security-Policy violation');
   assert.deepEqual(problems, [], 'no console errors');
   console.log(`web demo in headless Chromium (${browser.version()}): all checks passed`);
 } catch (e) {

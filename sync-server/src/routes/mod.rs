@@ -4,6 +4,7 @@ pub mod export;
 pub mod goals;
 pub mod ops;
 pub mod recommendations;
+pub mod session_cookie;
 pub mod sessions;
 pub mod snapshots;
 pub mod sync;

@@ -19,6 +19,9 @@ use crate::error::{ApiError, Result};
 use crate::extract::{ApiJson, ClientIp, IfMatch, JsonValue, parse_value};
 use crate::repo::{self, entity, micros};
 use crate::state::AppState;
+use axum::response::Response;
+
+use super::session_cookie::TokenMode;
 use crate::store::{AccountRow, RefreshOutcome, RefreshRow, StoreError};
 
 /// The routes.
@@ -41,19 +44,24 @@ pub struct AuthResponse {
     pub user: User,
     /// Access JWT.
     pub access_token: String,
-    /// Opaque refresh token.
-    pub refresh_token: String,
+    /// Opaque refresh token (absent in cookie mode, where it is an `HttpOnly` cookie).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// Always `Bearer`.
     pub token_type: &'static str,
     /// Access token lifetime in seconds.
     pub expires_in: i64,
+    /// Refresh token lifetime in seconds (not in the body: the cookie's `Max-Age`).
+    #[serde(skip)]
+    pub refresh_expires_in: i64,
 }
 
-/// `{refresh_token}`.
+/// `{refresh_token}`; in cookie mode the body may be `{}`.
 #[derive(Deserialize)]
 pub struct RefreshInput {
     /// The token.
-    pub refresh_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 fn account_row(
@@ -92,17 +100,19 @@ async fn issue(s: &AppState, user: User) -> Result<AuthResponse> {
     Ok(AuthResponse {
         user,
         access_token: access,
-        refresh_token: refresh,
+        refresh_token: Some(refresh),
         token_type: "Bearer",
         expires_in: s.tokens.ttl(),
+        refresh_expires_in: s.config.refresh_ttl_secs,
     })
 }
 
 async fn register(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
+    mode: TokenMode,
     ApiJson(input): ApiJson<RegisterInput>,
-) -> Result<(StatusCode, Json<AuthResponse>)> {
+) -> Result<Response> {
     let now = repo::now();
     let user = input.to_user(UserId(uuid::Uuid::now_v7()), now)?;
     auth::reserve_registration(&s, &ip, micros(now)).await?;
@@ -117,14 +127,15 @@ async fn register(
         .row();
     // A taken email is 409 `email_taken` (the unique constraint, by name).
     s.store.create_account(&row, &ev).await?;
-    Ok((StatusCode::CREATED, Json(issue(&s, user).await?)))
+    Ok(mode.respond(StatusCode::CREATED, issue(&s, user).await?))
 }
 
 async fn login(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
+    mode: TokenMode,
     ApiJson(input): ApiJson<LoginInput>,
-) -> Result<Json<AuthResponse>> {
+) -> Result<Response> {
     input.validate()?;
     let now_us = micros(chrono::Utc::now());
     let email_hash = s.crypto.email_hash(&normalize_email(&input.email));
@@ -162,7 +173,7 @@ async fn login(
                 )
                 .await?;
             let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
-            Ok(Json(issue(&s, user).await?))
+            Ok(mode.respond(StatusCode::OK, issue(&s, user).await?))
         }
         _ => {
             // The reservation stays: it is the failure.
@@ -185,8 +196,10 @@ async fn login(
 async fn refresh(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
+    mode: TokenMode,
     ApiJson(input): ApiJson<RefreshInput>,
-) -> Result<Json<AuthResponse>> {
+) -> Result<Response> {
+    let old_token = mode.refresh_token(input.refresh_token)?;
     let now = chrono::Utc::now();
     let new_token = auth::new_refresh_token()?;
     let new_row = RefreshRow {
@@ -198,7 +211,7 @@ async fn refresh(
     };
     match s
         .store
-        .rotate_refresh(&token_hash(&input.refresh_token), &new_row, micros(now))
+        .rotate_refresh(&token_hash(&old_token), &new_row, micros(now))
         .await?
     {
         RefreshOutcome::Rotated { user_id } => {
@@ -211,13 +224,17 @@ async fn refresh(
                 ))?;
             let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
             let access = s.tokens.issue(&user.id, micros(now))?;
-            Ok(Json(AuthResponse {
-                user,
-                access_token: access,
-                refresh_token: new_token,
-                token_type: "Bearer",
-                expires_in: s.tokens.ttl(),
-            }))
+            Ok(mode.respond(
+                StatusCode::OK,
+                AuthResponse {
+                    user,
+                    access_token: access,
+                    refresh_token: Some(new_token),
+                    token_type: "Bearer",
+                    expires_in: s.tokens.ttl(),
+                    refresh_expires_in: s.config.refresh_ttl_secs,
+                },
+            ))
         }
         RefreshOutcome::Reused => {
             s.store
@@ -241,12 +258,16 @@ async fn refresh(
 async fn logout(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
+    mode: TokenMode,
     ApiJson(input): ApiJson<RefreshInput>,
-) -> Result<StatusCode> {
+) -> Result<Response> {
     let now = micros(chrono::Utc::now());
+    let Ok(token) = mode.refresh_token(input.refresh_token) else {
+        return Ok(mode.logged_out());
+    };
     if let Some(user) = s
         .store
-        .revoke_refresh_family(&token_hash(&input.refresh_token), now)
+        .revoke_refresh_family(&token_hash(&token), now)
         .await?
     {
         s.store
@@ -259,7 +280,7 @@ async fn logout(
             )
             .await?;
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(mode.logged_out())
 }
 
 /// Ends every session of the account: every refresh token is revoked and every access token
@@ -290,8 +311,9 @@ async fn change_password(
     State(s): State<AppState>,
     me: AuthUser,
     ClientIp(ip): ClientIp,
+    mode: TokenMode,
     ApiJson(input): ApiJson<PasswordChangeInput>,
-) -> Result<Json<AuthResponse>> {
+) -> Result<Response> {
     input.validate()?;
     let (user, a) = load_me(&s, &me).await?;
     let now_us = micros(chrono::Utc::now());
@@ -327,7 +349,7 @@ async fn change_password(
         return Err(ApiError::Unauthorized(crate::error::REVOKED));
     }
     s.revocations.remember(me.0, Some(now_us));
-    Ok(Json(issue(&s, user).await?))
+    Ok(mode.respond(StatusCode::OK, issue(&s, user).await?))
 }
 
 pub(crate) async fn load_me(s: &AppState, me: &AuthUser) -> Result<(User, AccountRow)> {

@@ -752,7 +752,6 @@ impl Store for SqlStore {
         limit: i64,
         max_bytes: usize,
     ) -> StoreResult<(Vec<RecordRow>, bool)> {
-        use futures_util::TryStreamExt;
         let user = &user.to_string();
         // Placeholders only: the entity names are bound, never spliced.
         let list = (0..entities.len())
@@ -760,34 +759,56 @@ impl Store for SqlStore {
             .collect::<Vec<_>>()
             .join(", ");
         let (seq, entity, id) = after.unwrap_or((-1, String::new(), String::new()));
-        let q = format!(
-            "select {RECORD_COLS} from record where user_id = $1 and change_seq >= $2 \
-             and (change_seq > $2 or entity > $3 or (entity = $3 and id > $4)) \
-             and entity in ({list}) order by change_seq, entity, id limit $5"
-        );
-        let mut query = sqlx::query(AssertSqlSafe(q))
+        let page = |cols: &str| {
+            format!(
+                "select {cols} from record where user_id = $1 and change_seq >= $2 \
+                 and (change_seq > $2 or entity > $3 or (entity = $3 and id > $4)) \
+                 and entity in ({list}) order by change_seq, entity, id limit $5"
+            )
+        };
+        // First the sizes (no payload is read), to know how many rows fit in `max_bytes`;
+        // then those rows. The payloads past the budget are never loaded.
+        let mut sizes = sqlx::query_scalar::<_, i64>(AssertSqlSafe(page(
+            "cast(coalesce(length(data), 0) as bigint)",
+        )))
+        .bind(user)
+        .bind(seq)
+        .bind(&entity)
+        .bind(&id)
+        .bind(limit.saturating_add(1));
+        for e in entities {
+            sizes = sizes.bind(*e);
+        }
+        let sizes = sizes.fetch_all(&self.pool).await?;
+        let mut take = 0usize;
+        let mut bytes = 0usize;
+        for size in &sizes {
+            let size = usize::try_from(*size).unwrap_or(0);
+            if take as i64 >= limit || (take > 0 && bytes + size > max_bytes) {
+                break;
+            }
+            bytes += size;
+            take += 1;
+        }
+        let more = take < sizes.len();
+        if take == 0 {
+            return Ok((Vec::new(), more));
+        }
+        let mut query = sqlx::query(AssertSqlSafe(page(RECORD_COLS)))
             .bind(user)
             .bind(seq)
-            .bind(entity)
-            .bind(id)
-            .bind(limit.saturating_add(1));
+            .bind(&entity)
+            .bind(&id)
+            .bind(take as i64);
         for e in entities {
             query = query.bind(*e);
         }
-        // Streamed: the rows past the byte budget are never held.
-        let mut stream = query.fetch(&self.pool);
-        let mut out = Vec::new();
-        let mut bytes = 0usize;
-        while let Some(row) = stream.try_next().await? {
-            let r = record_from(&row)?;
-            let size = r.sealed.as_ref().map_or(0, |s| s.data.len());
-            if out.len() as i64 >= limit || (!out.is_empty() && bytes + size > max_bytes) {
-                return Ok((out, true));
-            }
-            bytes += size;
-            out.push(r);
-        }
-        Ok((out, false))
+        let rows = query.fetch_all(&self.pool).await?;
+        let rows = rows
+            .iter()
+            .map(record_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((rows, more))
     }
 
     async fn stored_bytes(&self, user: UserId) -> StoreResult<i64> {
