@@ -8,6 +8,8 @@ ensure_rust
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test -p lifepath-core --locked
+# The common-passwords list (a feature the server turns on, the npm package leaves off).
+cargo test -p lifepath-core --locked --features common-passwords --lib password_policy
 # Core must build for the browser (no I/O, no clock, no randomness).
 cargo build -p lifepath-core --target wasm32-unknown-unknown --locked
 # The benchmark compiles and runs once (figures: cargo bench -p lifepath-core --bench analytics).

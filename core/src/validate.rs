@@ -428,13 +428,114 @@ fn field_error(field: String, message: String) -> Error {
         Some(name) => join(&field, &name),
         None => field,
     };
+    let message = plain_message(&message);
     Error::Validation(ValidationErrors(vec![FieldError { field, message }]))
+}
+
+/// serde's type errors in the words of a client developer rather than Rust's (`invalid type:
+/// string "x", expected u8` → `must be a whole number from 0 to 255, not the text "x"`); other
+/// messages pass through.
+pub fn plain_message(message: &str) -> String {
+    let Some((head, expected)) = message.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let got = head
+        .strip_prefix("invalid type: ")
+        .or_else(|| head.strip_prefix("invalid value: "));
+    let Some(got) = got else {
+        // `unknown variant `x`, expected one of …`, `invalid length 3, expected …`
+        return message.replace("expected", "must be");
+    };
+    let got = match got.split_once(' ') {
+        Some(("string", v)) => format!("the text {v}"),
+        Some(("integer" | "floating", v)) => v.trim_start_matches("point ").replace('`', ""),
+        Some(("boolean", v)) => v.replace('`', ""),
+        _ => match got {
+            "map" => "an object".to_owned(),
+            "sequence" => "a list".to_owned(),
+            "null" | "unit value" | "unit" => "null".to_owned(),
+            other => other.to_owned(),
+        },
+    };
+    format!("must be {}, not {got}", expected_words(expected))
+}
+
+fn expected_words(expected: &str) -> String {
+    let whole = |max: &str| format!("a whole number from 0 to {max}");
+    match expected {
+        "u8" => whole("255"),
+        "u16" => whole("65535"),
+        "u32" => whole("4294967295"),
+        "u64" | "usize" => whole("18446744073709551615"),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_owned(),
+        "f32" | "f64" => "a number".to_owned(),
+        "a boolean" => "true or false".to_owned(),
+        "a string" | "a borrowed string" | "a char" => "text".to_owned(),
+        "a sequence" => "a list".to_owned(),
+        "a map" => "an object".to_owned(),
+        e if e.starts_with("struct ") || e.starts_with("a map") => "an object".to_owned(),
+        e if e.starts_with("enum ") => "one of the names this field takes".to_owned(),
+        e if e.contains("Decimal") => "a decimal amount such as \"12.50\"".to_owned(),
+        e => e.trim_start_matches("a valid ").to_owned(),
+    }
 }
 
 /// The embedding and isolate controls that can make a name display as something else
 /// ("Trojan Source"); they are format characters, not `is_control`.
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod plain_message_tests {
+    use super::plain_message;
+
+    #[test]
+    fn type_errors_are_said_without_rust_names() {
+        for (raw, want) in [
+            (
+                "invalid type: string \"x\", expected u8",
+                "must be a whole number from 0 to 255, not the text \"x\"",
+            ),
+            (
+                "invalid type: sequence, expected a string",
+                "must be text, not a list",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "must be a whole number from 0 to 4294967295, not -1",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected i64",
+                "must be a whole number, not 1.5",
+            ),
+            (
+                "invalid type: null, expected a boolean",
+                "must be true or false, not null",
+            ),
+            (
+                "invalid type: integer `5`, expected struct BudgetModel",
+                "must be an object, not 5",
+            ),
+        ] {
+            assert_eq!(plain_message(raw), want, "{raw}");
+        }
+        for raw in [
+            "invalid type: string \"x\", expected u8",
+            "invalid type: map, expected struct BudgetModel",
+            "invalid type: integer `5`, expected enum GoalType",
+        ] {
+            let m = plain_message(raw);
+            assert!(
+                !m.contains("u8") && !m.contains("struct") && !m.contains("enum"),
+                "{m}"
+            );
+        }
+        assert_eq!(
+            plain_message("missing field `name`"),
+            "missing field `name`"
+        );
+    }
 }
 
 #[cfg(test)]

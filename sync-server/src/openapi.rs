@@ -711,8 +711,10 @@ fn input_schemas() -> Vec<(&'static str, Value)> {
         (
             "RefreshInput",
             object(
-                &["refresh_token"],
-                json!({"refresh_token": {"type": "string"}}),
+                &[],
+                json!({"refresh_token": {"type": ["string", "null"], "description":
+                    "The refresh token; may be left out in cookie mode (header \
+                     `X-Lifepath-Session: cookie` and the `lifepath_refresh` cookie)"}}),
             ),
         ),
         (
@@ -1012,7 +1014,11 @@ fn error_statuses(method: &str, path: &str, body: bool, auth: bool) -> Vec<(u16,
         out.push((410, "cursor_expired: pull again without `since`"));
     }
     if body {
-        out.push((413, "Body over 1 MiB (or, on push, over 500 mutations)"));
+        out.push((
+            413,
+            "Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the \
+             storage quota reached (quota_exceeded), or, on push, over 500 mutations",
+        ));
         out.push((415, "Not application/json"));
     }
     if body || (method == "get" && query.contains(&path)) {

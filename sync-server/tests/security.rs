@@ -137,3 +137,59 @@ async fn names_with_bidirectional_controls_are_refused() {
         .await;
     assert_problem(&r, 422);
 }
+
+#[tokio::test]
+async fn common_passwords_and_the_email_are_refused() {
+    let s = Server::start().await;
+    for (email, password) in [
+        ("common@example.com", "password1"),
+        ("common@example.com", "Iloveyou"),
+        ("same@example.com", "same@example.com"),
+        ("mary.jones@example.com", "Mary.Jones"),
+    ] {
+        let r = s
+            .call(
+                Method::POST,
+                "/users",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_problem(&r, 422);
+        assert_eq!(r.body["errors"][0]["field"], "password", "{}", r.text);
+    }
+    // A password change meets the same rules.
+    let u = s.register("changer@example.com").await;
+    for new in ["trustno1", "changer@example.com"] {
+        let r = s
+            .post(
+                "/users/me/password",
+                &u,
+                json!({"current_password": u.password, "new_password": new}),
+            )
+            .await;
+        assert_problem(&r, 422);
+        assert_eq!(r.body["errors"][0]["field"], "new_password", "{}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn type_errors_are_said_in_words_not_rust_types() {
+    let s = Server::start().await;
+    let u = s.register("words@example.com").await;
+    let r = s
+        .post(
+            "/budgets/snapshots",
+            &u,
+            json!({"year": "twenty", "month": 1, "budget_model": 5}),
+        )
+        .await;
+    assert_problem(&r, 422);
+    let text = r.text.clone();
+    for rust in [
+        "u8", "u16", "u32", "i32", "i64", "struct ", "enum ", "expected",
+    ] {
+        assert!(!text.contains(rust), "{rust} in {text}");
+    }
+    assert!(text.contains("must be"), "{text}");
+}

@@ -105,7 +105,11 @@ pub fn validate_password(v: &mut Validator, field: String, password: &str) {
 impl Validate for RegisterInput {
     fn validate_into(&self, v: &mut Validator, path: &str) {
         validate_email(v, join(path, "email"), &self.email);
+        let before = v.is_ok();
         validate_password(v, join(path, "password"), &self.password);
+        if before == v.is_ok() {
+            super::check_password_choice(v, join(path, "password"), &self.password, &self.email);
+        }
         if let Some(name) = &self.display_name {
             v.text(join(path, "display_name"), name, 1, 100);
         }

@@ -316,6 +316,14 @@ async fn change_password(
 ) -> Result<Response> {
     input.validate()?;
     let (user, a) = load_me(&s, &me).await?;
+    let mut v = lifepath_core::validate::Validator::default();
+    lifepath_core::models::check_password_choice(
+        &mut v,
+        "new_password".into(),
+        &input.new_password,
+        &user.email,
+    );
+    v.finish()?;
     let now_us = micros(chrono::Utc::now());
     let reservation = auth::reserve_login(&s, &ip, &a.email_hash, now_us).await?;
     let ok = s
