@@ -105,6 +105,9 @@ pub struct Flags {
     /// Serve `/metrics` on this separate address (e.g. `127.0.0.1:9090`); unset: not served.
     #[arg(long, env = "LIFEPATH_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
+    /// Also serve `/metrics` on the API port, to requests with `Authorization: Bearer <this>`.
+    #[arg(long, env = "LIFEPATH_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// One AES-256 key and its id.
@@ -179,6 +182,8 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// Where `/metrics` is served (None: nowhere).
     pub metrics_bind: Option<SocketAddr>,
+    /// The bearer token of `/metrics` on the API port (None: not served there).
+    pub metrics_token: Option<String>,
 }
 
 /// Where the secrets came from (for the start-up log line).
@@ -440,6 +445,7 @@ impl Config {
                 .unwrap_or_else(default_max_connections),
             shutdown_timeout_secs: flags.shutdown_timeout_secs,
             metrics_bind: flags.metrics_bind,
+            metrics_token: flags.metrics_token.filter(|t| !t.is_empty()),
         })
     }
 
@@ -476,6 +482,7 @@ impl Config {
             max_connections: 10_000,
             shutdown_timeout_secs: 10,
             metrics_bind: None,
+            metrics_token: None,
         }
     }
 }

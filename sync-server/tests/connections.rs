@@ -214,3 +214,32 @@ async fn metrics_are_served_on_their_own_listener_only() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn metrics_on_the_api_port_need_the_metrics_token() {
+    let s = Server::start_with(|c| c.metrics_token = Some("m-token-123".into())).await;
+    let get = |auth: Option<&'static str>| {
+        let mut req = s.client.get(format!("{}/metrics", s.base));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.unwrap().status().as_u16(), 401);
+    assert_eq!(
+        get(Some("Bearer wrong-token"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    let r = get(Some("Bearer m-token-123")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("lifepath_http_requests_total")
+    );
+}

@@ -17,6 +17,33 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
+        .route("/metrics", get(metrics_with_token))
+}
+
+/// `/metrics` on the API port: only with `LIFEPATH_METRICS_TOKEN` set and sent as a bearer
+/// token (compared in constant time); otherwise 404, as if the route were not there.
+async fn metrics_with_token(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response> {
+    use subtle::ConstantTimeEq;
+    let Some(want) = &s.config.metrics_token else {
+        return Err(ApiError::NoSuchRoute);
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .unwrap_or_default();
+    if sent.len() == want.len() && bool::from(sent.as_bytes().ct_eq(want.as_bytes())) {
+        Ok(metrics(State(s)).await.into_response())
+    } else {
+        Err(ApiError::Unauthorized(
+            "/metrics needs the metrics bearer token",
+        ))
+    }
 }
 
 /// The metrics listener's one route.
