@@ -54,6 +54,21 @@ for _ in $(seq 1 150); do
 done
 curl -fsS "$base/readyz" >/dev/null || { echo "the server did not start:"; cat "$tmp/server.log"; exit 1; }
 
+echo "--- fuzz-http: /openapi.json against the OpenAPI 3.1 specification (openapi-spec-validator)"
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+  PIP=$(command -v pip3 || command -v pip)
+  "$PIP" install --quiet 'openapi-spec-validator>=0.7,<0.10' \
+    || "$PIP" install --quiet --break-system-packages 'openapi-spec-validator>=0.7,<0.10'
+fi
+curl -fsS "$base/openapi.json" | python3 -c '
+import json, sys
+from openapi_spec_validator import validate
+doc = json.load(sys.stdin)
+validate(doc)
+ops = sum(len(p) for p in doc["paths"].values())
+print(f"valid OpenAPI {doc[\"openapi\"]}: {len(doc[\"paths\"])} paths, {ops} operations, {len(doc[\"components\"][\"schemas\"])} schemas")
+'
+
 echo "--- fuzz-http: register the fuzzing user"
 token=$(curl -fsS -X POST "$base/api/v1/users" -H 'Content-Type: application/json' \
   -d '{"email":"fuzz@example.com","password":"a long fuzzing password"}' \

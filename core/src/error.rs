@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// One invalid field: `expenses[3].monthly_amount: must be ≥ 0 with at most 2 decimals`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The path of the field, `a.b[2].c`.
     pub field: String,

@@ -373,6 +373,65 @@ pub mod decimal_text {
     }
 }
 
+/// The OpenAPI schema of money: a decimal string with at most two places (every answer), or a
+/// JSON number (inputs also accept one, read through its shortest decimal form).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        decimal_schema(
+            r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$",
+            "An exact amount of money: a decimal string such as \"1234.50\" in every answer \
+             (never a binary float); inputs may also send a JSON number",
+            "1234.50",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Money {}
+
+/// The OpenAPI schema of a plain decimal (an interest or return rate in percent).
+#[cfg(feature = "openapi")]
+pub struct DecimalSchema;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for DecimalSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        decimal_schema(
+            r"^-?[0-9]{1,13}(\.[0-9]{1,10})?$",
+            "An exact decimal such as \"22.99\" (a rate in percent); inputs may also send a \
+             JSON number",
+            "22.99",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for DecimalSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Decimal")
+    }
+}
+
+#[cfg(feature = "openapi")]
+fn decimal_schema(
+    pattern: &str,
+    description: &str,
+    example: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .description(Some(description))
+        .examples([serde_json::json!(example)])
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

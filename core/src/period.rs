@@ -163,6 +163,22 @@ pub fn whole_months_between(from: NaiveDate, to: NaiveDate) -> i64 {
     k
 }
 
+/// The OpenAPI schema: `YYYY-MM`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Period {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))
+            .description(Some("A calendar month, YYYY-MM"))
+            .examples([serde_json::json!("2026-10")])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Period {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,6 +111,17 @@ pub struct VersionedJson<T> {
     pub expected: Option<i64>,
 }
 
+/// The OpenAPI shape of a [`VersionedJson`] body: the record's fields and, optionally, the
+/// version the client expects it to be at (or send `If-Match`).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct WithVersion<T> {
+    /// The fields.
+    #[serde(flatten)]
+    pub body: T,
+    /// The version the client read: a stale one is 409 with the current record.
+    pub version: Option<i64>,
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VersionedJson<T> {
     type Rejection = ApiError;
 
@@ -179,9 +190,11 @@ fn query_error_in_words(field: &str, serde_message: &str) -> (String, String) {
 }
 
 /// `limit` and `cursor` of a list (both optional; see [`crate::repo::page`]).
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Page size.
+    /// Items per page (default 24).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

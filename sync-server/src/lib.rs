@@ -184,9 +184,8 @@ fn page_csp<B>(mut res: axum::http::Response<B>) -> axum::http::Response<B> {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let router = Router::new()
-        .nest("/api/v1", routes::api())
-        .merge(routes::ops::router());
+    let (router, _) = openapi::routes().split_for_parts();
+    let router = router.merge(routes::ops::metrics_with_token_router());
     // The web demo (static files) at `/` when configured; unknown paths stay problem+json 404s.
     let router = match &state.config.static_dir {
         Some(dir) => router.fallback_service(

@@ -136,7 +136,7 @@ pub async fn backoff(attempt: u32) {
 }
 
 /// A list page: `{items, next_cursor}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The records.
     pub items: Vec<T>,

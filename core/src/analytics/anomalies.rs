@@ -18,6 +18,7 @@ use crate::period::Period;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AnomalyMethod {
     /// Mean and sample standard deviation.
     #[default]
@@ -30,6 +31,7 @@ pub enum AnomalyMethod {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Baseline {
     /// The `lookback` months before the current one (≥ 3 needed).
     #[default]
@@ -43,6 +45,7 @@ pub enum Baseline {
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     Warning,
     Alert,
@@ -53,6 +56,7 @@ pub enum Severity {
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Direction {
     Above,
     Below,
@@ -67,6 +71,7 @@ pub const MAX_LOOKBACK: u32 = 600;
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnomalyOptions {
     /// |z| at which a value is an anomaly (default 2.0).
     pub threshold: f64,
@@ -92,6 +97,7 @@ impl Default for AnomalyOptions {
 /// One unusual category.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Anomaly {
     /// Category slug.
     pub category: String,
@@ -112,6 +118,7 @@ pub struct Anomaly {
 /// The output of [`detect_anomalies`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnomalyReport {
     /// The month examined.
     pub period: Period,

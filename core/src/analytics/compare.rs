@@ -11,6 +11,7 @@ use crate::period::Period;
 /// The totals of one side.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodTotals {
     /// The month.
     pub period: Period,
@@ -25,6 +26,7 @@ pub struct PeriodTotals {
 /// One category on both sides.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryComparison {
     /// Slug.
     pub category: String,
@@ -41,6 +43,7 @@ pub struct CategoryComparison {
 /// The output of [`compare_periods`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comparison {
     /// First month.
     pub a: PeriodTotals,

@@ -30,6 +30,7 @@ pub const SEASONAL_MIN_MONTHS: usize = 24;
 /// One forecast month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ForecastPoint {
     /// The month.
     pub period: Period,
@@ -44,6 +45,7 @@ pub struct ForecastPoint {
 /// The output of [`forecast`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Forecast {
     /// Months forecast.
     pub horizon: u32,
@@ -55,6 +57,7 @@ pub struct Forecast {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ForecastOptions {
     /// Months ahead (1–120, default 6).
     pub horizon: u32,

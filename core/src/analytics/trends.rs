@@ -22,6 +22,7 @@ pub const TREND_THRESHOLD: f64 = 0.05;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TrendDirection {
     /// relative_change > 0.05.
     Increasing,
@@ -34,6 +35,7 @@ pub enum TrendDirection {
 /// One point of a series.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrendPoint<A> {
     /// The month.
     pub period: Period,
@@ -44,6 +46,7 @@ pub struct TrendPoint<A> {
 /// The trend of one series.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeriesTrend<A> {
     /// The points in the window, by period.
     pub values: Vec<TrendPoint<A>>,
@@ -64,6 +67,7 @@ pub struct SeriesTrend<A> {
 /// The window the trends cover.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
     /// First month of the window (null without snapshots).
     pub from: Option<Period>,
@@ -76,6 +80,7 @@ pub struct Window {
 /// The output of [`compute_trends`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trends {
     /// The window.
     pub window: Window,

@@ -19,6 +19,7 @@ pub const PROBABILITY_MONTHS: i64 = 12;
 /// The output of [`probability_on_time`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnTimeProbability {
     /// P(reached by the target date); null without a target date or with fewer than 3 months.
     pub probability: Option<f64>,

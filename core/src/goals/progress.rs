@@ -11,6 +11,7 @@ use crate::money::Money;
 /// The output of [`goal_progress`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalProgressReport {
     /// The goal.
     pub goal_id: GoalId,

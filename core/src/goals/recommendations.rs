@@ -39,6 +39,7 @@ pub const MAX_CUTS_PER_GOAL: usize = 5;
 /// Everything [`recommend`] looks at.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecommendInput {
     /// The user's goals (only active ones get proposals).
     #[serde(default)]

@@ -13,6 +13,7 @@ use crate::money::Money;
 /// The output of [`replan`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Replan {
     /// The goal.
     pub goal_id: GoalId,

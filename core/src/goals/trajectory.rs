@@ -29,6 +29,7 @@ pub const CONTRIBUTION_AVERAGE_MONTHS: i64 = 6;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum UnreachableReason {
     /// A debt whose interest eats the whole payment.
     PaymentDoesNotCoverInterest,
@@ -43,6 +44,7 @@ pub enum UnreachableReason {
 /// The output of [`trajectory`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trajectory {
     /// The goal.
     pub goal_id: GoalId,

@@ -19,6 +19,7 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// `POST /users`: a new account.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterInput {
     /// Email address (unique, case-insensitive).
     pub email: String,
@@ -34,6 +35,7 @@ pub struct RegisterInput {
 
 /// `POST /users/login`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginInput {
     /// Email address.
     pub email: String,
@@ -43,6 +45,7 @@ pub struct LoginInput {
 
 /// `POST /users/me/password`: a new password, proven by the current one.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordChangeInput {
     /// The password in use now.
     pub current_password: String,

@@ -14,6 +14,7 @@ use crate::validate::{Validate, Validator, join};
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ContributionSource {
     #[default]
     Direct,
@@ -26,6 +27,7 @@ pub enum ContributionSource {
 /// One contribution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalContribution {
     /// Id.
     pub id: ContributionId,
@@ -47,6 +49,7 @@ pub struct GoalContribution {
 
 /// What a client sends to add a contribution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContributionInput {
     /// Amount, > 0.
     pub amount: Money,

@@ -20,6 +20,7 @@ use crate::validate::{Validate, Validator, join};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum GoalType {
     /// Save up to an amount.
     SavingsTarget,
@@ -38,6 +39,7 @@ pub enum GoalType {
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum GoalCategory {
     Vacation,
     Emergency,
@@ -55,6 +57,7 @@ pub enum GoalCategory {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum GoalStatus {
     /// Being worked on.
     #[default]
@@ -103,6 +106,7 @@ impl fmt::Display for GoalStatus {
 /// A financial goal.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Goal {
     /// Id.
     pub id: GoalId,
@@ -134,6 +138,7 @@ pub struct Goal {
     pub linked_debt_id: Option<String>,
     /// For growth goals: expected yearly return in percent.
     #[serde(default, with = "decimal_text::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::money::DecimalSchema>))]
     pub annual_return_rate: Option<Decimal>,
     /// Status.
     #[serde(default)]
@@ -202,6 +207,7 @@ impl Serialize for Goal {
 
 /// The writable fields of a new goal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalInput {
     /// Name, 1–100 characters.
     pub name: String,
@@ -230,6 +236,7 @@ pub struct GoalInput {
     pub linked_debt_id: Option<String>,
     /// Percent per year.
     #[serde(default, with = "decimal_text::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::money::DecimalSchema>))]
     pub annual_return_rate: Option<Decimal>,
     /// Initial status (default active).
     #[serde(default)]
@@ -238,6 +245,7 @@ pub struct GoalInput {
 
 /// A partial change of a goal: absent fields stay, `null` clears an optional field.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalPatch {
     /// New name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,6 +296,7 @@ pub struct GoalPatch {
         serialize_with = "patch_rate_out",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::money::DecimalSchema>))]
     pub annual_return_rate: Option<Option<Decimal>>,
     /// New status (moves through the status machine).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use crate::validate::{Validate, Validator, join};
 
 /// Where a goal stood at the end of one month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalProgress {
     /// Id.
     pub id: ProgressId,
@@ -31,6 +32,7 @@ pub struct GoalProgress {
 
 /// What a client sends to record progress.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgressInput {
     /// Year.
     pub period_year: i64,

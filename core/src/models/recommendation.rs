@@ -12,6 +12,7 @@ use crate::validate::{Validate, Validator, join};
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Difficulty {
     Easy,
     Medium,
@@ -22,6 +23,7 @@ pub enum Difficulty {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RecommendationKind {
     /// Spend less in a non-essential category.
     ReduceExpense,
@@ -48,6 +50,7 @@ impl RecommendationKind {
 /// A proposal to bring a goal back on track.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recommendation {
     /// Id (derived from goal, kind and category, so the same proposal keeps its id).
     pub id: RecommendationId,
@@ -80,6 +83,7 @@ pub struct Recommendation {
 /// Feedback on one recommendation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecommendationFeedback {
     /// Id.
     pub id: FeedbackId,
@@ -98,6 +102,7 @@ pub struct RecommendationFeedback {
 
 /// What a client sends as feedback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedbackInput {
     /// Did it help.
     pub was_helpful: bool,

@@ -12,6 +12,7 @@ use crate::validate::Validate;
 /// `PATCH /recommendations/{id}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecommendationPatch {
     /// Whether the user acted on it.
     #[serde(default)]

@@ -11,6 +11,7 @@ use crate::ids::{SessionId, UserId};
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SessionStage {
     /// First ideas.
     #[default]
@@ -46,6 +47,7 @@ impl SessionStage {
 
 /// A budget being worked on (server only).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BudgetSession {
     /// Id.
     pub id: SessionId,

@@ -12,6 +12,7 @@ use crate::validate::{Validate, Validator, from_value, join};
 /// `POST /budgets/sessions`: a new draft.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInput {
     /// The draft budget (free-form JSON; an empty object when absent).
     #[serde(default)]
@@ -27,6 +28,7 @@ pub struct SessionInput {
 /// `PATCH /budgets/sessions/{id}`: absent fields stay, `null` clears an optional one.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionPatch {
     /// New stage (forward only).
     #[serde(default)]

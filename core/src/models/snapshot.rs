@@ -18,6 +18,7 @@ pub const DEBT_PAYMENTS: &str = "debt_payments";
 /// The totals of a budget, always computed by [`summarize`], never taken from a client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SnapshotSummary {
     /// Σ incomes.
     pub total_income: Money,
@@ -55,6 +56,7 @@ pub fn summarize(model: &BudgetModel) -> SnapshotSummary {
 
 /// What a client sends to create or replace the snapshot of a period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SnapshotInput {
     /// Year of the period.
     pub period_year: i64,
@@ -79,6 +81,7 @@ impl Validate for SnapshotInput {
 /// A user's budget for one month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BudgetSnapshot {
     /// Id.
     pub id: SnapshotId,

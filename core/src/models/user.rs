@@ -9,6 +9,7 @@ use crate::validate::{Validate, Validator, join};
 
 /// A budgeting framework the user prefers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Framework {
     /// 50 % needs, 30 % wants, 20 % savings.
     #[serde(rename = "50_30_20")]
@@ -28,6 +29,7 @@ pub enum Framework {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OptimizationFocus {
     /// Paying down debt first.
     Debt,
@@ -42,6 +44,7 @@ pub const DEFAULT_CURRENCY: &str = "USD";
 
 /// A user account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Id.
     pub id: UserId,
@@ -70,6 +73,7 @@ pub struct User {
 /// The fields a user may change on their profile.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPatch {
     /// New display name (`null` clears it).
     #[serde(

@@ -33,6 +33,7 @@ use crate::sync::store::{LocalStore, MemoryStore, PendingMutation, StoredRecord}
 /// What applying a push response did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushSummary {
     /// Mutations the server applied (or had applied: duplicates).
     pub applied: usize,
@@ -47,6 +48,7 @@ pub struct PushSummary {
 /// A mutation the server refused.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RejectedMutation {
     /// Kind.
     pub entity: EntityKind,
@@ -59,6 +61,7 @@ pub struct RejectedMutation {
 /// A merge that kept one value and logged the other.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MergeNotice {
     /// Kind.
     pub entity: EntityKind,
@@ -71,6 +74,7 @@ pub struct MergeNotice {
 /// What applying a pull page did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullSummary {
     /// Records written from the server.
     pub updated: usize,

@@ -37,14 +37,17 @@ fn additive(base: &Value, local: &Value, remote: &Value) -> Option<Value> {
 /// One value that lost a merge.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConflictEntry {
     /// The field.
     pub field: String,
     /// The value kept in the record.
     #[cfg_attr(feature = "wasm", tsify(type = "JsonValue"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub kept: Value,
     /// The value that lost (kept here so nothing is lost).
     #[cfg_attr(feature = "wasm", tsify(type = "JsonValue"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub discarded: Value,
     /// Which side lost: `"local"` or `"remote"`.
     pub discarded_side: String,

@@ -11,6 +11,7 @@ pub const MAX_PUSH_BATCH: usize = 500;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EntityKind {
     /// A budget snapshot.
     Snapshot,
@@ -69,6 +70,7 @@ impl std::str::FromStr for EntityKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Op {
     /// Create (base_version 0) or replace the record.
     Upsert,
@@ -79,6 +81,7 @@ pub enum Op {
 /// One change a device made.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     /// Makes the mutation idempotent: a replay returns the first result.
     pub op_id: Uuid,
@@ -93,12 +96,14 @@ pub struct Mutation {
     /// The record for an upsert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub data: Option<Value>,
 }
 
 /// `POST /api/v1/sync/push` body.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     /// In the order they were made.
     pub mutations: Vec<Mutation>,
@@ -108,6 +113,7 @@ pub struct PushRequest {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PushStatus {
     /// Written; `version` is the new version.
     Applied,
@@ -122,6 +128,7 @@ pub enum PushStatus {
 /// The current server state of a record, sent with a conflict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerRecord {
     /// Current version.
     pub version: i64,
@@ -131,12 +138,14 @@ pub struct ServerRecord {
     /// The record (absent when deleted).
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(type = "JsonObject | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub data: Option<Value>,
 }
 
 /// The answer to one mutation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResult {
     /// The mutation's op_id.
     pub op_id: Uuid,
@@ -156,6 +165,7 @@ pub struct PushResult {
 /// `POST /api/v1/sync/push` answer: one result per mutation, in order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// Results.
     pub results: Vec<PushResult>,
@@ -164,6 +174,7 @@ pub struct PushResponse {
 /// The latest state of one record changed since the cursor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// Kind of record.
     pub entity: EntityKind,
@@ -176,12 +187,14 @@ pub struct Change {
     /// The record (absent for a tombstone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Option<Value>,
 }
 
 /// `GET /api/v1/sync/pull` answer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// Changes in the order of their last commit.
     pub changes: Vec<Change>,

@@ -14,6 +14,7 @@ use crate::sync::protocol::{EntityKind, Mutation};
 /// One record on the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredRecord {
     /// Kind.
     pub entity: EntityKind,
@@ -23,9 +24,11 @@ pub struct StoredRecord {
     pub version: i64,
     /// The device's current record; `None` when deleted.
     #[cfg_attr(feature = "wasm", tsify(type = "JsonObject | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub data: Option<Value>,
     /// The last server state (the merge base); `None` when not on the server.
     #[cfg_attr(feature = "wasm", tsify(type = "JsonObject | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub base: Option<Value>,
     /// True for a tombstone.
     pub deleted: bool,
@@ -37,6 +40,7 @@ pub struct StoredRecord {
 /// A mutation waiting for the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingMutation {
     /// The mutation.
     pub mutation: Mutation,
@@ -123,6 +127,7 @@ impl LocalStore for MemoryStore {
 /// gives back to restore the engine. Records are in `(kind, id)` order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncState {
     /// Every record (tombstones included).
     pub records: Vec<StoredRecord>,

@@ -21,6 +21,32 @@ use crate::error::{ApiError, Result};
 use crate::repo::entity;
 use crate::state::AppState;
 
+/// The OpenAPI shape of the export (the handler streams it; this type only describes it).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ExportDoc {
+    /// When it was made.
+    pub exported_at: chrono::DateTime<chrono::Utc>,
+    /// The account.
+    pub user: lifepath_core::models::User,
+    /// Every live snapshot.
+    pub snapshots: Vec<lifepath_core::models::BudgetSnapshot>,
+    /// Every live goal.
+    pub goals: Vec<lifepath_core::models::Goal>,
+    /// Every contribution.
+    pub contributions: Vec<lifepath_core::models::GoalContribution>,
+    /// Every progress entry.
+    pub progress: Vec<lifepath_core::models::GoalProgress>,
+    /// Every recommendation.
+    pub recommendations: Vec<lifepath_core::models::Recommendation>,
+    /// Every feedback.
+    pub feedback: Vec<lifepath_core::models::RecommendationFeedback>,
+    /// Every budget session.
+    pub budget_sessions: Vec<lifepath_core::models::BudgetSession>,
+    /// The account's audit events.
+    #[schema(value_type = Vec<Object>)]
+    pub audit_events: Vec<serde_json::Value>,
+}
+
 /// Record bytes read per page.
 pub const PAGE_BYTES: usize = 1024 * 1024;
 /// Records read per page at most.
@@ -29,6 +55,14 @@ const PAGE_ROWS: i64 = 500;
 type Chunk = std::result::Result<Bytes, std::io::Error>;
 
 /// The handler: answers at once and writes the document from a task.
+#[utoipa::path(
+    get,
+    path = "/users/me/export",
+    tag = "users",
+    summary = "Export everything",
+    responses((status = 200, description = "OK", body = crate::routes::export::ExportDoc)),
+    security(("bearer" = [])),
+)]
 pub async fn export(State(s): State<AppState>, me: AuthUser) -> Result<Response> {
     // The account is read first, so a missing account is still a clean 401/404.
     let (user, _) = super::users::load_me(&s, &me).await?;

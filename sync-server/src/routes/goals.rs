@@ -2,10 +2,9 @@
 //! contributions (which raise `current_amount` in the same transaction), trajectory and
 //! recommendations.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use lifepath_core::goals::{RecommendInput, Trajectory, recommend, trajectory};
 use lifepath_core::models::{
@@ -15,6 +14,8 @@ use lifepath_core::models::{
 };
 use lifepath_core::{ContributionId, GoalId, Money, Period, ProgressId};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::AuditEvent;
@@ -28,17 +29,14 @@ use crate::state::AppState;
 use crate::store::{Expect, Op, RecordWrite, StoreError};
 
 /// The routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/goals", post(create).get(list))
-        .route("/goals/{id}", get(get_one).patch(patch).delete(delete))
-        .route("/goals/{id}/progress", post(progress))
-        .route(
-            "/goals/{id}/contributions",
-            post(contribute).get(contributions),
-        )
-        .route("/goals/{id}/trajectory", get(trajectory_route))
-        .route("/goals/{id}/recommendations", get(recommendations))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get_one, patch, delete))
+        .routes(routes!(progress))
+        .routes(routes!(contribute, contributions))
+        .routes(routes!(trajectory_route))
+        .routes(routes!(recommendations))
 }
 
 /// The user's live goal, or 404.
@@ -46,6 +44,15 @@ pub async fn load_goal(s: &AppState, me: &AuthUser, id: &str) -> Result<Goal> {
     s.repo(me, "").get(id).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/goals",
+    tag = "goals",
+    summary = "Create a goal",
+    request_body = GoalInput,
+    responses((status = 201, description = "Created", body = Goal)),
+    security(("bearer" = [])),
+)]
 async fn create(
     repo: Repo,
     ApiJson(input): ApiJson<GoalInput>,
@@ -60,6 +67,15 @@ async fn create(
     Ok((StatusCode::CREATED, Json(goal)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/goals",
+    tag = "goals",
+    summary = "Goals, newest first",
+    params(PageQuery),
+    responses((status = 200, description = "OK", body = Page<Goal>)),
+    security(("bearer" = [])),
+)]
 async fn list(
     State(s): State<AppState>,
     me: AuthUser,
@@ -68,6 +84,15 @@ async fn list(
     Ok(Json(repo::page(&s, me.0, entity::GOAL, None, &q).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/goals/{id}",
+    tag = "goals",
+    summary = "One goal",
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = Goal)),
+    security(("bearer" = [])),
+)]
 async fn get_one(
     State(s): State<AppState>,
     me: AuthUser,
@@ -77,6 +102,16 @@ async fn get_one(
     Ok(repo::tagged(g.version, g))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/goals/{id}",
+    tag = "goals",
+    summary = "Change a goal or move its status",
+    request_body = crate::extract::WithVersion<GoalPatch>,
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = Goal)),
+    security(("bearer" = [])),
+)]
 async fn patch(
     repo: Repo,
     Path(id): Path<String>,
@@ -101,6 +136,15 @@ async fn patch(
     Ok(Json(next))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/goals/{id}",
+    tag = "goals",
+    summary = "Delete a goal",
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 204, description = "No content")),
+    security(("bearer" = [])),
+)]
 async fn delete(
     repo: Repo,
     IfMatch(if_match): IfMatch,
@@ -117,6 +161,19 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/goals/{id}/progress",
+    tag = "goals",
+    summary = "Create (201) or replace (200) a month's progress",
+    request_body = ProgressInput,
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses(
+        (status = 201, description = "Created", body = GoalProgress),
+        (status = 200, description = "Replaced", body = GoalProgress),
+    ),
+    security(("bearer" = [])),
+)]
 async fn progress(
     repo: Repo,
     Path(id): Path<String>,
@@ -179,6 +236,16 @@ async fn progress(
     Ok((status, Json(record)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/goals/{id}/contributions",
+    tag = "goals",
+    summary = "Record a contribution",
+    request_body = ContributionInput,
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 201, description = "Created", body = GoalContribution)),
+    security(("bearer" = [])),
+)]
 async fn contribute(
     repo: Repo,
     Path(id): Path<String>,
@@ -217,6 +284,15 @@ async fn contribute(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/goals/{id}/contributions",
+    tag = "goals",
+    summary = "List contributions (newest first)",
+    params(("id" = uuid::Uuid, Path, description = "The record's id"), PageQuery),
+    responses((status = 200, description = "OK", body = Page<GoalContribution>)),
+    security(("bearer" = [])),
+)]
 async fn contributions(
     State(s): State<AppState>,
     me: AuthUser,
@@ -257,18 +333,34 @@ fn today() -> NaiveDate {
 }
 
 /// `?monthly_contribution=&as_of=` of a trajectory (both optional).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TrajectoryQuery {
+    /// What-if monthly contribution, such as `250.00`.
     monthly_contribution: Option<Money>,
+    /// The day to compute on (default today), `YYYY-MM-DD`.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     as_of: Option<Day>,
 }
 
 /// `?as_of=` (default today).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AsOfQuery {
+    /// The day to compute on (default today), `YYYY-MM-DD`.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     as_of: Option<Day>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/goals/{id}/trajectory",
+    tag = "goals",
+    summary = "Trajectory (?monthly_contribution&as_of)",
+    params(("id" = uuid::Uuid, Path, description = "The record's id"), TrajectoryQuery),
+    responses((status = 200, description = "OK", body = Trajectory)),
+    security(("bearer" = [])),
+)]
 async fn trajectory_route(
     State(s): State<AppState>,
     me: AuthUser,
@@ -289,6 +381,15 @@ async fn trajectory_route(
     )?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/goals/{id}/recommendations",
+    tag = "goals",
+    summary = "Recommendations (?as_of)",
+    params(("id" = uuid::Uuid, Path, description = "The record's id"), AsOfQuery),
+    responses((status = 200, description = "OK", body = Page<Recommendation>)),
+    security(("bearer" = [])),
+)]
 async fn recommendations(
     State(s): State<AppState>,
     me: AuthUser,

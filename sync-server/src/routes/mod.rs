@@ -10,13 +10,15 @@ pub mod snapshots;
 pub mod sync;
 pub mod users;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
-/// Every route under `/api/v1`.
-pub fn api() -> Router<AppState> {
-    Router::new()
+/// Every route under `/api/v1`, each with its OpenAPI operation (`#[utoipa::path]` on the
+/// handler): the document is collected from the router itself, so a route cannot be served
+/// undocumented or documented unserved.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         // Tokens and account data: never kept by a browser or proxy cache.
         .merge(users::router().layer(axum::middleware::map_response(no_store)))
         .merge(snapshots::router())

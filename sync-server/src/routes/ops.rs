@@ -7,17 +7,23 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 
 /// The routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/openapi.json", get(openapi))
-        .route("/metrics", get(metrics_with_token))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(openapi))
+}
+
+/// `/metrics` on the API port (behind `LIFEPATH_METRICS_TOKEN`): not part of the documented API.
+pub fn metrics_with_token_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics_with_token))
 }
 
 /// `/metrics` on the API port: only with `LIFEPATH_METRICS_TOKEN` set and sent as a bearer
@@ -51,10 +57,24 @@ pub fn metrics_router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness",
+    responses((status = 200, description = "OK")),
+)]
 async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness (database reachable)",
+    responses((status = 200, description = "OK")),
+)]
 async fn readyz(State(s): State<AppState>) -> Result<Json<serde_json::Value>> {
     match s.store.ping().await {
         Ok(()) => Ok(Json(
@@ -75,7 +95,13 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
-async fn openapi() -> Result<Json<serde_json::Value>> {
-    let doc = crate::openapi::document();
-    Ok(Json(serde_json::to_value(doc).map_err(ApiError::internal)?))
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    summary = "This document",
+    responses((status = 200, description = "OK")),
+)]
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document_json())
 }

@@ -1,14 +1,15 @@
 //! Feedback on recommendations and the implemented flag.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
-use axum::{Json, Router};
 use lifepath_core::FeedbackId;
 use lifepath_core::models::{
     FeedbackInput, Recommendation, RecommendationFeedback, RecommendationPatch,
 };
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::AuditEvent;
@@ -22,10 +23,10 @@ use crate::state::AppState;
 use crate::store::{Expect, Op, RecordRow, RecordWrite};
 
 /// The routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/recommendations/{id}/feedback", post(feedback))
-        .route("/recommendations/{id}", patch(update))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(feedback))
+        .routes(routes!(update))
 }
 
 fn rec_write(s: &AppState, key: &str, r: &Recommendation, row: &RecordRow) -> Result<RecordWrite> {
@@ -45,6 +46,16 @@ fn rec_write(s: &AppState, key: &str, r: &Recommendation, row: &RecordRow) -> Re
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/recommendations/{id}/feedback",
+    tag = "goals",
+    summary = "Rate a recommendation",
+    request_body = FeedbackInput,
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 201, description = "Created", body = RecommendationFeedback)),
+    security(("bearer" = [])),
+)]
 async fn feedback(
     repo: Repo,
     Path(id): Path<String>,
@@ -70,6 +81,16 @@ async fn feedback(
     Ok((StatusCode::CREATED, Json(f)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/recommendations/{id}",
+    tag = "goals",
+    summary = "Mark implemented or rate",
+    request_body = RecommendationPatch,
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = Recommendation)),
+    security(("bearer" = [])),
+)]
 async fn update(
     State(s): State<AppState>,
     me: AuthUser,

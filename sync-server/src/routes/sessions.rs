@@ -1,16 +1,17 @@
 //! Budget sessions: a budget being worked on (draft → partial → final, never back, each move
 //! audited); a final one is saved as the snapshot of a period with `source_session_id`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use lifepath_core::SessionId;
 use lifepath_core::models::{
     BudgetSession, BudgetSnapshot, SessionInput, SessionPatch, SnapshotInput,
 };
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::snapshots::upsert_snapshot;
@@ -22,13 +23,22 @@ use crate::repo::{self};
 use crate::state::AppState;
 
 /// The routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/budgets/sessions", post(create))
-        .route("/budgets/sessions/{id}", get(get_one).patch(update))
-        .route("/budgets/sessions/{id}/snapshot", post(save))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(get_one, update))
+        .routes(routes!(save))
 }
 
+#[utoipa::path(
+    post,
+    path = "/budgets/sessions",
+    tag = "budgets",
+    summary = "Start a budget session",
+    request_body = SessionInput,
+    responses((status = 201, description = "Created", body = BudgetSession)),
+    security(("bearer" = [])),
+)]
 async fn create(
     repo: Repo,
     ApiJson(input): ApiJson<SessionInput>,
@@ -39,6 +49,15 @@ async fn create(
     Ok((StatusCode::CREATED, Json(b)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/budgets/sessions/{id}",
+    tag = "budgets",
+    summary = "One budget session",
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = BudgetSession)),
+    security(("bearer" = [])),
+)]
 async fn get_one(
     State(s): State<AppState>,
     me: AuthUser,
@@ -48,6 +67,16 @@ async fn get_one(
     Ok(repo::tagged(b.version, b))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/budgets/sessions/{id}",
+    tag = "budgets",
+    summary = "Edit or advance a budget session",
+    request_body = crate::extract::WithVersion<SessionPatch>,
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = BudgetSession)),
+    security(("bearer" = [])),
+)]
 async fn update(
     repo: Repo,
     Path(id): Path<String>,
@@ -69,13 +98,23 @@ async fn update(
 }
 
 /// `{period_year, period_month}` of the snapshot to save.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SaveInput {
     period_year: i64,
     period_month: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/budgets/sessions/{id}/snapshot",
+    tag = "budgets",
+    summary = "Save a final session as a snapshot",
+    request_body = crate::extract::WithVersion<SaveInput>,
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 201, description = "Created", body = BudgetSnapshot)),
+    security(("bearer" = [])),
+)]
 async fn save(
     repo: Repo,
     Path(id): Path<String>,

@@ -1,10 +1,9 @@
 //! Budget snapshots (upsert per period, list, get, delete) and the analytics over them: trends,
 //! anomalies, comparison and forecast — every number from `lifepath-core`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use lifepath_core::analytics::{
     AnomalyMethod, AnomalyOptions, AnomalyReport, Baseline, Comparison, DEFAULT_MONTHS, Forecast,
     ForecastOptions, Trends, compare_periods, compute_trends, detect_anomalies, forecast,
@@ -15,6 +14,8 @@ use lifepath_core::validate::Validate;
 use lifepath_core::{Period, SnapshotId};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -26,14 +27,14 @@ use crate::state::AppState;
 use crate::store::Expect;
 
 /// The routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/budgets/snapshots", post(upsert).get(list))
-        .route("/budgets/snapshots/{id}", get(get_one).delete(delete))
-        .route("/budgets/trends", get(trends))
-        .route("/budgets/anomalies", get(anomalies))
-        .route("/budgets/compare", get(compare))
-        .route("/budgets/forecast", get(forecast_route))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upsert, list))
+        .routes(routes!(get_one, delete))
+        .routes(routes!(trends))
+        .routes(routes!(anomalies))
+        .routes(routes!(compare))
+        .routes(routes!(forecast_route))
 }
 
 /// Creates (true) or replaces (false) the user's snapshot of the input's period. Without an
@@ -123,6 +124,18 @@ async fn upsert_snapshot_once(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/budgets/snapshots",
+    tag = "budgets",
+    summary = "Create (201) or replace (200) the snapshot of a period",
+    request_body = crate::extract::WithVersion<SnapshotInput>,
+    responses(
+        (status = 201, description = "Created", body = BudgetSnapshot),
+        (status = 200, description = "Replaced", body = BudgetSnapshot),
+    ),
+    security(("bearer" = [])),
+)]
 async fn upsert(
     repo: Repo,
     VersionedJson {
@@ -139,6 +152,15 @@ async fn upsert(
     Ok((status, Json(snap)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/budgets/snapshots",
+    tag = "budgets",
+    summary = "Snapshots, newest first",
+    params(PageQuery),
+    responses((status = 200, description = "OK", body = Page<BudgetSnapshot>)),
+    security(("bearer" = [])),
+)]
 async fn list(
     State(s): State<AppState>,
     me: AuthUser,
@@ -149,6 +171,15 @@ async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/budgets/snapshots/{id}",
+    tag = "budgets",
+    summary = "One snapshot",
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = BudgetSnapshot)),
+    security(("bearer" = [])),
+)]
 async fn get_one(
     State(s): State<AppState>,
     me: AuthUser,
@@ -158,6 +189,15 @@ async fn get_one(
     s.load_raw(me.0, entity::SNAPSHOT, &id).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/budgets/snapshots/{id}",
+    tag = "budgets",
+    summary = "Delete a snapshot",
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses((status = 204, description = "No content")),
+    security(("bearer" = [])),
+)]
 async fn delete(
     repo: Repo,
     IfMatch(if_match): IfMatch,
@@ -174,11 +214,23 @@ async fn all_snapshots(s: &AppState, me: &AuthUser) -> Result<Vec<BudgetSnapshot
 }
 
 /// `?months=` of `/budgets/trends`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TrendsQuery {
+    /// Months back (default 12).
+    #[param(minimum = 1, maximum = 1200)]
     months: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/budgets/trends",
+    tag = "budgets",
+    summary = "Trends (?months)",
+    params(TrendsQuery),
+    responses((status = 200, description = "OK", body = Trends)),
+    security(("bearer" = [])),
+)]
 async fn trends(
     State(s): State<AppState>,
     me: AuthUser,
@@ -192,15 +244,32 @@ async fn trends(
 }
 
 /// The query of `/budgets/anomalies`: the month (default the latest) and core's options.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AnomaliesQuery {
+    /// The month (default: the latest snapshot).
     period: Option<Period>,
+    /// Deviation threshold (default 2.0).
+    #[param(exclusive_minimum = 0, maximum = 100)]
     threshold: Option<f64>,
+    /// Months of history (years for the seasonal baseline).
+    #[param(minimum = 1, maximum = 1200)]
     lookback: Option<u32>,
+    /// `zscore` (default) or `robust`.
     method: Option<AnomalyMethod>,
+    /// `recent` (default) or `seasonal`.
     baseline: Option<Baseline>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/budgets/anomalies",
+    tag = "budgets",
+    summary = "Anomalies (?period&threshold&lookback&method&baseline)",
+    params(AnomaliesQuery),
+    responses((status = 200, description = "OK", body = AnomalyReport)),
+    security(("bearer" = [])),
+)]
 async fn anomalies(
     State(s): State<AppState>,
     me: AuthUser,
@@ -223,12 +292,24 @@ async fn anomalies(
 }
 
 /// `?a=YYYY-MM&b=YYYY-MM` of `/budgets/compare`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CompareQuery {
+    /// The first month.
     a: Period,
+    /// The second month.
     b: Period,
 }
 
+#[utoipa::path(
+    get,
+    path = "/budgets/compare",
+    tag = "budgets",
+    summary = "Compare two periods (?a&b)",
+    params(CompareQuery),
+    responses((status = 200, description = "OK", body = Comparison)),
+    security(("bearer" = [])),
+)]
 async fn compare(
     State(s): State<AppState>,
     me: AuthUser,
@@ -245,12 +326,26 @@ async fn compare(
 }
 
 /// `?horizon=&months=` of `/budgets/forecast`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ForecastQuery {
+    /// Months ahead.
+    #[param(minimum = 1, maximum = 120)]
     horizon: Option<u32>,
+    /// Months of history.
+    #[param(minimum = 1, maximum = 1200)]
     months: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/budgets/forecast",
+    tag = "budgets",
+    summary = "Forecast (?horizon&months)",
+    params(ForecastQuery),
+    responses((status = 200, description = "OK", body = Forecast)),
+    security(("bearer" = [])),
+)]
 async fn forecast_route(
     State(s): State<AppState>,
     me: AuthUser,

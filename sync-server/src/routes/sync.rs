@@ -10,9 +10,8 @@
 //! version only grows, so a replayed stale mutation is stale again and gets the record as it is
 //! now.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lifepath_core::UserId;
@@ -20,21 +19,24 @@ use lifepath_core::sync::{
     EntityKind, MAX_PUSH_BATCH, Mutation, Op as SyncOp, PushRequest, PushResponse, PushResult,
     PushStatus, ServerRecord, accept_record,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The wire form of core's [`lifepath_core::sync::Change`] with the record passed through as
 /// the decrypted JSON text (no parse and re-serialize: a pull of 10,000 changes has a budget).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ChangeOut {
     entity: EntityKind,
     id: Uuid,
     version: i64,
     deleted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     data: Option<Box<RawValue>>,
 }
 
 /// The wire form of core's [`lifepath_core::sync::PullResponse`] (same JSON; the tests read it into core's type).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PullOut {
     changes: Vec<ChangeOut>,
     cursor: String,
@@ -65,13 +67,22 @@ pub const MAX_PULL_BYTES: usize = 4 * 1024 * 1024;
 const PULL_PAYLOAD_BYTES: usize = MAX_PULL_BYTES - 256 * 1024;
 
 /// The routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sync/push", post(push))
-        .route("/sync/pull", get(pull))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(push))
+        .routes(routes!(pull))
 }
 
 /// `POST /api/v1/sync/push`.
+#[utoipa::path(
+    post,
+    path = "/sync/push",
+    tag = "sync",
+    summary = "Push offline mutations (at most 500; idempotent by op_id)",
+    request_body = PushRequest,
+    responses((status = 200, description = "OK", body = PushResponse)),
+    security(("bearer" = [])),
+)]
 pub async fn push(
     State(s): State<AppState>,
     me: AuthUser,
@@ -402,13 +413,26 @@ fn decode_cursor(cursor: &str) -> Result<((i64, String, String), bool)> {
 }
 
 /// `?since=<cursor>&limit=<n>` of a pull (both optional).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullQuery {
+    /// `cursor` of the previous pull.
     since: Option<String>,
+    /// Changes per answer (default 500).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
 /// `GET /api/v1/sync/pull?since=<cursor>&limit=<n>`.
+#[utoipa::path(
+    get,
+    path = "/sync/pull",
+    tag = "sync",
+    summary = "Pull changes after a cursor (410 cursor_expired when deletions after it were purged: pull again without since)",
+    params(PullQuery),
+    responses((status = 200, description = "OK", body = PullOut)),
+    security(("bearer" = [])),
+)]
 pub async fn pull(
     State(s): State<AppState>,
     me: AuthUser,

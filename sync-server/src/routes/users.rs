@@ -1,9 +1,8 @@
 //! Accounts: register, login, refresh, logout, the profile, export and deletion.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use lifepath_core::UserId;
 use lifepath_core::models::{
     LoginInput, PasswordChangeInput, RegisterInput, User, UserPatch, normalize_email,
@@ -11,6 +10,8 @@ use lifepath_core::models::{
 use lifepath_core::validate::Validate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::audit::AuditEvent;
 use crate::auth::{self, AuthUser};
@@ -25,20 +26,20 @@ use super::session_cookie::TokenMode;
 use crate::store::{AccountRow, RefreshOutcome, RefreshRow, StoreError};
 
 /// The routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", post(register))
-        .route("/users/login", post(login))
-        .route("/users/refresh", post(refresh))
-        .route("/users/logout", post(logout))
-        .route("/users/logout-all", post(logout_all))
-        .route("/users/me/password", post(change_password))
-        .route("/users/me", get(me).patch(patch_me).delete(delete_me))
-        .route("/users/me/export", get(super::export::export))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(logout_all))
+        .routes(routes!(change_password))
+        .routes(routes!(me, patch_me, delete_me))
+        .routes(routes!(super::export::export))
 }
 
 /// Tokens and the user, after register, login and refresh.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthResponse {
     /// The account.
     pub user: User,
@@ -57,7 +58,7 @@ pub struct AuthResponse {
 }
 
 /// `{refresh_token}`; in cookie mode the body may be `{}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshInput {
     /// The token.
     #[serde(default)]
@@ -107,6 +108,14 @@ async fn issue(s: &AppState, user: User) -> Result<AuthResponse> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    summary = "Register",
+    request_body = RegisterInput,
+    responses((status = 201, description = "Created", body = AuthResponse)),
+)]
 async fn register(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -130,6 +139,14 @@ async fn register(
     Ok(mode.respond(StatusCode::CREATED, issue(&s, user).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/login",
+    tag = "users",
+    summary = "Log in",
+    request_body = LoginInput,
+    responses((status = 200, description = "OK", body = AuthResponse)),
+)]
 async fn login(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -193,6 +210,14 @@ async fn login(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/refresh",
+    tag = "users",
+    summary = "Rotate a refresh token",
+    request_body = RefreshInput,
+    responses((status = 200, description = "OK", body = AuthResponse)),
+)]
 async fn refresh(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -255,6 +280,14 @@ async fn refresh(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/logout",
+    tag = "users",
+    summary = "Revoke a refresh token family",
+    request_body = RefreshInput,
+    responses((status = 204, description = "No content")),
+)]
 async fn logout(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -285,6 +318,14 @@ async fn logout(
 
 /// Ends every session of the account: every refresh token is revoked and every access token
 /// issued until now is refused (this one included).
+#[utoipa::path(
+    post,
+    path = "/users/logout-all",
+    tag = "users",
+    summary = "End every session: revoke every refresh token and refuse every access token issued until now",
+    responses((status = 204, description = "No content")),
+    security(("bearer" = [])),
+)]
 async fn logout_all(
     State(s): State<AppState>,
     me: AuthUser,
@@ -307,6 +348,15 @@ async fn logout_all(
 /// `POST /users/me/password {current_password, new_password}`: checks the current password
 /// (a wrong one counts toward the login limit of the account), sets the new one, ends every
 /// other session, and answers a fresh token pair for this one.
+#[utoipa::path(
+    post,
+    path = "/users/me/password",
+    tag = "users",
+    summary = "Change the password (proven by the current one); ends the other sessions and answers a new token pair",
+    request_body = PasswordChangeInput,
+    responses((status = 200, description = "OK", body = AuthResponse)),
+    security(("bearer" = [])),
+)]
 async fn change_password(
     State(s): State<AppState>,
     me: AuthUser,
@@ -367,7 +417,7 @@ pub(crate) async fn load_me(s: &AppState, me: &AuthUser) -> Result<(User, Accoun
 }
 
 /// `GET /users/me`: the account and what it stores against its quota.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct MeOut {
     #[serde(flatten)]
     user: User,
@@ -375,12 +425,20 @@ struct MeOut {
 }
 
 /// Bytes stored and the quota (`null`: none).
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Storage {
     used_bytes: i64,
     quota_bytes: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/users/me",
+    tag = "users",
+    summary = "The account",
+    responses((status = 200, description = "OK", body = MeOut)),
+    security(("bearer" = [])),
+)]
 async fn me(State(s): State<AppState>, me: AuthUser) -> Result<repo::Tagged<MeOut>> {
     let (user, a) = load_me(&s, &me).await?;
     let used_bytes = s.store.stored_bytes(me.0).await?;
@@ -397,6 +455,15 @@ async fn me(State(s): State<AppState>, me: AuthUser) -> Result<repo::Tagged<MeOu
     ))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/users/me",
+    tag = "users",
+    summary = "Change the profile",
+    request_body = UserPatch,
+    responses((status = 200, description = "OK", body = User)),
+    security(("bearer" = [])),
+)]
 async fn patch_me(
     State(s): State<AppState>,
     me: AuthUser,
@@ -442,6 +509,14 @@ async fn patch_me(
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/me",
+    tag = "users",
+    summary = "Delete the account and everything of it",
+    responses((status = 204, description = "No content")),
+    security(("bearer" = [])),
+)]
 async fn delete_me(
     State(s): State<AppState>,
     me: AuthUser,
