@@ -191,10 +191,22 @@ pub async fn page<T: DeserializeOwned>(
     parent: Option<&str>,
     q: &crate::extract::PageQuery,
 ) -> Result<Page<T>> {
+    page_in(state, user, entity, parent, q, None).await
+}
+
+/// [`page`] of the records whose period lies in `periods` (`from..=to`, month indexes).
+pub async fn page_in<T: DeserializeOwned>(
+    state: &AppState,
+    user: UserId,
+    entity: &str,
+    parent: Option<&str>,
+    q: &crate::extract::PageQuery,
+    periods: Option<(i64, i64)>,
+) -> Result<Page<T>> {
     let (limit, after) = page_params(q)?;
     let mut rows = state
         .store
-        .list(user, entity, parent, after, limit + 1)
+        .list(user, entity, parent, after, limit + 1, periods)
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -424,7 +436,9 @@ impl Repo {
         if let (Some((name, from)), Some((_, to))) = (cur.state(), next.state())
             && from != to
         {
-            details[name] = json!({"from": from, "to": to});
+            // As the source design names them: `from_stage` / `to_stage`, `from_status` / …
+            details[format!("from_{name}")] = json!(from);
+            details[format!("to_{name}")] = json!(to);
         }
         self.update(cur.version(), &next, action, details).await?;
         Ok(next)

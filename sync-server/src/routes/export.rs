@@ -63,9 +63,23 @@ type Chunk = std::result::Result<Bytes, std::io::Error>;
     responses((status = 200, description = "OK", body = crate::routes::export::ExportDoc)),
     security(("bearer" = [])),
 )]
-pub async fn export(State(s): State<AppState>, me: AuthUser) -> Result<Response> {
+pub async fn export(
+    State(s): State<AppState>,
+    me: AuthUser,
+    crate::extract::ClientIp(ip): crate::extract::ClientIp,
+) -> Result<Response> {
     // The account is read first, so a missing account is still a clean 401/404.
     let (user, _) = super::users::load_me(&s, &me).await?;
+    let key = me.key();
+    s.store
+        .audit(
+            &crate::audit::AuditEvent::new("user.export")
+                .user(&key)
+                .record(entity::USER, &key)
+                .ip(&ip)
+                .row(),
+        )
+        .await?;
     let head = format!(
         "{{\"exported_at\":{},\"user\":{}",
         json!(chrono::Utc::now()),

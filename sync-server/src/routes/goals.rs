@@ -72,16 +72,115 @@ async fn create(
     path = "/goals",
     tag = "goals",
     summary = "Goals, newest first",
-    params(PageQuery),
+    params(GoalListQuery),
     responses((status = 200, description = "OK", body = Page<Goal>)),
     security(("bearer" = [])),
 )]
 async fn list(
-    State(s): State<AppState>,
-    me: AuthUser,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    repo: Repo,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Json<Page<Goal>>> {
-    Ok(Json(repo::page(&s, me.0, entity::GOAL, None, &q).await?))
+    let q = GoalListQuery::parse(raw.as_deref().unwrap_or(""))?;
+    if q.status.is_empty() && q.category.is_empty() {
+        let page = PageQuery {
+            limit: q.limit,
+            cursor: q.cursor,
+        };
+        return Ok(Json(
+            repo::page(repo.state(), repo.me().0, entity::GOAL, None, &page).await?,
+        ));
+    }
+    // Filtered: the category is sealed with the goal, so the user's goals (a handful) are
+    // read, filtered and paged here, in the same order and with the same cursors as the list.
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let (limit, after) = repo::page_params(&page)?;
+    let mut goals: Vec<Goal> = repo.all().await?;
+    goals.retain(|g| {
+        (q.status.is_empty() || q.status.contains(&g.status))
+            && (q.category.is_empty() || q.category.contains(&g.category))
+    });
+    let key = |g: &Goal| (repo::micros(g.created_at), g.id.to_string());
+    goals.sort_by_key(|g| std::cmp::Reverse(key(g)));
+    if let Some(after) = after {
+        goals.retain(|g| key(g) < after);
+    }
+    let more = goals.len() as i64 > limit;
+    goals.truncate(limit as usize);
+    let next_cursor = if more {
+        goals.last().map(|g| {
+            let (k, id) = key(g);
+            repo::encode_cursor(k, &id)
+        })
+    } else {
+        None
+    };
+    Ok(Json(Page {
+        items: goals,
+        next_cursor,
+    }))
+}
+
+/// `?status=&category=&limit=&cursor=` of the goal list: `status` and `category` may each be
+/// given several times (`status=active&status=paused`) or as a comma list (`status=active,paused`);
+/// a goal is listed when it has one of the statuses and one of the categories asked for.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct GoalListQuery {
+    /// Only goals in these states.
+    #[param(style = Form, explode = true)]
+    status: Vec<lifepath_core::models::GoalStatus>,
+    /// Only goals of these categories.
+    #[param(style = Form, explode = true)]
+    category: Vec<lifepath_core::models::GoalCategory>,
+    /// Items per page (default 24).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl GoalListQuery {
+    fn parse(raw: &str) -> Result<GoalListQuery> {
+        let mut q = GoalListQuery {
+            status: Vec::new(),
+            category: Vec::new(),
+            limit: None,
+            cursor: None,
+        };
+        fn one_of<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> Result<T> {
+            serde_json::from_value(serde_json::Value::String(v.to_owned())).map_err(|_| {
+                ApiError::invalid(field, &format!("`{v}` is not a {field} a goal can have"))
+            })
+        }
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            if v.is_empty() {
+                continue;
+            }
+            match k.as_ref() {
+                "status" => {
+                    for part in v.split(',').filter(|p| !p.is_empty()) {
+                        q.status.push(one_of("status", part.trim())?);
+                    }
+                }
+                "category" => {
+                    for part in v.split(',').filter(|p| !p.is_empty()) {
+                        q.category.push(one_of("category", part.trim())?);
+                    }
+                }
+                "limit" => {
+                    q.limit = Some(v.parse().map_err(|_| {
+                        ApiError::invalid("limit", "must be a whole number from 1 to 200")
+                    })?);
+                }
+                "cursor" => q.cursor = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
 }
 
 #[utoipa::path(
@@ -324,7 +423,10 @@ async fn goal_contributions(
 
 /// The latest snapshot of the user.
 async fn latest_snapshot(s: &AppState, me: &AuthUser) -> Result<Option<BudgetSnapshot>> {
-    let rows = s.store.list(me.0, entity::SNAPSHOT, None, None, 1).await?;
+    let rows = s
+        .store
+        .list(me.0, entity::SNAPSHOT, None, None, 1, None)
+        .await?;
     rows.first().map(|r| s.open_row(&me.key(), r)).transpose()
 }
 

@@ -1,5 +1,6 @@
 //! One file per resource; each owns its `router()`.
 
+pub mod audit;
 pub mod export;
 pub mod goals;
 pub mod ops;
@@ -20,7 +21,11 @@ use crate::state::AppState;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         // Tokens and account data: never kept by a browser or proxy cache.
-        .merge(users::router().layer(axum::middleware::map_response(no_store)))
+        .merge(
+            users::router()
+                .merge(audit::router())
+                .layer(axum::middleware::map_response(no_store)),
+        )
         .merge(snapshots::router())
         .merge(sessions::router())
         .merge(goals::router())

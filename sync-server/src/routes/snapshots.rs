@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upsert, list))
         .routes(routes!(get_one, delete))
+        .routes(routes!(by_period))
         .routes(routes!(trends))
         .routes(routes!(anomalies))
         .routes(routes!(compare))
@@ -157,18 +158,67 @@ async fn upsert(
     path = "/budgets/snapshots",
     tag = "budgets",
     summary = "Snapshots, newest first",
-    params(PageQuery),
+    params(SnapshotListQuery),
     responses((status = 200, description = "OK", body = Page<BudgetSnapshot>)),
     security(("bearer" = [])),
 )]
 async fn list(
     State(s): State<AppState>,
     me: AuthUser,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<SnapshotListQuery>,
 ) -> Result<Json<Page<BudgetSnapshot>>> {
+    let periods = match (q.from, q.to) {
+        (None, None) => None,
+        (from, to) => {
+            let lo = from.map_or(i64::MIN, Period::index);
+            let hi = to.map_or(i64::MAX, Period::index);
+            if lo > hi {
+                return Err(ApiError::invalid("to", "must not be before `from`"));
+            }
+            Some((lo, hi))
+        }
+    };
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
     Ok(Json(
-        repo::page(&s, me.0, entity::SNAPSHOT, None, &q).await?,
+        repo::page_in(&s, me.0, entity::SNAPSHOT, None, &page, periods).await?,
     ))
+}
+
+/// `?from=YYYY-MM&to=YYYY-MM&limit=&cursor=` of the snapshot list (each optional; both ends
+/// included).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SnapshotListQuery {
+    /// The first month listed.
+    from: Option<Period>,
+    /// The last month listed.
+    to: Option<Period>,
+    /// Items per page (default 24).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/budgets/snapshots/by-period/{period}",
+    tag = "budgets",
+    summary = "The snapshot of one month (404 when there is none)",
+    params(("period" = Period, Path, description = "The month, YYYY-MM")),
+    responses((status = 200, description = "OK", body = BudgetSnapshot)),
+    security(("bearer" = [])),
+)]
+async fn by_period(repo: Repo, Path(period): Path<String>) -> Result<Json<BudgetSnapshot>> {
+    // A malformed month names no snapshot: 404, like a malformed id.
+    let period: Period = period.parse().map_err(|_| ApiError::NotFound)?;
+    repo.by_period::<BudgetSnapshot>("", period.index())
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
 }
 
 #[utoipa::path(

@@ -350,6 +350,8 @@ pub trait Store: Send + Sync + 'static {
         period: i64,
     ) -> StoreResult<Option<RecordRow>>;
     /// Live records newest first (by `sort_key`, then id), after the cursor.
+    ///
+    /// With `periods = Some((from, to))`, only records whose `period` lies in `from..=to`.
     async fn list(
         &self,
         user: UserId,
@@ -357,6 +359,7 @@ pub trait Store: Send + Sync + 'static {
         parent_id: Option<&str>,
         after: Option<(i64, String)>,
         limit: i64,
+        periods: Option<(i64, i64)>,
     ) -> StoreResult<Vec<RecordRow>>;
     /// A record, tombstone or live.
     async fn get_any(&self, user: UserId, entity: &str, id: &str)
@@ -419,6 +422,15 @@ pub trait Store: Send + Sync + 'static {
     async fn audit(&self, row: &AuditRow) -> StoreResult<()>;
     /// The user's audit events, oldest first.
     async fn audit_for(&self, user: UserId) -> StoreResult<Vec<AuditRow>>;
+    /// One page of the user's audit events, newest first: those before `before` =
+    /// `(created_at, id)`, of `action` when given, at most `limit`.
+    async fn audit_page(
+        &self,
+        user: UserId,
+        action: Option<&str>,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>>;
     /// Purges tombstones, audit events, rate events and refresh tokens older than the cut-offs.
     /// Before tombstones go, each user's [`Store::purged_through`] mark moves up to the last of
     /// theirs that goes.

@@ -862,42 +862,36 @@ impl Store for SqlStore {
         parent_id: Option<&str>,
         after: Option<(i64, String)>,
         limit: i64,
+        periods: Option<(i64, i64)>,
     ) -> StoreResult<Vec<RecordRow>> {
         let user = &user.to_string();
         let parent = parent_id.unwrap_or("");
-        let rows = match after {
-            Some((key, id)) => {
-                let q = format!(
-                    "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
-                     and parent_id = $3 and deleted_at is null \
-                     and (sort_key < $4 or (sort_key = $4 and id < $5)) \
-                     order by sort_key desc, id desc limit $6"
-                );
-                sqlx::query(AssertSqlSafe(q))
-                    .bind(user)
-                    .bind(entity)
-                    .bind(parent)
-                    .bind(key)
-                    .bind(id)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                let q = format!(
-                    "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
-                     and parent_id = $3 and deleted_at is null \
-                     order by sort_key desc, id desc limit $4"
-                );
-                sqlx::query(AssertSqlSafe(q))
-                    .bind(user)
-                    .bind(entity)
-                    .bind(parent)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+        let (key, id) = after.unwrap_or((i64::MAX, String::new()));
+        let (filter, lo, hi) = match periods {
+            Some((lo, hi)) => (1i64, lo, hi),
+            None => (0, 0, 0),
         };
+        // `$5 = ''` only on the first page (no id sorts before every id); `$7 = 0`: no period
+        // filter.
+        let q = format!(
+            "select {RECORD_COLS} from record where user_id = $1 and entity = $2 \
+             and parent_id = $3 and deleted_at is null \
+             and (sort_key < $4 or (sort_key = $4 and ($5 = '' or id < $5))) \
+             and ($7 = 0 or (period >= $8 and period <= $9)) \
+             order by sort_key desc, id desc limit $6"
+        );
+        let rows = sqlx::query(AssertSqlSafe(q))
+            .bind(user)
+            .bind(entity)
+            .bind(parent)
+            .bind(key)
+            .bind(&id)
+            .bind(limit)
+            .bind(filter)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(record_from).collect()
     }
 
@@ -1166,6 +1160,31 @@ impl Store for SqlStore {
         .bind(user)
         .fetch_all(&self.pool)
         .await?;
+        rows.iter().map(audit_from).collect()
+    }
+
+    async fn audit_page(
+        &self,
+        user: UserId,
+        action: Option<&str>,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let user = &user.to_string();
+        let (at, id) = before.unwrap_or((i64::MAX, String::new()));
+        // `$4 = ''` only for the first page: no id sorts before every id.
+        let q = "select id, user_id, action, entity, entity_id, source_ip, details, created_at \
+                 from audit_event where user_id = $1 and ($2 = '' or action = $2) \
+                 and (created_at < $3 or (created_at = $3 and ($4 = '' or id < $4))) \
+                 order by created_at desc, id desc limit $5";
+        let rows = sqlx::query(q)
+            .bind(user)
+            .bind(action.unwrap_or(""))
+            .bind(at)
+            .bind(&id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(audit_from).collect()
     }
 

@@ -1,0 +1,262 @@
+//! Issue 13 §3–4: the source design's filters (snapshots by months, one month's snapshot, goals
+//! by status and category) and the account's own audit events; each isolated per user.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+async fn snapshot(s: &Server, u: &User, year: i64, month: i64) {
+    let r = s
+        .post(
+            "/budgets/snapshots",
+            u,
+            json!({"period_year": year, "period_month": month,
+                   "budget_model": budget("4000.00", "dining", "300.00")}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+fn periods(r: &Resp) -> Vec<String> {
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}-{:02}",
+                i["period_year"].as_i64().unwrap(),
+                i["period_month"].as_i64().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn snapshots_by_months_and_by_period() {
+    let s = Server::start().await;
+    let u = s.register("months@example.com").await;
+    let other = s.register("other-months@example.com").await;
+    for m in 1..=6 {
+        snapshot(&s, &u, 2026, m).await;
+    }
+    let r = s
+        .get("/budgets/snapshots?from=2026-02&to=2026-04", &u)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(periods(&r), ["2026-04", "2026-03", "2026-02"]);
+    let r = s.get("/budgets/snapshots?from=2026-05", &u).await;
+    assert_eq!(periods(&r), ["2026-06", "2026-05"]);
+    let r = s.get("/budgets/snapshots?to=2026-01", &u).await;
+    assert_eq!(periods(&r), ["2026-01"]);
+    // Paged within the filter.
+    let mut seen = Vec::new();
+    let mut path = "/budgets/snapshots?from=2026-02&to=2026-05&limit=3".to_owned();
+    loop {
+        let r = s.get(&path, &u).await;
+        seen.extend(periods(&r));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => {
+                path = format!("/budgets/snapshots?from=2026-02&to=2026-05&limit=3&cursor={c}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["2026-05", "2026-04", "2026-03", "2026-02"]);
+    let r = s
+        .get("/budgets/snapshots?from=2026-05&to=2026-02", &u)
+        .await;
+    assert_problem(&r, 422);
+    assert_eq!(r.body["errors"][0]["field"], "to");
+    assert_problem(&s.get("/budgets/snapshots?from=2026-13", &u).await, 422);
+    // Another user's months are not listed.
+    assert_eq!(
+        periods(&s.get("/budgets/snapshots?from=2026-01", &other).await),
+        Vec::<String>::new()
+    );
+
+    let r = s.get("/budgets/snapshots/by-period/2026-03", &u).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["period_month"], 3);
+    assert_problem(
+        &s.get("/budgets/snapshots/by-period/2025-03", &u).await,
+        404,
+    );
+    assert_problem(
+        &s.get("/budgets/snapshots/by-period/2026-03", &other).await,
+        404,
+    );
+    assert_problem(&s.get("/budgets/snapshots/by-period/march", &u).await, 404);
+}
+
+fn goal(name: &str, category: &str) -> Value {
+    json!({"name": name, "goal_type": "savings_target", "category": category, "priority": "high",
+        "target_amount": "3000.00", "current_amount": "100.00", "start_date": "2026-01-01",
+        "target_date": "2027-06-30"})
+}
+
+fn names(r: &Resp) -> Vec<String> {
+    let mut n: Vec<String> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+#[tokio::test]
+async fn goals_by_status_and_category() {
+    let s = Server::start().await;
+    let u = s.register("filters@example.com").await;
+    let other = s.register("other-filters@example.com").await;
+    let mut ids = Vec::new();
+    for (name, cat) in [
+        ("Trip", "vacation"),
+        ("Buffer", "emergency"),
+        ("Car", "vehicle"),
+        ("Beach", "vacation"),
+    ] {
+        let r = s.post("/goals", &u, goal(name, cat)).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    s.post("/goals", &other, goal("Theirs", "vacation")).await;
+    let r = s
+        .patch(
+            &format!("/goals/{}", ids[1]),
+            &u,
+            json!({"status": "paused"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s
+        .patch(
+            &format!("/goals/{}", ids[2]),
+            &u,
+            json!({"status": "abandoned"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    assert_eq!(names(&s.get("/goals?status=paused", &u).await), ["Buffer"]);
+    assert_eq!(
+        names(&s.get("/goals?status=active&status=paused", &u).await),
+        ["Beach", "Buffer", "Trip"]
+    );
+    assert_eq!(
+        names(&s.get("/goals?status=active,abandoned", &u).await),
+        ["Beach", "Car", "Trip"]
+    );
+    assert_eq!(
+        names(&s.get("/goals?category=vacation", &u).await),
+        ["Beach", "Trip"]
+    );
+    assert_eq!(
+        names(&s.get("/goals?category=vacation&status=active", &u).await),
+        ["Beach", "Trip"]
+    );
+    assert_eq!(
+        names(&s.get("/goals?status=completed", &u).await),
+        Vec::<String>::new()
+    );
+    // Paged, newest first, with the list's cursors.
+    let r = s.get("/goals?category=vacation&limit=1", &u).await;
+    assert_eq!(r.body["items"][0]["name"], "Beach");
+    let c = r.body["next_cursor"].as_str().unwrap();
+    let r = s
+        .get(&format!("/goals?category=vacation&limit=1&cursor={c}"), &u)
+        .await;
+    assert_eq!(r.body["items"][0]["name"], "Trip");
+    assert!(r.body["next_cursor"].is_null());
+    // Bad values name the parameter.
+    let r = s.get("/goals?status=sleeping", &u).await;
+    assert_problem(&r, 422);
+    assert_eq!(r.body["errors"][0]["field"], "status");
+    assert_problem(&s.get("/goals?category=yacht", &u).await, 422);
+    // Another user's goals never show.
+    assert_eq!(
+        names(&s.get("/goals?category=vacation", &other).await),
+        ["Theirs"]
+    );
+}
+
+#[tokio::test]
+async fn the_account_reads_its_own_audit_events() {
+    let s = Server::start().await;
+    let u = s.register("audited@example.com").await;
+    let other = s.register("other-audited@example.com").await;
+    assert_eq!(s.login(&u.email, &u.password).await.status, 200);
+    let r = s.post("/budgets/sessions", &u, json!({"draft": {}})).await;
+    let sid = r.body["id"].as_str().unwrap().to_owned();
+    let r = s
+        .patch(
+            &format!("/budgets/sessions/{sid}"),
+            &u,
+            json!({"stage": "partial", "partial": {"x": 1}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.get("/users/me/export", &u).await.status, 200);
+
+    let r = s.get("/users/me/audit", &u).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "user.export", "newest first: {actions:?}");
+    assert!(
+        actions.contains(&"user.login") && actions.contains(&"user.register"),
+        "{actions:?}"
+    );
+    let stage = items
+        .iter()
+        .find(|e| e["action"] == "budget_session.update")
+        .unwrap();
+    assert_eq!(stage["details"]["from_stage"], "draft", "{stage}");
+    assert_eq!(stage["details"]["to_stage"], "partial", "{stage}");
+    // Nothing of the draft's content or any amount.
+    assert!(!r.text.contains("\"x\""), "{}", r.text);
+
+    let r = s.get("/users/me/audit?action=user.login", &u).await;
+    let logins = r.body["items"].as_array().unwrap();
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0]["action"], "user.login");
+
+    // Paged.
+    let mut all = Vec::new();
+    let mut path = "/users/me/audit?limit=2".to_owned();
+    loop {
+        let r = s.get(&path, &u).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        all.extend(
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].clone()),
+        );
+        match r.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/users/me/audit?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(all.len(), items.len());
+    assert_problem(&s.get("/users/me/audit?cursor=nonsense", &u).await, 422);
+    assert_problem(&s.get("/users/me/audit?limit=0", &u).await, 422);
+
+    // Another account sees only its own.
+    let r = s.get("/users/me/audit", &other).await;
+    let theirs: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(theirs, ["user.register"]);
+}
