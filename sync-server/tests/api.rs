@@ -915,7 +915,7 @@ async fn budget_sessions() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["details"]["stage"]["to"] == "final")
+            .any(|e| e["details"]["to_stage"] == "final")
     );
 }
 

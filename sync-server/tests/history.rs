@@ -260,3 +260,68 @@ async fn the_account_reads_its_own_audit_events() {
         .collect();
     assert_eq!(theirs, ["user.register"]);
 }
+
+#[tokio::test]
+async fn a_goal_with_its_history() {
+    let s = Server::start().await;
+    let u = s.register("history@example.com").await;
+    let other = s.register("other-history@example.com").await;
+    let r = s.post("/goals", &u, goal("Trip", "vacation")).await;
+    let g = format!("/goals/{}", r.body["id"].as_str().unwrap());
+    for (m, amount) in [(1, "200.00"), (2, "350.00"), (3, "500.00")] {
+        let r = s
+            .post(
+                &format!("{g}/progress"),
+                &u,
+                json!({"period_year": 2026, "period_month": m, "amount_at_period": amount}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    for (day, amount) in [("2026-01-15", "100.00"), ("2026-02-15", "150.00")] {
+        let r = s
+            .post(
+                &format!("{g}/contributions"),
+                &u,
+                json!({"amount": amount, "date": day}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let plain = s.get(&g, &u).await;
+    assert_eq!(plain.status, 200);
+    assert!(plain.body.get("progress").is_none() && plain.body.get("contributions").is_none());
+    let r = s
+        .get(&format!("{g}?include=progress,contributions"), &u)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["name"], "Trip");
+    let months: Vec<i64> = r.body["progress"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["period_month"].as_i64().unwrap())
+        .collect();
+    assert_eq!(months, [3, 2, 1], "newest first");
+    assert_eq!(r.body["progress"]["items"][0]["amount_at_period"], "500.00");
+    assert_eq!(
+        r.body["contributions"]["items"].as_array().unwrap().len(),
+        2
+    );
+    let r = s.get(&format!("{g}?include=progress"), &u).await;
+    assert!(r.body.get("contributions").is_none());
+    let r = s.get(&format!("{g}?include=photos"), &u).await;
+    assert_problem(&r, 422);
+    assert_eq!(r.body["errors"][0]["field"], "include");
+
+    let r = s.get(&format!("{g}/progress?limit=2"), &u).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
+    let c = r.body["next_cursor"].as_str().unwrap();
+    let r = s.get(&format!("{g}/progress?limit=2&cursor={c}"), &u).await;
+    assert_eq!(r.body["items"][0]["period_month"], 1);
+    assert!(r.body["next_cursor"].is_null());
+    // Another user's goal is 404 on both.
+    assert_problem(&s.get(&format!("{g}?include=progress"), &other).await, 404);
+    assert_problem(&s.get(&format!("{g}/progress"), &other).await, 404);
+}

@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(get_one, patch, delete))
-        .routes(routes!(progress))
+        .routes(routes!(progress, progress_list))
         .routes(routes!(contribute, contributions))
         .routes(routes!(trajectory_route))
         .routes(routes!(recommendations))
@@ -187,18 +187,101 @@ impl GoalListQuery {
     get,
     path = "/goals/{id}",
     tag = "goals",
-    summary = "One goal",
-    params(("id" = uuid::Uuid, Path, description = "The record's id")),
-    responses((status = 200, description = "OK", body = Goal)),
+    summary = "One goal; with ?include=progress,contributions, its history too",
+    params(("id" = uuid::Uuid, Path, description = "The record's id"), IncludeQuery),
+    responses((status = 200, description = "OK", body = GoalWithHistory)),
     security(("bearer" = [])),
 )]
 async fn get_one(
     State(s): State<AppState>,
     me: AuthUser,
     Path(id): Path<String>,
-) -> Result<repo::Tagged<Goal>> {
-    let g = load_goal(&s, &me, &id).await?;
-    Ok(repo::tagged(g.version, g))
+    ApiQuery(q): ApiQuery<IncludeQuery>,
+) -> Result<repo::Tagged<GoalWithHistory>> {
+    let mut progress = false;
+    let mut contributions = false;
+    for part in q.include.as_deref().unwrap_or("").split(',') {
+        match part.trim() {
+            "" => {}
+            "progress" => progress = true,
+            "contributions" => contributions = true,
+            other => {
+                return Err(ApiError::invalid(
+                    "include",
+                    &format!("`{other}` is not one of progress, contributions"),
+                ));
+            }
+        }
+    }
+    let goal = load_goal(&s, &me, &id).await?;
+    let gid = goal.id.to_string();
+    // The newest page of each (at most 200); the lists page on from `next_cursor`.
+    let first = PageQuery {
+        limit: Some(repo::MAX_LIMIT),
+        cursor: None,
+    };
+    let progress = if progress {
+        Some(repo::page(&s, me.0, entity::PROGRESS, Some(&gid), &first).await?)
+    } else {
+        None
+    };
+    let contributions = if contributions {
+        Some(repo::page(&s, me.0, entity::CONTRIBUTION, Some(&gid), &first).await?)
+    } else {
+        None
+    };
+    Ok(repo::tagged(
+        goal.version,
+        GoalWithHistory {
+            goal,
+            progress,
+            contributions,
+        },
+    ))
+}
+
+/// `?include=progress,contributions` of `GET /goals/{id}`.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct IncludeQuery {
+    /// A comma list of `progress`, `contributions`.
+    include: Option<String>,
+}
+
+/// A goal and, when asked for, the newest page of its progress entries and contributions
+/// (`next_cursor` continues on `GET /goals/{id}/progress` and `…/contributions`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct GoalWithHistory {
+    /// The goal.
+    #[serde(flatten)]
+    pub goal: Goal,
+    /// Progress entries, newest period first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Page<GoalProgress>>,
+    /// Contributions, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contributions: Option<Page<GoalContribution>>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/goals/{id}/progress",
+    tag = "goals",
+    summary = "A goal's progress entries, newest period first",
+    params(("id" = uuid::Uuid, Path, description = "The record's id"), PageQuery),
+    responses((status = 200, description = "OK", body = Page<GoalProgress>)),
+    security(("bearer" = [])),
+)]
+async fn progress_list(
+    State(s): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<GoalProgress>>> {
+    let goal = load_goal(&s, &me, &id).await?;
+    Ok(Json(
+        repo::page(&s, me.0, entity::PROGRESS, Some(&goal.id.to_string()), &q).await?,
+    ))
 }
 
 #[utoipa::path(
