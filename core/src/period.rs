@@ -96,6 +96,14 @@ impl Period {
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
     }
+
+    /// The last day of the month.
+    pub fn last_day(self) -> NaiveDate {
+        Period::from_index(self.index() + 1)
+            .first_day()
+            .pred_opt()
+            .unwrap_or(NaiveDate::MAX)
+    }
 }
 
 impl fmt::Display for Period {

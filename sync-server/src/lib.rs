@@ -22,6 +22,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod crypto;
+pub mod derived_progress;
 pub mod error;
 pub mod extract;
 pub mod metrics;

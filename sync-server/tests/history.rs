@@ -325,3 +325,147 @@ async fn a_goal_with_its_history() {
     assert_problem(&s.get(&format!("{g}?include=progress"), &other).await, 404);
     assert_problem(&s.get(&format!("{g}/progress"), &other).await, 404);
 }
+
+fn debt_budget(balance: &str) -> Value {
+    let mut b = budget("4000.00", "dining", "300.00");
+    b["debts"] = json!([{"id": "visa", "name": "Visa", "balance": balance,
+        "interest_rate": "22.99", "min_payment": "90.00", "priority": "high"}]);
+    b
+}
+
+async fn save(s: &Server, u: &User, year: i64, month: i64, model: Value) -> String {
+    let r = s
+        .post(
+            "/budgets/snapshots",
+            u,
+            json!({"period_year": year, "period_month": month, "budget_model": model}),
+        )
+        .await;
+    assert!(r.status == 201 || r.status == 200, "{}", r.text);
+    r.body["id"].as_str().unwrap().to_owned()
+}
+
+fn entry(r: &Resp, month: i64) -> Option<Value> {
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["period_month"] == month)
+        .cloned()
+}
+
+#[tokio::test]
+async fn every_snapshot_derives_goal_progress() {
+    let s = Server::start().await;
+    let u = s.register("derived@example.com").await;
+    let mut g = goal("Trip", "vacation");
+    g["start_date"] = json!("2026-01-01");
+    let r = s.post("/goals", &u, g).await;
+    let gp = format!("/goals/{}/progress", r.body["id"].as_str().unwrap());
+    let contributions = format!("/goals/{}/contributions", r.body["id"].as_str().unwrap());
+    let r = s
+        .post(
+            &contributions,
+            &u,
+            json!({"amount": "50.00", "date": "2026-02-10"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // The goal: 100 opening + 50 = 150 now.
+    let feb = save(&s, &u, 2026, 2, budget("4000.00", "dining", "300.00")).await;
+    let r = s.get(&gp, &u).await;
+    let e = entry(&r, 2).expect("an entry for February");
+    assert_eq!(e["source"], "snapshot", "{e}");
+    assert_eq!(e["amount_at_period"], "150.00");
+    assert_eq!(e["contribution_this_period"], "50.00");
+    assert_eq!(e["snapshot_id"], feb.as_str());
+    let jan = save(&s, &u, 2026, 1, budget("4000.00", "dining", "300.00")).await;
+    let e = entry(&s.get(&gp, &u).await, 1).unwrap();
+    assert_eq!(
+        (
+            e["amount_at_period"].as_str(),
+            e["contribution_this_period"].as_str()
+        ),
+        (Some("100.00"), Some("0.00"))
+    );
+
+    // A manual March entry is never overwritten by the March snapshot.
+    let r = s
+        .post(
+            &gp,
+            &u,
+            json!({"period_year": 2026, "period_month": 3, "amount_at_period": "999.00"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    save(&s, &u, 2026, 3, budget("4000.00", "dining", "300.00")).await;
+    let e = entry(&s.get(&gp, &u).await, 3).unwrap();
+    assert_eq!(
+        (e["source"].as_str(), e["amount_at_period"].as_str()),
+        (Some("manual"), Some("999.00"))
+    );
+
+    // Replacing February follows a new contribution; the entry keeps its id.
+    let before = entry(&s.get(&gp, &u).await, 2).unwrap();
+    s.post(
+        &contributions,
+        &u,
+        json!({"amount": "25.00", "date": "2026-02-20"}),
+    )
+    .await;
+    let again = save(&s, &u, 2026, 2, budget("4100.00", "dining", "300.00")).await;
+    assert_eq!(again, feb);
+    let e = entry(&s.get(&gp, &u).await, 2).unwrap();
+    assert_eq!(e["id"], before["id"]);
+    assert_eq!(
+        (
+            e["amount_at_period"].as_str(),
+            e["contribution_this_period"].as_str()
+        ),
+        (Some("175.00"), Some("75.00"))
+    );
+
+    // Deleting January removes its entry; March's manual one stays.
+    assert_eq!(
+        s.delete(&format!("/budgets/snapshots/{jan}"), &u)
+            .await
+            .status,
+        204
+    );
+    let r = s.get(&gp, &u).await;
+    assert!(entry(&r, 1).is_none(), "{}", r.text);
+    assert!(entry(&r, 3).is_some());
+
+    // The derived entries sync like every record.
+    let pull = s.get("/sync/pull?limit=1000", &u).await;
+    assert!(
+        pull.body["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["entity"] == "goal_progress" && c["data"]["source"] == "snapshot"),
+        "{}",
+        pull.text
+    );
+}
+
+#[tokio::test]
+async fn a_debt_payoff_goal_reads_its_debt_from_each_snapshot() {
+    let s = Server::start().await;
+    let u = s.register("debt-derived@example.com").await;
+    save(&s, &u, 2026, 4, debt_budget("2600.00")).await;
+    let mut g = goal("Visa gone", "debt");
+    g["goal_type"] = json!("debt_payoff");
+    g["linked_debt_id"] = json!("visa");
+    g["current_amount"] = json!("0");
+    g["start_date"] = json!("2026-04-01");
+    let r = s.post("/goals", &u, g).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let gp = format!("/goals/{}/progress", r.body["id"].as_str().unwrap());
+    save(&s, &u, 2026, 5, debt_budget("2100.00")).await;
+    save(&s, &u, 2026, 6, debt_budget("2450.00")).await;
+    let r = s.get(&gp, &u).await;
+    assert_eq!(entry(&r, 5).unwrap()["amount_at_period"], "900.00");
+    // The balance rose again: less is paid off.
+    assert_eq!(entry(&r, 6).unwrap()["amount_at_period"], "550.00");
+}

@@ -26,8 +26,27 @@ pub struct GoalProgress {
     /// The snapshot of that month, if linked.
     #[serde(default)]
     pub snapshot_id: Option<SnapshotId>,
+    /// Who wrote it: `manual` (a person, through `POST /goals/{id}/progress`) or `snapshot`
+    /// (derived when the month's snapshot was saved; see
+    /// [`crate::goals::update_goal_from_snapshot`]). A manual entry is never overwritten by a
+    /// derived one. Records from before this field read as `manual`.
+    #[serde(default)]
+    pub source: ProgressSource,
     /// Creation instant.
     pub created_at: DateTime<Utc>,
+}
+
+/// Who wrote a progress entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ProgressSource {
+    /// Entered by a person.
+    #[default]
+    Manual,
+    /// Derived from the month's snapshot.
+    Snapshot,
 }
 
 /// What a client sends to record progress.
@@ -89,6 +108,8 @@ pub fn upsert_progress(
             r.amount_at_period = input.amount_at_period;
             r.contribution_this_period = input.contribution_this_period;
             r.snapshot_id = input.snapshot_id;
+            // A person's entry replaces a derived one and is never overwritten by one.
+            r.source = ProgressSource::Manual;
             Ok((r.clone(), Upsert::Replaced))
         }
         None => {
@@ -100,6 +121,7 @@ pub fn upsert_progress(
                 amount_at_period: input.amount_at_period,
                 contribution_this_period: input.contribution_this_period,
                 snapshot_id: input.snapshot_id,
+                source: ProgressSource::Manual,
                 created_at: now,
             };
             records.push(r.clone());

@@ -24,7 +24,11 @@ use crate::extract::{ApiQuery, IfMatch, PageQuery, VersionedJson, path_id};
 use crate::repo::Repo;
 use crate::repo::{self, Page, entity};
 use crate::state::AppState;
-use crate::store::Expect;
+use crate::store::{Expect, Op};
+
+fn id_of(s: &BudgetSnapshot) -> String {
+    s.id.to_string()
+}
 
 /// The routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,11 +85,14 @@ async fn upsert_snapshot_once(
     if let Some(cur) = repo.by_period::<BudgetSnapshot>("", period.index()).await? {
         repo.check_version(&cur, expected).await?;
         let next = cur.replace(input, now)?;
-        repo.update(
-            cur.version,
-            &next,
-            "snapshot.replace",
-            details(next.version),
+        // The snapshot and the goals' progress derived from it, in one transaction.
+        let mut ops = vec![repo.put(&next, next.version, Expect::Version(cur.version))?];
+        ops.extend(crate::derived_progress::ops_for_saved(repo, &next).await?);
+        let ev = repo.event_on("snapshot.replace", &next, details(next.version));
+        repo.write(
+            ops,
+            vec![ev],
+            Some((entity::SNAPSHOT, &next.id.to_string(), cur.version)),
         )
         .await?;
         return Ok((next, false));
@@ -105,8 +112,9 @@ async fn upsert_snapshot_once(
         now,
     )?;
     let ev = repo.event_on("snapshot.create", &snap, details(1));
-    let op = repo.put(&snap, snap.version, Expect::Absent)?;
-    match repo.write(vec![op], vec![ev], None).await {
+    let mut ops = vec![repo.put(&snap, snap.version, Expect::Absent)?];
+    ops.extend(crate::derived_progress::ops_for_saved(repo, &snap).await?);
+    match repo.write(ops, vec![ev], None).await {
         Ok(()) => Ok((snap, true)),
         // Another request created this period first: answer with its record.
         Err(ApiError::Taken { .. }) => {
@@ -255,7 +263,20 @@ async fn delete(
 ) -> Result<StatusCode> {
     let cur: BudgetSnapshot = repo.get(&id).await?;
     repo.check_version(&cur, if_match).await?;
-    repo.delete(&cur, &[], "snapshot.delete").await?;
+    // The snapshot and the progress derived from it go together.
+    let mut ops = vec![Op::Tombstone {
+        entity: entity::SNAPSHOT,
+        id: id_of(&cur),
+        expect: Some(cur.version),
+    }];
+    ops.extend(crate::derived_progress::ops_for_deleted(&repo, &cur).await?);
+    let ev = repo.event_on("snapshot.delete", &cur, json!({}));
+    repo.write(
+        ops,
+        vec![ev],
+        Some((entity::SNAPSHOT, &id_of(&cur), cur.version)),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
