@@ -81,22 +81,26 @@ fn a_debt_balance_read_from_each_snapshot_and_rising_again() {
     let mut g = goal("3000", "0");
     g.goal_type = GoalType::DebtPayoff;
     g.linked_debt_id = Some("visa".into());
-    let paid = |period: &str, balance: &str| {
-        put(&update_goal_from_snapshot(
+    let mut entries: Vec<GoalProgress> = Vec::new();
+    let mut step = |period: &str, balance: &str| {
+        let p = put(&update_goal_from_snapshot(
             std::slice::from_ref(&g),
             &[],
-            &[],
+            &entries,
             &with_debt(period, balance),
             now(),
         ))
-        .amount_at_period
+        .clone();
+        entries.push(p.clone());
+        (p.amount_at_period, p.contribution_this_period)
     };
-    assert_eq!(paid("2026-01", "2600"), money("400.00"));
-    assert_eq!(paid("2026-02", "2100"), money("900.00"));
-    // The balance rose again: less is paid off.
-    assert_eq!(paid("2026-03", "2500"), money("500.00"));
+    // The first entry: paid off 400, change 0.
+    assert_eq!(step("2026-01", "2600"), (money("400.00"), money("0.00")));
+    assert_eq!(step("2026-02", "2100"), (money("900.00"), money("500.00")));
+    // The balance rose again: less is paid off, the change is negative.
+    assert_eq!(step("2026-03", "2500"), (money("500.00"), money("-400.00")));
     // Above the starting balance: nothing paid off, never negative.
-    assert_eq!(paid("2026-04", "3200"), money("0.00"));
+    assert_eq!(step("2026-04", "3200").0, money("0.00"));
     // A snapshot without the debt gives no entry.
     assert!(
         update_goal_from_snapshot(

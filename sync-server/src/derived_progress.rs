@@ -12,7 +12,8 @@ use crate::error::{ApiError, Result};
 use crate::repo::{Repo, entity};
 use crate::store::{Expect, Op, RecordRow};
 
-/// The progress entries (with their store rows) of `snapshot`'s month, one per goal at most.
+/// The progress entries (with their store rows) of `snapshot`'s month and of the month before,
+/// two per goal at most.
 async fn month_progress(
     repo: &Repo,
     goals: &[Goal],
@@ -26,17 +27,14 @@ async fn month_progress(
     let s = repo.state();
     let mut out = Vec::new();
     for g in goals {
-        if let Some(row) = s
-            .store
-            .get_by_period(
-                repo.me().0,
-                entity::PROGRESS,
-                &g.id.to_string(),
-                period.index(),
-            )
-            .await?
-        {
-            out.push((s.open_row::<GoalProgress>(repo.user(), &row)?, row));
+        for index in [period.index(), period.index() - 1] {
+            if let Some(row) = s
+                .store
+                .get_by_period(repo.me().0, entity::PROGRESS, &g.id.to_string(), index)
+                .await?
+            {
+                out.push((s.open_row::<GoalProgress>(repo.user(), &row)?, row));
+            }
         }
     }
     Ok(out)

@@ -466,6 +466,8 @@ async fn a_debt_payoff_goal_reads_its_debt_from_each_snapshot() {
     save(&s, &u, 2026, 6, debt_budget("2450.00")).await;
     let r = s.get(&gp, &u).await;
     assert_eq!(entry(&r, 5).unwrap()["amount_at_period"], "900.00");
-    // The balance rose again: less is paid off.
+    assert_eq!(entry(&r, 5).unwrap()["contribution_this_period"], "0.00");
+    // The balance rose again: less is paid off; the change from May is negative.
     assert_eq!(entry(&r, 6).unwrap()["amount_at_period"], "550.00");
+    assert_eq!(entry(&r, 6).unwrap()["contribution_this_period"], "-350.00");
 }

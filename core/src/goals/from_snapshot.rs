@@ -7,7 +7,9 @@
 //!   month's last day. A `debt_payoff` goal linked to a debt reads the amount paid off from that
 //!   debt's balance in the snapshot instead: starting balance (the goal's `target_amount`) −
 //!   balance, never below 0 (a balance that rises again lowers it).
-//! - `contribution_this_period`: the contributions dated in that month.
+//! - `contribution_this_period`: the contributions dated in that month; for such a debt goal,
+//!   the change from the goal's previous entry (0 for the first; negative when the balance
+//!   rose), as DESIGN §3 has it.
 //! - A manual entry of that month is never overwritten; a goal that started after the month, or
 //!   whose linked debt is not in that snapshot, takes no entry (and loses a derived one it had).
 //! - The derived entry's id is fixed by (goal, month) — the same on the server and on every
@@ -43,8 +45,9 @@ pub fn derived_progress_id(goal: &Goal, period: Period) -> ProgressId {
 }
 
 /// What saving `snapshot` does to the progress of `goals`: `contributions` are the goals'
-/// contributions (any goal's; each goal reads its own), `existing` the progress entries of the
-/// snapshot's month (any goal's). Goals with nothing to change are left out.
+/// contributions (any goal's; each goal reads its own), `existing` the goals' progress entries
+/// (at least those of the snapshot's month and of the month before; any goal's). Goals with
+/// nothing to change are left out.
 pub fn update_goal_from_snapshot(
     goals: &[Goal],
     contributions: &[GoalContribution],
@@ -62,7 +65,15 @@ pub fn update_goal_from_snapshot(
         if current.is_some_and(|p| p.source == ProgressSource::Manual) {
             continue;
         }
-        match derive(goal, contributions, snapshot, current, now) {
+        let previous = existing
+            .iter()
+            .filter(|p| {
+                p.goal_id == goal.id
+                    && (p.period_year, p.period_month)
+                        < (snapshot.period_year, snapshot.period_month)
+            })
+            .max_by_key(|p| (p.period_year, p.period_month));
+        match derive(goal, contributions, snapshot, current, previous, now) {
             Some(p) if current != Some(&p) => out.push(SnapshotProgress::Put(p)),
             Some(_) => {}
             None => {
@@ -92,6 +103,7 @@ fn derive(
     contributions: &[GoalContribution],
     snapshot: &BudgetSnapshot,
     current: Option<&GoalProgress>,
+    previous: Option<&GoalProgress>,
     now: DateTime<Utc>,
 ) -> Option<GoalProgress> {
     if goal.status != GoalStatus::Active {
@@ -107,23 +119,28 @@ fn derive(
         return None;
     }
     let own = || contributions.iter().filter(|c| c.goal_id == goal.id);
-    let this_month: Money = own()
-        .filter(|c| c.date >= first && c.date <= last)
-        .map(|c| c.amount)
-        .sum();
-    let amount = match (&goal.goal_type, &goal.linked_debt_id) {
+    let (amount, this_month) = match (&goal.goal_type, &goal.linked_debt_id) {
         (GoalType::DebtPayoff, Some(debt)) => {
             let d = snapshot
                 .budget_model
                 .debts
                 .iter()
                 .find(|d| d.id.as_deref() == Some(debt.as_str()))?;
-            (goal.target_amount - d.balance).max(Money::ZERO)
+            let paid = (goal.target_amount - d.balance).max(Money::ZERO);
+            let change = previous.map_or(Money::ZERO, |p| paid - p.amount_at_period);
+            (paid, change)
         }
         _ => {
             let all: Money = own().map(|c| c.amount).sum();
             let to_date: Money = own().filter(|c| c.date <= last).map(|c| c.amount).sum();
-            (goal.current_amount - all).max(Money::ZERO) + to_date
+            let this_month: Money = own()
+                .filter(|c| c.date >= first && c.date <= last)
+                .map(|c| c.amount)
+                .sum();
+            (
+                (goal.current_amount - all).max(Money::ZERO) + to_date,
+                this_month,
+            )
         }
     };
     Some(GoalProgress {
