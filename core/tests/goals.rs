@@ -472,6 +472,25 @@ fn recommendations_rank_by_impact_and_feedback() {
     let recs = recommend(&input, date("2026-11-21")).unwrap();
     let kinds: Vec<&str> = recs.iter().map(|r| r.category.as_str()).collect();
     assert_eq!(kinds, ["dining", "debt"]);
+
+    // `was_helpful` moves the ranking too: rated 4 but "not helpful" counts as 2 → dropped.
+    let debt = recs[1].clone();
+    input.feedback.push(RecommendationFeedback {
+        id: FeedbackId(uuid::Uuid::from_u128(6)),
+        recommendation_id: debt.id,
+        was_helpful: false,
+        rating: 4,
+        comments: Some("we have no card debt".into()),
+        created_at: now(),
+    });
+    input.recommendations.push(debt.clone());
+    let recs = recommend(&input, date("2026-11-21")).unwrap();
+    let kinds: Vec<&str> = recs.iter().map(|r| r.category.as_str()).collect();
+    assert_eq!(kinds, ["dining"]);
+    // The same rating said helpful keeps it, weighted 4/3.
+    input.feedback.last_mut().unwrap().was_helpful = true;
+    let recs = recommend(&input, date("2026-11-21")).unwrap();
+    assert!(recs.iter().any(|r| r.id == debt.id));
 }
 
 #[test]

@@ -11,7 +11,9 @@
 //! - moving the target date when all of the above together cannot close the shortfall.
 //!
 //! Ranking: impact × feedback weight (mean rating r of past feedback for that category and
-//! kind → r / 3; 1 when none), descending. Implemented proposals and kinds rated ≤ 2 for that
+//! kind → r / 3; 1 when none), descending. Both parts of a feedback move it: its `rating`, and
+//! `was_helpful` — a feedback that says "not helpful" counts with a rating of at most 2, so a
+//! kind people call unhelpful drops like one rated ≤ 2. Implemented proposals and kinds rated ≤ 2 for that
 //! category are not proposed again. Ids derive from goal, kind and category, so a proposal keeps
 //! its id from one call to the next and feedback on it still applies.
 
@@ -69,7 +71,12 @@ fn ratings(input: &RecommendInput) -> BTreeMap<(String, RecommendationKind), f64
     for f in &input.feedback {
         if let Some(r) = by_id.get(&f.recommendation_id) {
             let e = acc.entry((r.category.clone(), r.kind)).or_default();
-            e.0 += f.rating as f64;
+            let rating = if f.was_helpful {
+                f.rating
+            } else {
+                f.rating.min(2)
+            };
+            e.0 += rating as f64;
             e.1 += 1;
             rated.insert(r.id);
         }
