@@ -471,3 +471,36 @@ async fn a_debt_payoff_goal_reads_its_debt_from_each_snapshot() {
     assert_eq!(entry(&r, 6).unwrap()["amount_at_period"], "550.00");
     assert_eq!(entry(&r, 6).unwrap()["contribution_this_period"], "-350.00");
 }
+
+#[tokio::test]
+async fn a_snapshot_pushed_by_a_device_derives_progress_too() {
+    let s = Server::start().await;
+    let u = s.register("pushed-derived@example.com").await;
+    let mut g = goal("Trip", "vacation");
+    g["start_date"] = json!("2026-01-01");
+    let r = s.post("/goals", &u, g).await;
+    let gp = format!("/goals/{}/progress", r.body["id"].as_str().unwrap());
+    let id = uuid::Uuid::new_v4().to_string();
+    let data = json!({"id": id, "period_year": 2026, "period_month": 7, "currency": "USD",
+        "budget_model": budget("4000.00", "dining", "300.00"), "total_income": "0.00",
+        "total_expenses": "0.00", "surplus": "0.00", "category_totals": {}, "version": 1});
+    let push = |m: Value| s.post("/sync/push", &u, json!({"mutations": [m]}));
+    let r = push(
+        json!({"op_id": uuid::Uuid::new_v4(), "entity": "snapshot", "id": id,
+        "base_version": 0, "op": "upsert", "data": data}),
+    )
+    .await;
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    let e = entry(&s.get(&gp, &u).await, 7).expect("derived from the pushed snapshot");
+    assert_eq!(
+        (e["source"].as_str(), e["amount_at_period"].as_str()),
+        (Some("snapshot"), Some("100.00"))
+    );
+    let r = push(
+        json!({"op_id": uuid::Uuid::new_v4(), "entity": "snapshot", "id": id,
+        "base_version": 1, "op": "delete"}),
+    )
+    .await;
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    assert!(entry(&s.get(&gp, &u).await, 7).is_none());
+}

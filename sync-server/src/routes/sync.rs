@@ -271,11 +271,18 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
                 commit(s, me.0, ip, m, Vec::new(), r).await
             }
             (Some(r), Some(_)) if r.version == m.base_version => {
-                let ops = vec![Op::Tombstone {
+                let mut ops = vec![Op::Tombstone {
                     entity: name,
                     id: id.clone(),
                     expect: Some(m.base_version),
                 }];
+                // A deleted snapshot takes the progress derived from it along (as on REST).
+                if m.entity == EntityKind::Snapshot {
+                    let snap: lifepath_core::models::BudgetSnapshot = s.open_row(&key, r)?;
+                    ops.extend(
+                        crate::derived_progress::ops_for_deleted(&s.repo(me, ip), &snap).await?,
+                    );
+                }
                 commit(s, me.0, ip, m, ops, applied(m, m.base_version + 1)).await
             }
             (Some(r), _) => Ok(Attempt::Done(conflict(s, &key, m, Some(r))?)),
@@ -332,10 +339,17 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
             } else {
                 Expect::Absent
             };
-            let write =
-                s.repo(me, ip)
-                    .put_json(m.entity, &id, columns, &accepted.data, version, expect)?;
-            commit(s, me.0, ip, m, vec![write], applied(m, version)).await
+            let repo = s.repo(me, ip);
+            let mut ops =
+                vec![repo.put_json(m.entity, &id, columns, &accepted.data, version, expect)?];
+            // A snapshot saved on a device derives the goals' progress as on REST, in the
+            // same transaction.
+            if m.entity == EntityKind::Snapshot {
+                let snap: lifepath_core::models::BudgetSnapshot =
+                    serde_json::from_value(accepted.data.clone()).map_err(ApiError::internal)?;
+                ops.extend(crate::derived_progress::ops_for_saved(&repo, &snap).await?);
+            }
+            commit(s, me.0, ip, m, ops, applied(m, version)).await
         }
     }
 }
