@@ -13,6 +13,8 @@ export interface Line {
   values: (number | null)[];
   color?: string;
   dash?: number[];
+  /** Join the points across months without data (a projection between two points). */
+  spanGaps?: boolean;
 }
 
 /** Seconds since the epoch of the first day of `"YYYY-MM"` (uPlot's time axis). */
@@ -81,7 +83,7 @@ export function lineChart(
             stroke: l.color ?? PALETTE[i % PALETTE.length],
             width: 2,
             dash: l.dash,
-            spanGaps: false,
+            spanGaps: l.spanGaps ?? false,
             value: (_u: uPlot, v: number | null) => (v == null ? '—' : opts.percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(2)),
           })),
         ],

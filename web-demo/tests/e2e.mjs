@@ -182,6 +182,11 @@ try {
   assert.match(await page.textContent('#replan'), /Keep the date: save [\d,.]+ a month/);
   assert.match(await page.textContent('#replan'), /move the target date to \d{4}-\d{2}-\d{2}/);
   assert.match(await page.getAttribute('.progress', 'aria-label'), /15\.8 % reached/);
+  // The goal over time: amounts, the target line and the projected line drawn.
+  await page.waitForSelector('[data-chart="goal-progress"] canvas');
+  await page.waitForTimeout(300);
+  const goalInk = await inked(page, 'goal-progress');
+  assert.ok(goalInk > 1000, `the goal progress chart has ${goalInk} drawn pixels`);
   await page.waitForSelector('#recommendations .rec');
   await page.check('#recommendations .rec >> nth=0 >> input[value="4"]');
   await page.waitForSelector('#recommendations .rec >> nth=0 >> legend:has-text("Your rating: 4 of 5")');

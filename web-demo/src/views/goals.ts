@@ -24,6 +24,7 @@ import {
   type RecommendationFeedback,
 } from 'lifepath';
 import { v7 as uuidv7 } from 'uuid';
+import { lineChart } from '../charts';
 import { field, h, money, mount, select } from '../dom';
 import { byPeriod, normMoney, nowIso, today } from '../model';
 import type { App } from '../app';
@@ -64,6 +65,62 @@ function contributionsOf(app: App, goalId?: string): GoalContribution[] {
     .filter((c) => !goalId || c.goal_id === goalId)
     .sort((a, b) => b.date.localeCompare(a.date) || b.created_at.localeCompare(a.created_at));
 }
+/** A goal's month-end entry as the server derives it from each snapshot (or a person enters it). */
+interface ProgressEntry {
+  goal_id: string;
+  period_year: number;
+  period_month: number;
+  amount_at_period: string;
+  source?: 'manual' | 'snapshot';
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+const monthOf = (y: number, m: number): string => `${y}-${pad2(m)}`;
+const addMonth = (p: string, k: number): string => {
+  const [y, m] = p.split('-').map(Number);
+  const i = (y ?? 1970) * 12 + (m ?? 1) - 1 + k;
+  return monthOf(Math.floor(i / 12), (i % 12) + 1);
+};
+
+/**
+ * The goal over time: the amount at each month from its progress entries (and today's amount),
+ * the target as a line, and the trajectory as a dashed line from today to the projected month.
+ */
+function progressChart(app: App, goal: GoalRecord, monthly: string | null, projected: string | null, asOf: string): HTMLElement {
+  const entries = app.data
+    .list<ProgressEntry>('goal_progress')
+    .filter((p) => p.goal_id === goal.id)
+    .map((p) => [monthOf(p.period_year, p.period_month), Number(p.amount_at_period)] as const);
+  const now = asOf.slice(0, 7);
+  const actual = new Map<string, number>(entries);
+  actual.set(now, Number(goal.current_amount));
+  const target = Number(goal.target_amount);
+  // The projection, month by month, at the trajectory's monthly amount (at most 10 years).
+  const projection = new Map<string, number>([[now, Number(goal.current_amount)]]);
+  const perMonth = Number(monthly ?? 0);
+  const end = projected?.slice(0, 7) ?? null;
+  if (end && perMonth > 0) {
+    let p = now;
+    let amount = Number(goal.current_amount);
+    for (let k = 0; k < 120 && p < end; k++) {
+      p = addMonth(p, 1);
+      amount = Math.min(target, amount + perMonth);
+      projection.set(p, amount);
+    }
+  }
+  const periods = [...new Set([...actual.keys(), ...projection.keys()])].sort();
+  return lineChart(
+    'Progress over time',
+    periods,
+    [
+      { label: 'Amount', values: periods.map((p) => actual.get(p) ?? null), spanGaps: true },
+      { label: 'Target', values: periods.map(() => target), color: '#7f8c8d', dash: [2, 4] },
+      { label: 'Projected', values: periods.map((p) => projection.get(p) ?? null), dash: [6, 4], spanGaps: true },
+    ],
+    { testId: 'goal-progress', height: 220 },
+  );
+}
+
 function latestSnapshot(app: App): BudgetSnapshot | null {
   const s = byPeriod(app.data.list<BudgetSnapshot>('snapshot'));
   return s[s.length - 1] ?? null;
@@ -314,6 +371,7 @@ export function goalDetail(root: HTMLElement, app: App, id: string): void {
       ),
       t.reason ? h('p', { class: 'warn' }, reasonText(t.reason)) : null,
       h('div', { class: 'timeline', 'aria-hidden': 'true' }, timeline(goal.start_date, asOf, t.projected_completion_date, goal.target_date ?? null)),
+      progressChart(app, goal, t.monthly_contribution, t.projected_completion_date, asOf),
       candidates.length > 0
         ? h(
             'div',
