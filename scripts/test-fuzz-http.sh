@@ -66,7 +66,8 @@ from openapi_spec_validator import validate
 doc = json.load(sys.stdin)
 validate(doc)
 ops = sum(len(p) for p in doc["paths"].values())
-print(f"valid OpenAPI {doc[\"openapi\"]}: {len(doc[\"paths\"])} paths, {ops} operations, {len(doc[\"components\"][\"schemas\"])} schemas")
+version, paths, schemas = doc["openapi"], len(doc["paths"]), len(doc["components"]["schemas"])
+print(f"valid OpenAPI {version}: {paths} paths, {ops} operations, {schemas} schemas")
 '
 
 echo "--- fuzz-http: register the fuzzing user"

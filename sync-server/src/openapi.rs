@@ -142,7 +142,12 @@ impl Modify for Errors {
                 op.operation_id = Some(operation_id(method, path));
                 let body = op.request_body.is_some();
                 let auth = op.security.as_ref().is_some_and(|s| !s.is_empty());
-                let mut statuses = error_statuses(method, path, body, auth);
+                let query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query);
+                let mut statuses = error_statuses(method, path, body, auth, query);
                 if path == "/readyz" {
                     statuses.push((503, "The database is unreachable"));
                 }
@@ -199,21 +204,10 @@ pub fn error_statuses(
     path: &str,
     body: bool,
     auth: bool,
+    query: bool,
 ) -> Vec<(u16, &'static str)> {
     let mut out: Vec<(u16, &'static str)> = Vec::new();
-    let query = [
-        "/api/v1/budgets/snapshots",
-        "/api/v1/budgets/trends",
-        "/api/v1/budgets/anomalies",
-        "/api/v1/budgets/compare",
-        "/api/v1/budgets/forecast",
-        "/api/v1/goals",
-        "/api/v1/goals/{id}/contributions",
-        "/api/v1/goals/{id}/trajectory",
-        "/api/v1/goals/{id}/recommendations",
-        "/api/v1/sync/pull",
-    ];
-    if body || (method == "get" && query.contains(&path)) {
+    if body || query {
         out.push((
             400,
             "Malformed request (no body, invalid JSON or query string)",
@@ -228,7 +222,7 @@ pub fn error_statuses(
     if path == "/api/v1/users/login" {
         out.push((401, "Wrong email or password"));
     }
-    if path.contains("{id}")
+    if path.contains('{')
         || path == "/api/v1/budgets/anomalies"
         || path == "/api/v1/budgets/compare"
         || path == "/api/v1/users/me/export"
@@ -258,7 +252,7 @@ pub fn error_statuses(
         ));
         out.push((415, "Not application/json"));
     }
-    if body || (method == "get" && query.contains(&path)) {
+    if body || query {
         out.push((422, "Validation failed (field paths in `errors`)"));
     }
     if path == "/api/v1/users/login"

@@ -81,7 +81,7 @@ async fn list(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Json<Page<Goal>>> {
     let q = GoalListQuery::parse(raw.as_deref().unwrap_or(""))?;
-    if q.status.is_empty() && q.category.is_empty() {
+    if q.status.is_none() && q.category.is_none() {
         let page = PageQuery {
             limit: q.limit,
             cursor: q.cursor,
@@ -99,8 +99,8 @@ async fn list(
     let (limit, after) = repo::page_params(&page)?;
     let mut goals: Vec<Goal> = repo.all().await?;
     goals.retain(|g| {
-        (q.status.is_empty() || q.status.contains(&g.status))
-            && (q.category.is_empty() || q.category.contains(&g.category))
+        q.status.as_ref().is_none_or(|s| s.contains(&g.status))
+            && q.category.as_ref().is_none_or(|c| c.contains(&g.category))
     });
     let key = |g: &Goal| (repo::micros(g.created_at), g.id.to_string());
     goals.sort_by_key(|g| std::cmp::Reverse(key(g)));
@@ -131,10 +131,10 @@ async fn list(
 struct GoalListQuery {
     /// Only goals in these states.
     #[param(style = Form, explode = true)]
-    status: Vec<lifepath_core::models::GoalStatus>,
+    status: Option<Vec<lifepath_core::models::GoalStatus>>,
     /// Only goals of these categories.
     #[param(style = Form, explode = true)]
-    category: Vec<lifepath_core::models::GoalCategory>,
+    category: Option<Vec<lifepath_core::models::GoalCategory>>,
     /// Items per page (default 24).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
@@ -145,8 +145,8 @@ struct GoalListQuery {
 impl GoalListQuery {
     fn parse(raw: &str) -> Result<GoalListQuery> {
         let mut q = GoalListQuery {
-            status: Vec::new(),
-            category: Vec::new(),
+            status: None,
+            category: None,
             limit: None,
             cursor: None,
         };
@@ -162,12 +162,16 @@ impl GoalListQuery {
             match k.as_ref() {
                 "status" => {
                     for part in v.split(',').filter(|p| !p.is_empty()) {
-                        q.status.push(one_of("status", part.trim())?);
+                        q.status
+                            .get_or_insert_with(Vec::new)
+                            .push(one_of("status", part.trim())?);
                     }
                 }
                 "category" => {
                     for part in v.split(',').filter(|p| !p.is_empty()) {
-                        q.category.push(one_of("category", part.trim())?);
+                        q.category
+                            .get_or_insert_with(Vec::new)
+                            .push(one_of("category", part.trim())?);
                     }
                 }
                 "limit" => {
