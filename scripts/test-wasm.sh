@@ -4,8 +4,8 @@
 #   - wasm-pack test --headless --chrome wasm   the bindings in Debian's Chromium;
 #   - tests/vite-app                 strict `tsc --noEmit` of an example using every export, a
 #                                    Vite build, and the page in headless Chromium (Playwright);
-#   - the size check (< 250 KiB gzip) and the Node benchmark once, beside a short native
-#     criterion run of the same work, as a ratio (figures: see their output).
+#   - the size check (< 250 KiB gzip) and the Node benchmark once, short: the package against
+#     plain JavaScript (scripts/plain-js.mjs) over the same snapshots, as ratios.
 # Installs what it needs, idempotently: the wasm32 target, wasm-pack, wasm-bindgen-cli (the exact
 # version of Cargo.lock), npm packages (npm ci), Chromium and chromedriver (apt).
 set -euo pipefail
@@ -55,8 +55,6 @@ npm_ci tests/vite-app
 echo "--- wasm: size check"
 node wasm/scripts/size.mjs
 
-echo "--- wasm: Node benchmark beside a short native criterion run (full: cargo bench -p lifepath-core --bench analytics; node wasm/scripts/bench.mjs)"
-cargo bench -p lifepath-core --bench analytics --locked -- trends_and_anomalies \
-  --warm-up-time 1 --measurement-time 3 --noplot 2>&1 | grep -E '^analytics_|time:'
+echo "--- wasm: Node benchmark against plain JavaScript, short (full: node wasm/scripts/bench.mjs)"
 node wasm/scripts/bench.mjs --fast
 echo "--- wasm: all passed"

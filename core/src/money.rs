@@ -276,9 +276,45 @@ impl Money {
 #[error("not a decimal amount: {0:?}")]
 pub struct ParseMoneyError(pub String);
 
+/// The fast path of [`Money::from_str`]: `-?digits(.digits)?` with at most 18 digits and a
+/// non-zero value (the texts the package and the server write), read without the general
+/// parser. Anything else is `None`, left to `Decimal::from_str_exact`; both give the same
+/// decimal, scale included ("7.50" has scale 2).
+fn plain_decimal(text: &str) -> Option<Money> {
+    let b = text.as_bytes();
+    let (negative, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 || !digits[0].is_ascii_digit() {
+        return None;
+    }
+    let (mut mantissa, mut scale, mut dot, mut count) = (0u64, 0u32, false, 0);
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+                scale += u32::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if count > 18 || (dot && scale == 0) || mantissa == 0 {
+        return None;
+    }
+    let mut d = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
+    d.set_sign_negative(negative);
+    Some(Money(d))
+}
+
 impl FromStr for Money {
     type Err = ParseMoneyError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(m) = plain_decimal(s) {
+            return Ok(m);
+        }
         let t = s.trim();
         let ok = !t.is_empty()
             && t.len() <= 40
@@ -435,6 +471,51 @@ fn decimal_schema(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_reads_what_the_general_parser_reads() {
+        let texts = [
+            "1",
+            "12.34",
+            "-12.34",
+            "7.50",
+            "0.01",
+            "-0.10",
+            "007.5",
+            "123456789012345678",
+            "1234567890123456.78",
+            "-99999999999999999.9",
+            "0",
+            "-0",
+            "0.00",
+            "5.",
+            ".5",
+            "1.2.3",
+            "+5",
+            " 5",
+            "1e3",
+            "1234567890123456789",
+            "12345678901234567.89",
+            "--1",
+            "-",
+            "",
+        ];
+        for t in texts {
+            let general = Decimal::from_str_exact(t.trim()).ok().map(Money);
+            if let Some(fast) = plain_decimal(t) {
+                let g = general.expect(t);
+                assert_eq!(fast, g, "{t}");
+                assert_eq!(fast.as_decimal().scale(), g.as_decimal().scale(), "{t}");
+                assert_eq!(fast.to_string(), g.to_string(), "{t}");
+                assert_eq!(
+                    fast.as_decimal().is_sign_negative(),
+                    g.as_decimal().is_sign_negative(),
+                    "{t}"
+                );
+            }
+        }
+        assert!(plain_decimal("12.34").is_some() && plain_decimal("-0").is_none());
+    }
 
     #[test]
     fn rounds_half_away_from_zero() {

@@ -1,8 +1,6 @@
 // The history of the native benchmark (core/benches/data.rs), built in JavaScript: 360 months
-// × 200 categories, deterministic (the same xorshift), totals computed by the package itself.
-
-const MONTHS = 360;
-const CATEGORIES = 200;
+// × 200 categories by default, deterministic (the same xorshift), totals computed by the
+// package itself.
 
 function uuid(n) {
   return `00000000-0000-0000-0000-${n.toString(16).padStart(12, '0')}`;
@@ -13,7 +11,7 @@ function money(cents) {
 }
 
 /** @param {{summarize: Function}} lifepath */
-export function history(lifepath) {
+export function history(lifepath, MONTHS = 360, CATEGORIES = 200) {
   let seed = 0x9e3779b97f4a7c15n;
   const rand = () => {
     seed = BigInt.asUintN(64, seed ^ (seed << 13n));

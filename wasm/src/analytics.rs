@@ -1,19 +1,15 @@
 //! Budget analytics: trends, anomalies, period comparison, forecasts (DESIGN §3).
 
-use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions};
+use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, reads};
 use lifepath_core::models::BudgetSnapshot;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    JsResult, analytics_snapshot, call, options_arg, output, with_analytics_snapshots,
+    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output,
+    with_read_snapshots,
 };
-use crate::error::LifepathError;
 use crate::options::TrendsOptions;
 use crate::points::trends_output;
-
-fn computed_nothing() -> LifepathError {
-    LifepathError::internal("the analytics returned nothing")
-}
 
 /// How income, expenses, surplus, the savings rate and every category moved over the
 /// `months` calendar months (default 12) ending at the latest snapshot.
@@ -23,16 +19,14 @@ pub fn compute_trends(
     #[wasm_bindgen(unchecked_optional_param_type = "TrendsOptions")] options: JsValue,
 ) -> JsResult {
     call(|| {
-        let mut t = None;
-        with_analytics_snapshots(&snapshots, "snapshots", &mut |s| {
-            let o: TrendsOptions = options_arg(&options)?;
-            t = Some(analytics::compute_trends(
-                s,
-                o.months.unwrap_or(DEFAULT_MONTHS),
-            )?);
-            Ok(())
-        })?;
-        trends_output(t.ok_or_else(computed_nothing)?)
+        let o: TrendsOptions = options_arg(&options)?;
+        let months = o.months.unwrap_or(DEFAULT_MONTHS);
+        with_read_snapshots(
+            &snapshots,
+            "snapshots",
+            |e| reads::trends_reads(e, months),
+            |s| trends_output(analytics::compute_trends(s, months)?),
+        )
     })
 }
 
@@ -47,13 +41,13 @@ pub fn detect_anomalies(
 ) -> JsResult {
     call(|| {
         let current: BudgetSnapshot = analytics_snapshot(&current, "current")?;
-        let mut out = None;
-        with_analytics_snapshots(&history, "history", &mut |h| {
-            let o: AnomalyOptions = options_arg(&options)?;
-            out = Some(output(&analytics::detect_anomalies(&current, h, &o)?)?);
-            Ok(())
-        })?;
-        out.ok_or_else(computed_nothing)
+        let o: AnomalyOptions = options_arg(&options)?;
+        with_read_snapshots(
+            &history,
+            "history",
+            |e| reads::anomalies_reads(current.period(), e, &o),
+            |h| output(&analytics::detect_anomalies(&current, h, &o)?),
+        )
     })
 }
 
@@ -78,12 +72,9 @@ pub fn forecast(
     #[wasm_bindgen(unchecked_optional_param_type = "ForecastOptions")] options: JsValue,
 ) -> JsResult {
     call(|| {
-        let mut out = None;
-        with_analytics_snapshots(&snapshots, "snapshots", &mut |s| {
-            let o: ForecastOptions = options_arg(&options)?;
-            out = Some(output(&analytics::forecast(s, &o)?)?);
-            Ok(())
-        })?;
-        out.ok_or_else(computed_nothing)
+        // The seasonal offsets are fitted over the whole history: it is all read.
+        let s = analytics_snapshots(&snapshots, "snapshots")?;
+        let o: ForecastOptions = options_arg(&options)?;
+        output(&analytics::forecast(&s, &o)?)
     })
 }

@@ -10,13 +10,16 @@
 //! (maps become objects, `None` becomes `null`), the server's JSON shape exactly; the many
 //! points of trends are passed as columns ([`crate::points`]).
 
-use std::cell::RefCell;
-
 use chrono::{DateTime, NaiveDate, Utc};
-use lifepath_core::models::BudgetSnapshot;
+use lifepath_core::analytics::reads::Entry;
+use lifepath_core::ids::{SnapshotId, UserId};
+use lifepath_core::models::{BudgetModel, BudgetSnapshot};
+use lifepath_core::money::Money;
+use lifepath_core::period::Period;
 use lifepath_core::validate::{Validate, Validator, from_json, index};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 use crate::error::LifepathError;
@@ -27,20 +30,64 @@ export function lifepath_json_bytes(value) {
   const text = JSON.stringify(value);
   return text === undefined ? undefined : encoder.encode(text);
 }
-// The JSON text of the snapshot list the free functions read last (see
-// `with_analytics_snapshots`), and of the one being read.
-let kept = null;
-let pending = null;
-export function lifepath_list_json(value, known) {
-  const text = JSON.stringify(value);
-  if (known && text !== undefined && text === kept) return null;
-  kept = null;
-  pending = text;
-  return text === undefined ? undefined : encoder.encode(text);
+// The period and currency of every snapshot of a list, without reading the rest: undefined
+// when the list is not an array of objects with integer periods and string currencies (the
+// caller then reads all of it, for its exact error).
+export function lifepath_list_index(value) {
+  if (!Array.isArray(value)) return undefined;
+  const n = value.length;
+  const periods = new Int32Array(2 * n);
+  const currencies = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = value[i];
+    if (s === null || typeof s !== 'object') return undefined;
+    const y = s.period_year;
+    const m = s.period_month;
+    const c = s.currency;
+    if (!Number.isInteger(y) || !Number.isInteger(m) || Math.abs(y) > 1e6 || Math.abs(m) > 1e6) return undefined;
+    if (typeof c !== 'string' || c.includes('\n')) return undefined;
+    periods[2 * i] = y;
+    periods[2 * i + 1] = m;
+    currencies[i] = c;
+  }
+  return [periods, currencies.join('\n')];
 }
-export function lifepath_list_keep() {
-  kept = pending;
-  pending = null;
+// What the analytics read of the snapshots at `picks`: the category names (JSON), the number
+// of categories of each snapshot, each category's name (an index into the names), and the
+// amounts as one text ("income,expenses,surplus,category…" of each snapshot in turn).
+// Undefined when one of those is not a string (the caller then reads the snapshots whole).
+export function lifepath_picked(value, picks) {
+  const ids = new Map();
+  const names = [];
+  const counts = new Uint32Array(picks.length);
+  const keys = [];
+  const amounts = [];
+  for (let i = 0; i < picks.length; i++) {
+    const s = value[picks[i]];
+    const totals = s.category_totals;
+    if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) return undefined;
+    const a = s.total_income;
+    const b = s.total_expenses;
+    const c = s.surplus;
+    if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') return undefined;
+    amounts.push(a, b, c);
+    let n = 0;
+    for (const k of Object.keys(totals)) {
+      const v = totals[k];
+      if (typeof v !== 'string') return undefined;
+      let id = ids.get(k);
+      if (id === undefined) {
+        id = names.length;
+        ids.set(k, id);
+        names.push(k);
+      }
+      keys.push(id);
+      amounts.push(v);
+      n++;
+    }
+    counts[i] = n;
+  }
+  return [JSON.stringify(names), counts, new Uint32Array(keys), amounts.join(',')];
 }
 export function lifepath_without_budget_model(value) {
   const strip = (s) =>
@@ -58,19 +105,11 @@ extern "C" {
     /// See [`without_budget_model`].
     fn lifepath_without_budget_model(value: &JsValue) -> JsValue;
 
-    /// Like `lifepath_json_bytes`, but `null` when `known` and the text is the one kept by
-    /// the last `lifepath_list_keep` (see [`with_analytics_snapshots`]).
-    #[wasm_bindgen(catch)]
-    fn lifepath_list_json(value: &JsValue, known: bool) -> Result<JsValue, JsValue>;
+    /// See [`list_index`].
+    fn lifepath_list_index(value: &JsValue) -> JsValue;
 
-    /// Keeps the text of the last `lifepath_list_json` as the text of the remembered list.
-    fn lifepath_list_keep();
-}
-
-thread_local! {
-    /// The snapshot list the free functions read last, validated (see
-    /// [`with_analytics_snapshots`]).
-    static LAST_LIST: RefCell<Option<Vec<BudgetSnapshot>>> = const { RefCell::new(None) };
+    /// See [`picked`].
+    fn lifepath_picked(value: &JsValue, picks: &[u32]) -> JsValue;
 }
 
 /// The JSON text of a JavaScript value (`undefined` reads as `null`).
@@ -192,57 +231,98 @@ pub fn analytics_snapshots(
     records(&without_budget_model(value), name)
 }
 
-/// Runs `f` on a list of snapshots read like [`analytics_snapshots`], remembering the list
-/// read last (memoize-one): when a later call's list has exactly the same JSON text, the
-/// parsed and validated copy is used again instead of being read a second time. An app asks
-/// for the trends, the anomalies and the forecast of one history; only the first call reads it
-/// (the others still turn it into text, to compare). The text must be equal byte for byte, so
-/// a changed value is always read.
-pub fn with_analytics_snapshots(
-    value: &JsValue,
-    name: &str,
-    f: &mut dyn FnMut(&[BudgetSnapshot]) -> Result<(), LifepathError>,
-) -> Result<(), LifepathError> {
-    // Out of the cell while `f` runs: a panic (thrown as an error) cannot leave it borrowed,
-    // only empty.
-    let last = LAST_LIST.with(|l| l.borrow_mut().take());
-    let known = last.is_some();
-    let list = match (read_list(value, name, known)?, last) {
-        (Some(list), _) => list,
-        (None, Some(last)) => last,
-        (None, None) => {
-            return Err(LifepathError::internal(
-                "the remembered snapshot list is gone",
-            ));
-        }
-    };
-    let r = f(&list);
-    LAST_LIST.with(|l| *l.borrow_mut() = Some(list));
-    r
+/// The period and currency of every snapshot of a list, read without the rest of them;
+/// `None` when the list is not one of objects with valid periods and string currencies.
+fn list_index(value: &JsValue) -> Option<(Vec<Period>, String)> {
+    let pair = lifepath_list_index(value);
+    if pair.is_undefined() {
+        return None;
+    }
+    let pair: js_sys::Array = pair.unchecked_into();
+    let ym = pair.get(0).unchecked_into::<js_sys::Int32Array>().to_vec();
+    let currencies = pair.get(1).as_string()?;
+    let periods = ym
+        .chunks_exact(2)
+        .map(|p| Period::new(i64::from(p[0]), i64::from(p[1])).ok())
+        .collect::<Option<Vec<Period>>>()?;
+    Some((periods, currencies))
 }
 
-/// Reads and validates a list of snapshots for the analytics; `None` when `known` and its JSON
-/// text is the remembered list's.
-fn read_list(
+/// The snapshots at `picks` with what the analytics read of them: period, currency, totals and
+/// category totals (the rest empty: no id, no budget model). `None` when something is not
+/// as the package writes it (a value that is not a plain decimal string, …): the caller then
+/// reads them whole, for the exact error.
+fn picked(value: &JsValue, picks: &[u32], entries: &[Entry<'_>]) -> Option<Vec<BudgetSnapshot>> {
+    let parts: js_sys::Array = lifepath_picked(value, picks).dyn_into().ok()?;
+    let names: Vec<String> = serde_json::from_str(&parts.get(0).as_string()?).ok()?;
+    let counts = parts
+        .get(1)
+        .unchecked_into::<js_sys::Uint32Array>()
+        .to_vec();
+    let keys = parts
+        .get(2)
+        .unchecked_into::<js_sys::Uint32Array>()
+        .to_vec();
+    let text = parts.get(3).as_string()?;
+    let mut amounts = text.split(',').map(|t| t.parse::<Money>().ok());
+    let mut keys = keys.into_iter();
+    let mut out = Vec::with_capacity(picks.len());
+    for (&at, &n) in picks.iter().zip(&counts) {
+        let (period, currency) = entries.get(at as usize)?;
+        let (total_income, total_expenses, surplus) =
+            (amounts.next()??, amounts.next()??, amounts.next()??);
+        let mut totals = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let name = names.get(keys.next()? as usize)?;
+            totals.push((name.clone(), amounts.next()??));
+        }
+        out.push(BudgetSnapshot {
+            id: SnapshotId(Uuid::nil()),
+            user_id: UserId(Uuid::nil()),
+            period_year: period.year(),
+            period_month: period.month(),
+            currency: (*currency).to_owned(),
+            budget_model: BudgetModel::default(),
+            total_income,
+            total_expenses,
+            surplus,
+            savings_rate: None,
+            category_totals: totals.into_iter().collect(),
+            source_session_id: None,
+            version: 0,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        });
+    }
+    Some(out)
+}
+
+/// Runs `f` on the snapshots of a list that a call reads (`reads`, one of
+/// [`lifepath_core::analytics::reads`]), read like [`analytics_snapshots`]: first the period
+/// and currency of each (the list's own errors: two snapshots of a month, mixed currencies),
+/// then only the snapshots `reads` names. A call's cost grows with its window, not with the
+/// history. A snapshot that is not read is not validated either; a fault in one that is read
+/// is reported as a read of the whole list reports it (its path in the whole list).
+pub fn with_read_snapshots(
     value: &JsValue,
     name: &str,
-    known: bool,
-) -> Result<Option<Vec<BudgetSnapshot>>, LifepathError> {
-    let bytes = if value.is_undefined() {
-        None
-    } else {
-        let out = lifepath_list_json(&without_budget_model(value), known)
-            .map_err(|e| not_json(e, name))?;
-        if out.is_null() {
-            return Ok(None);
-        }
-        (!out.is_undefined()).then(|| out.unchecked_into::<js_sys::Uint8Array>().to_vec())
+    reads: impl FnOnce(&[Entry<'_>]) -> lifepath_core::Result<Vec<usize>>,
+    f: impl FnOnce(&[BudgetSnapshot]) -> Result<JsValue, LifepathError>,
+) -> Result<JsValue, LifepathError> {
+    let Some((periods, currencies)) = list_index(value) else {
+        return f(&analytics_snapshots(value, name)?);
     };
-    let list: Vec<BudgetSnapshot> =
-        from_json(&text(bytes, name)?).map_err(|e| LifepathError::from(e).under(name))?;
-    let list = validated_list(list, name)?;
-    lifepath_list_keep();
-    Ok(Some(list))
+    let entries: Vec<Entry<'_>> = periods.into_iter().zip(currencies.split('\n')).collect();
+    let picks: Vec<u32> = reads(&entries)?
+        .into_iter()
+        .filter_map(|i| u32::try_from(i).ok())
+        .collect();
+    let picked = picked(value, &picks, &entries).and_then(|list| validated_list(list, name).ok());
+    match picked {
+        Some(list) => f(&list),
+        // Its error, named by its place in the whole list.
+        None => f(&analytics_snapshots(value, name)?),
+    }
 }
 
 /// Today in the user's local time zone: the default `asOf`.

@@ -1,12 +1,13 @@
-//! The points of trends: 200 categories over 360 months are 72,000 `{period, amount}`
-//! objects, by far the largest result of the package. Everything else of a `Trends` crosses as
-//! JSON text ([`crate::convert::output`]); the points cross as columns (amount texts with their
-//! lengths, period indexes) that a small JavaScript loop builds into objects, which costs a
-//! fraction of reading them from JSON text.
+//! The trends object, built in JavaScript from columns. Trends are by far the largest result
+//! of the package (200 categories over 360 months are 72,000 `{period, amount}` points), and
+//! building them from numbers and strings handed over in a few typed arrays costs a fraction
+//! of writing JSON text in WebAssembly and parsing it in JavaScript. The object is the
+//! server's JSON shape exactly, key order included; the package tests compare it with the
+//! core's serde JSON.
 
 use std::fmt::Write as _;
 
-use lifepath_core::analytics::{TrendPoint, Trends};
+use lifepath_core::analytics::{SeriesTrend, TrendDirection, Trends};
 use lifepath_core::money::Money;
 use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
@@ -15,22 +16,49 @@ use crate::convert::json;
 use crate::error::LifepathError;
 
 #[wasm_bindgen(inline_js = r#"
-function build(skeleton, names, periods, texts, ids, counts, index) {
-  const t = JSON.parse(skeleton);
-  const cats = t.category_changes;
-  const ns = JSON.parse(names);
+const TRENDS = ['stable', 'increasing', 'decreasing'];
+// `stats`: 6 numbers per series (average, volatility, change_percent or NaN, slope,
+// relative_change, trend); `counts`: points per series; `index`: each point's period, an
+// index into `periods`; the money points' amounts are `texts[k]` (or `texts[ids[k]]`), the
+// savings rates' are `rates`. Series order: income, expenses, surplus, savings rate, categories.
+function build(from, to, months, names, periods, stats, counts, index, texts, ids, rates) {
   const ps = periods.split(',');
-  let k = 0;
-  for (let c = 0; c < ns.length; c++) {
-    const n = counts[c];
+  let s = 0;
+  let p = 0;
+  let m = 0;
+  let r = 0;
+  const series = (money) => {
+    const n = counts[s];
     const values = [];
-    if (ids === null) {
-      for (let i = 0; i < n; i++, k++) values.push({ period: ps[index[k]], amount: texts[k] });
+    if (!money) {
+      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: rates[r++] });
+    } else if (ids === null) {
+      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: texts[m++] });
     } else {
-      for (let i = 0; i < n; i++, k++) values.push({ period: ps[index[k]], amount: texts[ids[k]] });
+      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: texts[ids[m++]] });
     }
-    cats[ns[c]].values = values;
-  }
+    const o = 6 * s++;
+    const change = stats[o + 2];
+    return {
+      values,
+      average: stats[o],
+      volatility: stats[o + 1],
+      change_percent: change === change ? change : null,
+      slope: stats[o + 3],
+      relative_change: stats[o + 4],
+      trend: TRENDS[stats[o + 5]],
+    };
+  };
+  const t = {
+    window: { from: from ?? null, to: to ?? null, months_with_data: months },
+    income_trend: series(true),
+    expense_trend: series(true),
+    surplus_trend: series(true),
+    savings_rate_trend: series(false),
+    category_changes: {},
+  };
+  const ns = JSON.parse(names);
+  for (let c = 0; c < ns.length; c++) t.category_changes[ns[c]] = series(true);
   return t;
 }
 function split(text, lengths, out) {
@@ -42,104 +70,156 @@ function split(text, lengths, out) {
   }
   return out;
 }
-export function lifepath_trends_values(skeleton, names, periods, amounts, lengths, counts, index) {
-  return build(skeleton, names, periods, split(amounts, lengths, []), null, counts, index);
+export function lifepath_trends(from, to, months, names, periods, stats, counts, index, amounts, lengths, rates) {
+  return build(from, to, months, names, periods, stats, counts, index, split(amounts, lengths, []), null, rates);
 }
-export function lifepath_trends_cached(skeleton, names, periods, table, fresh, lengths, ids, counts, index) {
-  return build(skeleton, names, periods, split(fresh, lengths, table), ids, counts, index);
+export function lifepath_trends_cached(from, to, months, names, periods, stats, counts, index, table, fresh, lengths, ids, rates) {
+  return build(from, to, months, names, periods, stats, counts, index, split(fresh, lengths, table), ids, rates);
 }
 "#)]
 extern "C" {
-    /// Builds the trends object: the JSON `skeleton` with every category's `values` empty,
-    /// then each category's points from columns (names as a JSON array, one point count per
-    /// category, the points' amounts one after the other with the length of each, and their
-    /// periods as indexes into the comma-separated `periods`).
-    fn lifepath_trends_values(
-        skeleton: &str,
+    /// Builds the trends object (see the JavaScript above): the money amounts one after the
+    /// other in `amounts`, with the length of each.
+    #[allow(clippy::too_many_arguments)]
+    fn lifepath_trends(
+        from: Option<String>,
+        to: Option<String>,
+        months: u32,
         names: &str,
         periods: &str,
-        amounts: &str,
-        lengths: &[u8],
+        stats: &[f64],
         counts: &[u32],
         index: &[u32],
+        amounts: &str,
+        lengths: &[u8],
+        rates: &[f64],
     ) -> JsValue;
 
-    /// The same with the amounts as indexes into `table`, an array of the strings handed out
-    /// so far, after appending the `fresh` ones (one after the other, with their lengths).
+    /// The same with the money amounts as indexes `ids` into `table`, an array of the strings
+    /// handed out so far, after appending the `fresh` ones (one after the other, with their
+    /// lengths).
     #[allow(clippy::too_many_arguments)]
     fn lifepath_trends_cached(
-        skeleton: &str,
+        from: Option<String>,
+        to: Option<String>,
+        months: u32,
         names: &str,
         periods: &str,
+        stats: &[f64],
+        counts: &[u32],
+        index: &[u32],
         table: &js_sys::Array,
         fresh: &str,
         lengths: &[u8],
         ids: &[u32],
-        counts: &[u32],
-        index: &[u32],
+        rates: &[f64],
     ) -> JsValue;
 }
 
-/// Trends taken apart for [`trends_output`]: everything but the category points as JSON, and
-/// the points as columns (their amounts are left in `points`, in order).
+/// Trends taken apart into columns: everything but the money amounts, which are left in
+/// `money` (in order: income, expenses, surplus, then every category).
 struct TrendColumns {
-    skeleton: String,
+    from: Option<String>,
+    to: Option<String>,
+    months: u32,
     names: String,
     periods: String,
+    stats: Vec<f64>,
     counts: Vec<u32>,
     index: Vec<u32>,
-    points: Vec<Vec<TrendPoint<Money>>>,
+    money: Vec<Money>,
+    rates: Vec<f64>,
 }
 
 impl TrendColumns {
-    fn amounts(&self) -> impl Iterator<Item = Money> + '_ {
-        self.points.iter().flatten().map(|p| p.amount)
-    }
-
-    fn len(&self) -> usize {
-        self.index.len()
+    /// Adds one series: its points' periods, its statistics and, for money, its amounts.
+    fn add<A: Copy + IntoColumn>(&mut self, s: &SeriesTrend<A>, first: i64) {
+        for p in &s.values {
+            self.index
+                .push(u32::try_from(p.period.index() - first).unwrap_or(0));
+            p.amount.into_column(self);
+        }
+        self.counts
+            .push(u32::try_from(s.values.len()).unwrap_or(u32::MAX));
+        let trend = match s.trend {
+            TrendDirection::Stable => 0.0,
+            TrendDirection::Increasing => 1.0,
+            TrendDirection::Decreasing => 2.0,
+        };
+        self.stats.extend_from_slice(&[
+            s.average,
+            s.volatility,
+            s.change_percent.unwrap_or(f64::NAN),
+            s.slope,
+            s.relative_change,
+            trend,
+        ]);
     }
 }
 
-fn trend_columns(mut t: Trends) -> Result<TrendColumns, LifepathError> {
-    let mut points: Vec<Vec<TrendPoint<Money>>> = Vec::with_capacity(t.category_changes.len());
-    for series in t.category_changes.values_mut() {
-        points.push(std::mem::take(&mut series.values));
+/// Where a point's amount goes: money to `money`, a savings rate to `rates`.
+trait IntoColumn {
+    fn into_column(self, c: &mut TrendColumns);
+}
+
+impl IntoColumn for Money {
+    fn into_column(self, c: &mut TrendColumns) {
+        c.money.push(self);
     }
+}
+
+impl IntoColumn for f64 {
+    fn into_column(self, c: &mut TrendColumns) {
+        c.rates.push(self);
+    }
+}
+
+fn trend_columns(t: Trends) -> Result<TrendColumns, LifepathError> {
+    let money_series: Vec<&SeriesTrend<Money>> =
+        [&t.income_trend, &t.expense_trend, &t.surplus_trend]
+            .into_iter()
+            .chain(t.category_changes.values())
+            .collect();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
-    for p in points.iter().flatten() {
-        first = first.min(p.period.index());
-        last = last.max(p.period.index());
+    let periods_of = money_series
+        .iter()
+        .flat_map(|s| s.values.iter().map(|p| p.period))
+        .chain(t.savings_rate_trend.values.iter().map(|p| p.period));
+    for p in periods_of {
+        first = first.min(p.index());
+        last = last.max(p.index());
     }
-    let total: usize = points.iter().map(Vec::len).sum();
-    let mut index: Vec<u32> = Vec::with_capacity(total);
-    let mut counts: Vec<u32> = Vec::with_capacity(points.len());
-    for series in &points {
-        index.extend(
-            series
-                .iter()
-                .map(|p| u32::try_from(p.period.index() - first).unwrap_or(0)),
-        );
-        counts.push(u32::try_from(series.len()).unwrap_or(u32::MAX));
-    }
-    let mut periods = String::new();
+    let n_series = money_series.len() + 1;
+    let total: usize = money_series.iter().map(|s| s.values.len()).sum();
+    let mut c = TrendColumns {
+        from: t.window.from.map(|p| p.to_string()),
+        to: t.window.to.map(|p| p.to_string()),
+        months: u32::try_from(t.window.months_with_data).unwrap_or(u32::MAX),
+        names: json(&t.category_changes.keys().collect::<Vec<_>>())?,
+        periods: String::new(),
+        stats: Vec::with_capacity(6 * n_series),
+        counts: Vec::with_capacity(n_series),
+        index: Vec::with_capacity(total + t.savings_rate_trend.values.len()),
+        money: Vec::with_capacity(total),
+        rates: Vec::with_capacity(t.savings_rate_trend.values.len()),
+    };
     if first <= last {
         for k in first..=last {
             if k > first {
-                periods.push(',');
+                c.periods.push(',');
             }
-            let _ = write!(periods, "{}", Period::from_index(k));
+            let _ = write!(c.periods, "{}", Period::from_index(k));
         }
     }
-    let names: Vec<&str> = t.category_changes.keys().map(String::as_str).collect();
-    Ok(TrendColumns {
-        names: json(&names)?,
-        skeleton: json(&t)?,
-        periods,
-        counts,
-        index,
-        points,
-    })
+    // Series order of the JavaScript: income, expenses, surplus, savings rate, categories.
+    for s in &money_series[..3] {
+        c.add(s, first);
+    }
+    c.add(&t.savings_rate_trend, first);
+    for s in &money_series[3..] {
+        c.add(s, first);
+    }
+    Ok(c)
 }
 
 /// Texts of amounts one after the other, and the length of each.
@@ -165,24 +245,18 @@ impl Texts {
     }
 }
 
-/// Writes trends as a plain object in the server's JSON shape, like
-/// [`crate::convert::output`], with the points of the category series passed as columns and
-/// built into objects by a loop in JavaScript.
+/// Writes trends as a plain object in the server's JSON shape, built in JavaScript from
+/// columns.
 pub fn trends_output(t: Trends) -> Result<JsValue, LifepathError> {
     let c = trend_columns(t)?;
     let mut texts = Texts::default();
-    for a in c.amounts() {
-        texts.push(a);
+    for a in &c.money {
+        texts.push(*a);
     }
     let (amounts, lengths) = texts.text()?;
-    Ok(lifepath_trends_values(
-        &c.skeleton,
-        &c.names,
-        &c.periods,
-        &amounts,
-        &lengths,
-        &c.counts,
-        &c.index,
+    Ok(lifepath_trends(
+        c.from, c.to, c.months, &c.names, &c.periods, &c.stats, &c.counts, &c.index, &amounts,
+        &lengths, &c.rates,
     ))
 }
 
@@ -305,44 +379,44 @@ pub fn trends_output_cached(
     cache: &mut AmountStrings,
 ) -> Result<JsValue, LifepathError> {
     let c = trend_columns(t)?;
-    if cache.len + c.len() > MAX_STRINGS {
+    let n = c.money.len();
+    if cache.len + n > MAX_STRINGS {
         cache.clear();
     }
     if cache.len == 0 {
-        cache.reserve(c.len());
+        cache.reserve(n);
     }
     let mut fresh = Texts::default();
     // This call's keys and ids are written over the previous call's, in place; indexed writes,
     // as `push` would be a call per point at opt-level "z".
-    let n = c.len();
     let (mut keys, mut ids) = (
         std::mem::take(&mut cache.last_keys),
         std::mem::take(&mut cache.last_ids),
     );
     keys.resize(n, [u64::MAX; 2]);
     ids.resize(n, EMPTY);
-    let mut j = 0;
-    for series in &c.points {
-        for p in series {
-            let key = AmountStrings::key(p.amount);
-            if keys[j] != key || ids[j] == EMPTY {
-                ids[j] = cache.id(key, p.amount, &mut fresh);
-                keys[j] = key;
-            }
-            j += 1;
+    for (j, amount) in c.money.iter().enumerate() {
+        let key = AmountStrings::key(*amount);
+        if keys[j] != key || ids[j] == EMPTY {
+            ids[j] = cache.id(key, *amount, &mut fresh);
+            keys[j] = key;
         }
     }
     let (fresh, lengths) = fresh.text()?;
     let out = lifepath_trends_cached(
-        &c.skeleton,
+        c.from,
+        c.to,
+        c.months,
         &c.names,
         &c.periods,
+        &c.stats,
+        &c.counts,
+        &c.index,
         &cache.table,
         &fresh,
         &lengths,
         &ids,
-        &c.counts,
-        &c.index,
+        &c.rates,
     );
     cache.last_keys = keys;
     cache.last_ids = ids;

@@ -83,6 +83,26 @@ pub struct AnomalyOptions {
     pub baseline: Baseline,
 }
 
+impl AnomalyOptions {
+    /// The options' own errors: `threshold` and `lookback` out of range.
+    pub fn check(&self) -> Result<()> {
+        let t = self.threshold;
+        if !t.is_finite() || t <= 0.0 || t > MAX_THRESHOLD {
+            return Err(Error::invalid(
+                "threshold",
+                format!("must be a number above 0 and at most {MAX_THRESHOLD}"),
+            ));
+        }
+        if !(1..=MAX_LOOKBACK).contains(&self.lookback) {
+            return Err(Error::invalid(
+                "lookback",
+                format!("must be between 1 and {MAX_LOOKBACK}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for AnomalyOptions {
     fn default() -> Self {
         AnomalyOptions {
@@ -169,19 +189,8 @@ pub fn detect_anomalies(
     history: &[BudgetSnapshot],
     options: &AnomalyOptions,
 ) -> Result<AnomalyReport> {
+    options.check()?;
     let t = options.threshold;
-    if !t.is_finite() || t <= 0.0 || t > MAX_THRESHOLD {
-        return Err(Error::invalid(
-            "threshold",
-            format!("must be a number above 0 and at most {MAX_THRESHOLD}"),
-        ));
-    }
-    if !(1..=MAX_LOOKBACK).contains(&options.lookback) {
-        return Err(Error::invalid(
-            "lookback",
-            format!("must be between 1 and {MAX_LOOKBACK}"),
-        ));
-    }
     let period = current.period();
     let ordered = series::ordered(history.iter().filter(|s| s.period() < period))?;
     let base: Vec<&BudgetSnapshot> = match options.baseline {

@@ -1,0 +1,137 @@
+// The free analytics functions read only the snapshots a call needs (the window, the baseline;
+// issue 14 §1) and remember nothing between calls. These tests check that every answer equals
+// the one of a fresh SnapshotHistory, which reads its whole list itself, that a history
+// changed in place is always seen, and that the whole list's errors are still reported with
+// the path of the snapshot in the whole list.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lifepath, fixtureFiles, readJson, thrown } from './lifepath.mjs';
+import { budget, snapshot } from './data.mjs';
+
+const period = (s) => `${s.period_year}-${String(s.period_month).padStart(2, '0')}`;
+
+/** The results of every free analytics function for `snapshots`, and the same from a fresh
+ * SnapshotHistory (the reference). */
+function both(snapshots) {
+  const last = snapshots[snapshots.length - 1];
+  const free = {
+    trends: lifepath.computeTrends(snapshots, { months: 24 }),
+    anomalies: lifepath.detectAnomalies(last, snapshots),
+    forecast: lifepath.forecast(snapshots),
+  };
+  const h = new lifepath.SnapshotHistory(snapshots);
+  const reference = {
+    trends: h.computeTrends({ months: 24 }),
+    anomalies: h.detectAnomalies(period(last)),
+    forecast: h.forecast(),
+  };
+  h.free();
+  return { free, reference };
+}
+
+function histories() {
+  return fixtureFiles().map((f) => readJson(f).snapshots).filter((s) => s.length >= 3);
+}
+
+test('the free functions follow a history changed in place, value by value', () => {
+  const [snapshots] = histories();
+  assert.ok(snapshots, 'a fixture history of 3 or more snapshots');
+  let { free, reference } = both(snapshots);
+  assert.deepEqual(free, reference);
+  const last = snapshots[snapshots.length - 1];
+  const category = Object.keys(last.category_totals)[0];
+  const before = free.trends.category_changes[category].values.at(-1).amount;
+  // The same array and the same objects, one value changed in place.
+  last.category_totals[category] = '98765.43';
+  ({ free, reference } = both(snapshots));
+  assert.deepEqual(free, reference);
+  assert.notEqual(before, '98765.43');
+  assert.equal(free.trends.category_changes[category].values.at(-1).amount, '98765.43');
+  // And back: the old text again gives the old result.
+  last.category_totals[category] = before;
+  ({ free, reference } = both(snapshots));
+  assert.deepEqual(free, reference);
+  assert.equal(free.trends.category_changes[category].values.at(-1).amount, before);
+});
+
+test('the free functions give each of several alternating histories its own result', () => {
+  const lists = histories();
+  assert.ok(lists.length >= 2, 'two fixture histories');
+  const expected = lists.map((s) => both(s).reference);
+  for (let round = 0; round < 3; round++) {
+    lists.forEach((s, i) => assert.deepEqual(both(s).free, expected[i], `round ${round}, history ${i}`));
+  }
+  // An equal copy (new objects, the same JSON text) gives the same result.
+  const copy = JSON.parse(JSON.stringify(lists[0]));
+  assert.deepEqual(both(copy).free, expected[0]);
+});
+
+test('an invalid history is reported every time, and a valid one after it is read', () => {
+  const [snapshots] = histories();
+  const good = both(snapshots).reference;
+  const bad = snapshots.map((s, i) => (i === 1 ? { ...s, period_month: 13 } : s));
+  for (let i = 0; i < 2; i++) {
+    const e = thrown(() => lifepath.computeTrends(bad));
+    assert.equal(e.code, 'validation_failed');
+    assert.equal(e.field, 'snapshots[1].period_month');
+    const h = thrown(() => lifepath.detectAnomalies(snapshots[0], bad));
+    assert.equal(h.field, 'history[1].period_month');
+  }
+  assert.deepEqual(both(snapshots).free, good);
+  // Not a list at all, right after a valid one.
+  assert.equal(thrown(() => lifepath.computeTrends(undefined)).field, 'snapshots');
+  assert.equal(thrown(() => lifepath.forecast({})).field, 'snapshots');
+  assert.deepEqual(both(snapshots).free, good);
+});
+
+/** 48 months, 2023-01 … 2026-12, dining changing every month. */
+function long() {
+  return Array.from({ length: 48 }, (_, k) =>
+    snapshot(2023 + Math.floor(k / 12), (k % 12) + 1, budget({ dining: `${300 + ((k * 37) % 90)}.00` })),
+  );
+}
+
+test('the 12-month window of a long history gives the result of that window alone', () => {
+  const h = long();
+  const window = h.slice(-12);
+  assert.deepEqual(lifepath.computeTrends(h), lifepath.computeTrends(window));
+  const last = h.at(-1);
+  assert.deepEqual(lifepath.detectAnomalies(last, h), lifepath.detectAnomalies(last, h.slice(-13)));
+  assert.deepEqual(both(h).free, both(h).reference);
+  // A snapshot outside the window is not read: a bad amount there does not matter ...
+  const bad = { ...h[3].category_totals, dining: 'lots' };
+  const outside = h.map((s, i) => (i === 3 ? { ...s, category_totals: bad } : s));
+  assert.deepEqual(lifepath.computeTrends(outside), lifepath.computeTrends(window));
+  // ... but with a window that holds it, it is reported, by its place in the whole list.
+  const e = thrown(() => lifepath.computeTrends(outside, { months: 48 }));
+  assert.equal(e.field, 'snapshots[3].category_totals.dining');
+  // The fields the analytics never read (ids, the budget model) are not read at all.
+  const loose = h.map((s) => ({ ...s, id: 'not a uuid', budget_model: null }));
+  assert.deepEqual(lifepath.computeTrends(loose), lifepath.computeTrends(window));
+});
+
+test('a bad value inside the window is named by its place in the whole list', () => {
+  const h = long();
+  h[40] = { ...h[40], category_totals: { ...h[40].category_totals, dining: 'lots' } };
+  const e = thrown(() => lifepath.computeTrends(h));
+  assert.equal(e.code, 'validation_failed');
+  assert.equal(e.field, 'snapshots[40].category_totals.dining');
+  assert.equal(thrown(() => lifepath.detectAnomalies(h.at(-1), h)).field, 'history[40].category_totals.dining');
+  // Amounts as JSON numbers are money too: the same result as their strings.
+  const numbers = long().map((s) => ({ ...s, total_income: Number(s.total_income) }));
+  assert.deepEqual(lifepath.computeTrends(numbers), lifepath.computeTrends(long()));
+});
+
+test('two snapshots of one month or mixed currencies anywhere in the list are errors', () => {
+  const h = long();
+  const twice = [...h, { ...h[2], id: '00000000-0000-0000-0009-000000000001' }];
+  assert.equal(thrown(() => lifepath.computeTrends(twice)).code, 'duplicate_period');
+  assert.equal(thrown(() => lifepath.detectAnomalies(h.at(-1), twice)).code, 'duplicate_period');
+  const mixed = h.map((s, i) => (i === 1 ? { ...s, currency: 'EUR' } : s));
+  const e = thrown(() => lifepath.computeTrends(mixed));
+  assert.equal(e.code, 'mixed_currency');
+  assert.equal(thrown(() => lifepath.detectAnomalies(h.at(-1), mixed)).code, 'mixed_currency');
+  // A later month in another currency is no part of an earlier month's anomaly check.
+  const later = [...h, snapshot(2027, 1, budget(), 'EUR')];
+  assert.deepEqual(lifepath.detectAnomalies(h.at(-1), later), lifepath.detectAnomalies(h.at(-1), h));
+});
