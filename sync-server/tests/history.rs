@@ -262,6 +262,38 @@ async fn the_account_reads_its_own_audit_events() {
 }
 
 #[tokio::test]
+async fn refused_refreshes_are_the_accounts_own_audit_events() {
+    let s = Server::start().await;
+    let u = s.register("refused@example.com").await;
+    let other = s.register("other-refused@example.com").await;
+    // Used twice: the second is a reuse, and the family is revoked.
+    let first = s.refresh(&json!(u.refresh)).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(s.refresh(&json!(u.refresh)).await.status, 401);
+    // The rotated token of the revoked family is refused as revoked.
+    assert_eq!(s.refresh(&first.body["refresh_token"]).await.status, 401);
+    // Garbage names no account: nothing recorded for anyone.
+    assert_eq!(s.refresh(&json!("not-a-token")).await.status, 401);
+
+    let r = s.get("/users/me/audit", &u).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &actions[..2],
+        ["token.refresh_refused", "token.reuse_detected"],
+        "{actions:?}"
+    );
+    assert_eq!(r.body["items"][0]["details"]["reason"], "expired_or_revoked");
+    let r = s.get("/users/me/audit", &other).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+}
+
+#[tokio::test]
 async fn a_goal_with_its_history() {
     let s = Server::start().await;
     let u = s.register("history@example.com").await;

@@ -9,7 +9,8 @@ import { budget, snapshot, year2026, goal, contribution, contributions, GOAL_ID,
 const EXPORTS = [
   'summarize', 'validateBudgetModel', 'validateGoal', 'computeTrends', 'detectAnomalies',
   'comparePeriods', 'forecast', 'goalProgress', 'goalTrajectory', 'probabilityOnTime', 'replan',
-  'recommend', 'applyContribution', 'transitionGoal', 'isLifepathError',
+  'recommend', 'applyContribution', 'transitionGoal', 'updateGoalFromSnapshot',
+  'progressAfterSnapshotDeleted', 'isLifepathError',
 ];
 
 test('the package exports every function, and init/initSync for code shared with the web', async () => {
@@ -266,6 +267,8 @@ test('garbage in any argument of any export is a LifepathError, never a crash', 
     recommend: [{ goals: [goal()], snapshot: s[11] }, { asOf: '2026-11-21' }],
     applyContribution: [goal(), contribution(1), { now: NOW }],
     transitionGoal: [goal(), 'paused', { now: NOW }],
+    updateGoalFromSnapshot: [[goal()], contributions(), [], s[2], { now: NOW }],
+    progressAfterSnapshotDeleted: [[], s[2].id],
   };
   let calls = 0;
   for (const [name, args] of Object.entries(good)) {

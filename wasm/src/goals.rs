@@ -3,14 +3,16 @@
 //! the arguments.
 
 use chrono::NaiveDate;
+use lifepath_core::goals::SnapshotProgress;
 use lifepath_core::goals::{self, RecommendInput};
-use lifepath_core::models::{Goal, GoalContribution};
+use lifepath_core::ids::{ProgressId, SnapshotId};
+use lifepath_core::models::{BudgetSnapshot, Goal, GoalContribution, GoalProgress};
 use lifepath_core::validate::{Validate, Validator, index, join};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{JsResult, arg, call, options_arg, output, record, records, today};
+use crate::convert::{JsResult, arg, call, now, options_arg, output, record, records, today};
 use crate::error::LifepathError;
-use crate::options::{AsOfOptions, TrajectoryOptions};
+use crate::options::{AsOfOptions, NowOptions, TrajectoryOptions};
 
 fn as_of(given: Option<NaiveDate>) -> Result<NaiveDate, LifepathError> {
     given.map_or_else(today, Ok)
@@ -151,4 +153,64 @@ fn validate_recommend_input(input: &RecommendInput) -> Result<(), LifepathError>
     list(&mut v, "feedback", &feedback);
     v.finish().map_err(lifepath_core::Error::from)?;
     Ok(())
+}
+
+/// The changes to goal progress that saving a snapshot makes (see `updateGoalFromSnapshot`).
+#[derive(serde::Serialize, tsify::Tsify)]
+pub struct SnapshotProgressChanges {
+    /// Entries to write: new, or replacing the derived entry of the same id.
+    pub put: Vec<GoalProgress>,
+    /// Ids of derived entries to remove.
+    #[tsify(type = "Uuid[]")]
+    pub remove: Vec<ProgressId>,
+}
+
+/// What saving `snapshot` does to the progress of `goals` (DESIGN §2, the server's own rule):
+/// every active goal gets the entry of the snapshot's month, `source: "snapshot"`, linked by
+/// `snapshot_id`, with an id that is the same on every device and on the server. `progress`
+/// holds the goals' entries (at least those of that month and the month before); a manual
+/// entry is never overwritten. Goals with nothing to change are left out.
+#[wasm_bindgen(js_name = updateGoalFromSnapshot, unchecked_return_type = "SnapshotProgressChanges")]
+pub fn update_goal_from_snapshot(
+    #[wasm_bindgen(unchecked_param_type = "Goal[]")] goals: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GoalContribution[]")] contributions: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GoalProgress[]")] progress: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot")] snapshot: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "NowOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let goals: Vec<Goal> = records(&goals, "goals")?;
+        let contributions: Vec<GoalContribution> = records(&contributions, "contributions")?;
+        let progress: Vec<GoalProgress> = arg(&progress, "progress")?;
+        let snapshot: BudgetSnapshot = record(&snapshot, "snapshot")?;
+        let o: NowOptions = options_arg(&options)?;
+        let now = o.now.map_or_else(now, Ok)?;
+        let mut out = SnapshotProgressChanges {
+            put: Vec::new(),
+            remove: Vec::new(),
+        };
+        for change in
+            goals::update_goal_from_snapshot(&goals, &contributions, &progress, &snapshot, now)
+        {
+            match change {
+                SnapshotProgress::Put(p) => out.put.push(p),
+                SnapshotProgress::Remove(id) => out.remove.push(id),
+            }
+        }
+        output(&out)
+    })
+}
+
+/// The ids of the derived progress entries to remove when the snapshot `snapshotId` is
+/// deleted: those linked to it (manual entries stay).
+#[wasm_bindgen(js_name = progressAfterSnapshotDeleted, unchecked_return_type = "Uuid[]")]
+pub fn progress_after_snapshot_deleted(
+    #[wasm_bindgen(unchecked_param_type = "GoalProgress[]")] progress: JsValue,
+    #[wasm_bindgen(js_name = snapshotId, unchecked_param_type = "Uuid")] snapshot_id: JsValue,
+) -> JsResult {
+    call(|| {
+        let progress: Vec<GoalProgress> = arg(&progress, "progress")?;
+        let id: SnapshotId = arg(&snapshot_id, "snapshotId")?;
+        output(&goals::progress_after_snapshot_deleted(&progress, id))
+    })
 }

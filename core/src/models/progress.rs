@@ -9,6 +9,7 @@ use crate::validate::{Validate, Validator, join};
 
 /// Where a goal stood at the end of one month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalProgress {
     /// Id.

@@ -261,10 +261,11 @@ async fn refresh(
                 },
             ))
         }
-        RefreshOutcome::Reused => {
+        RefreshOutcome::Reused { user_id } => {
             s.store
                 .audit(
                     &AuditEvent::new("token.reuse_detected")
+                        .maybe_user(user_id.map(|u| u.to_string()).as_deref())
                         .ip(&ip)
                         .details(json!({"family_revoked": true}))
                         .row(),
@@ -274,9 +275,24 @@ async fn refresh(
                 "the refresh token was already used; its sessions are revoked",
             ))
         }
-        RefreshOutcome::Invalid => Err(ApiError::Unauthorized(
-            "the refresh token is invalid, expired or revoked",
-        )),
+        RefreshOutcome::Invalid { user_id } => {
+            // A known token refused (expired or revoked) is the account's own event; an
+            // unknown one names no account, and is not recorded (anyone can send garbage).
+            if let Some(u) = user_id {
+                s.store
+                    .audit(
+                        &AuditEvent::new("token.refresh_refused")
+                            .user(u)
+                            .ip(&ip)
+                            .details(json!({"reason": "expired_or_revoked"}))
+                            .row(),
+                    )
+                    .await?;
+            }
+            Err(ApiError::Unauthorized(
+                "the refresh token is invalid, expired or revoked",
+            ))
+        }
     }
 }
 

@@ -294,9 +294,15 @@ pub enum RefreshOutcome {
         user_id: UserId,
     },
     /// Already used: the family is now revoked.
-    Reused,
+    Reused {
+        /// Owner of the family.
+        user_id: Option<UserId>,
+    },
     /// Unknown, expired or revoked.
-    Invalid,
+    Invalid {
+        /// Owner, when the token is known (expired or revoked).
+        user_id: Option<UserId>,
+    },
 }
 
 /// The storage of the server.

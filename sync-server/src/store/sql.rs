@@ -1028,15 +1028,18 @@ impl Store for SqlStore {
                 .map_err(|e| StoreError::db(e.to_string()))?;
             return Ok(RefreshOutcome::Rotated { user_id });
         }
-        let known =
-            sqlx::query("select family_id, used_at from refresh_token where token_hash = $1")
-                .bind(old_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let known = sqlx::query(
+            "select user_id, family_id, used_at from refresh_token where token_hash = $1",
+        )
+        .bind(old_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
         let outcome = match known {
             Some(row) => {
                 let used: Option<i64> = row.try_get("used_at")?;
                 let family: String = row.try_get("family_id")?;
+                let user: String = row.try_get("user_id")?;
+                let user_id = user.parse::<UserId>().ok();
                 if used.is_some() {
                     sqlx::query(
                         "update refresh_token set revoked_at = $1 where family_id = $2 \
@@ -1046,12 +1049,12 @@ impl Store for SqlStore {
                     .bind(&family)
                     .execute(&mut *tx)
                     .await?;
-                    RefreshOutcome::Reused
+                    RefreshOutcome::Reused { user_id }
                 } else {
-                    RefreshOutcome::Invalid
+                    RefreshOutcome::Invalid { user_id }
                 }
             }
-            None => RefreshOutcome::Invalid,
+            None => RefreshOutcome::Invalid { user_id: None },
         };
         tx.commit().await?;
         Ok(outcome)

@@ -10,10 +10,12 @@ import {
   goalTrajectory,
   isLifepathError,
   probabilityOnTime,
+  progressAfterSnapshotDeleted,
   recommend,
   replan,
   summarize,
   transitionGoal,
+  updateGoalFromSnapshot,
   validateBudgetModel,
   validateGoal,
   type AnomalyReport,
@@ -24,6 +26,7 @@ import {
   type Forecast,
   type Goal,
   type GoalContribution,
+  type GoalProgress,
   type GoalProgressReport,
   type GoalRecord,
   type GoalStatus,
@@ -133,6 +136,9 @@ export function runExample(): ExampleResult {
   const funded: GoalRecord = applyContribution(goal, { ...contributions[0]!, id: '00000000-0000-0000-0003-000000000099' }, { now: NOW });
   const next: GoalStatus = funded.is_active ? 'paused' : 'active';
   const paused: GoalRecord = transitionGoal(funded, next, { now: NOW });
+  const derived: GoalProgress[] = updateGoalFromSnapshot([goal], contributions, [], latest, { now: NOW }).put;
+  const removed: string[] = progressAfterSnapshotDeleted(derived, latest.id);
+  if (removed.length !== derived.length) throw new Error('every derived entry is linked to the snapshot');
 
   let errorCode = 'none';
   try {
