@@ -288,7 +288,10 @@ async fn refused_refreshes_are_the_accounts_own_audit_events() {
         ["token.refresh_refused", "token.reuse_detected"],
         "{actions:?}"
     );
-    assert_eq!(r.body["items"][0]["details"]["reason"], "expired_or_revoked");
+    assert_eq!(
+        r.body["items"][0]["details"]["reason"],
+        "expired_or_revoked"
+    );
     let r = s.get("/users/me/audit", &other).await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
 }

@@ -217,8 +217,23 @@ fn without_budget_model(value: &JsValue) -> JsValue {
     lifepath_without_budget_model(value)
 }
 
-/// Reads one snapshot for the analytics (see `without_budget_model`) and validates it.
+/// Reads one snapshot for the analytics: only the fields they use, like the snapshots of
+/// [`with_read_snapshots`]; a snapshot those do not read (not an object, a period that is
+/// not one, an amount that is not a decimal string) is read whole (see
+/// `without_budget_model`) and validated, for its exact error.
 pub fn analytics_snapshot(value: &JsValue, name: &str) -> Result<BudgetSnapshot, LifepathError> {
+    let one = js_sys::Array::of1(value);
+    if let Some((periods, currencies)) = list_index(&one) {
+        let entries: Vec<Entry<'_>> = periods.into_iter().zip(currencies.split('\n')).collect();
+        if let Some(s) = entries
+            .first()
+            .filter(|e| lifepath_core::validate::is_currency(e.1))
+            .and_then(|_| picked(&one, &[0], &entries))
+            .and_then(|mut list| list.pop())
+        {
+            return Ok(s);
+        }
+    }
     record(&without_budget_model(value), name)
 }
 
@@ -317,7 +332,13 @@ pub fn with_read_snapshots(
         .into_iter()
         .filter_map(|i| u32::try_from(i).ok())
         .collect();
-    let picked = picked(value, &picks, &entries).and_then(|list| validated_list(list, name).ok());
+    // What validation would check of the fields read: the periods are valid (they were
+    // read as such), the amounts are decimals (parsed); the currency is left, one for all of
+    // them (mixed currencies are an error of `reads`).
+    let currency_ok = picks
+        .first()
+        .is_none_or(|&i| lifepath_core::validate::is_currency(entries[i as usize].1));
+    let picked = picked(value, &picks, &entries).filter(|_| currency_ok);
     match picked {
         Some(list) => f(&list),
         // Its error, named by its place in the whole list.

@@ -2,7 +2,7 @@
 //! charts after every edit pays the cost of copying the history into WebAssembly once, not on
 //! every call. The functions are the same core analytics as the free functions.
 
-use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions};
+use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, reads};
 use lifepath_core::models::BudgetSnapshot;
 use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
@@ -23,6 +23,27 @@ pub struct SnapshotHistory {
     strings: AmountStrings,
 }
 
+impl SnapshotHistory {
+    /// The period and currency of each snapshot, for [`reads`].
+    fn entries(&self) -> Vec<reads::Entry<'_>> {
+        self.snapshots
+            .iter()
+            .map(|s| (s.period(), s.currency.as_str()))
+            .collect()
+    }
+
+    /// The snapshots at `picks` (ascending positions): a slice when they are one run, as the
+    /// window of trends and a recent baseline are in a list held in period order; otherwise
+    /// the whole list (the analytics pick their own).
+    fn slice(&self, picks: &[usize]) -> &[BudgetSnapshot] {
+        match (picks.first(), picks.last()) {
+            (Some(&a), Some(&b)) if b - a + 1 == picks.len() => &self.snapshots[a..=b],
+            (None, _) => &[],
+            _ => &self.snapshots,
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl SnapshotHistory {
     /// Copies `snapshots` in (validated like the free functions' arguments).
@@ -31,7 +52,10 @@ impl SnapshotHistory {
         #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot[]")] snapshots: JsValue,
     ) -> Result<SnapshotHistory, JsValue> {
         crate::error::install_panic_hook();
-        let snapshots = analytics_snapshots(&snapshots, "snapshots").map_err(JsValue::from)?;
+        let mut snapshots = analytics_snapshots(&snapshots, "snapshots").map_err(JsValue::from)?;
+        // Held in period order (stable: two of one period stay in their order, and are an
+        // error of every analytic), so that a window is a slice.
+        snapshots.sort_by_key(BudgetSnapshot::period);
         Ok(SnapshotHistory {
             snapshots,
             strings: AmountStrings::default(),
@@ -46,7 +70,8 @@ impl SnapshotHistory {
         let s = analytics_snapshot(&snapshot, "snapshot").map_err(JsValue::from)?;
         let p = s.period();
         self.snapshots.retain(|x| x.period() != p);
-        self.snapshots.push(s);
+        let at = self.snapshots.partition_point(|x| x.period() < p);
+        self.snapshots.insert(at, s);
         Ok(())
     }
 
@@ -76,8 +101,11 @@ impl SnapshotHistory {
     ) -> JsResult {
         call(|| {
             let o: TrendsOptions = options_arg(&options)?;
+            let months = o.months.unwrap_or(DEFAULT_MONTHS);
+            let picks = reads::trends_reads(&self.entries(), months)?;
+            let window = self.slice(&picks);
             trends_output_cached(
-                analytics::compute_trends(&self.snapshots, o.months.unwrap_or(DEFAULT_MONTHS))?,
+                analytics::compute_trends(window, months)?,
                 &mut self.strings,
             )
         })
@@ -100,7 +128,12 @@ impl SnapshotHistory {
                     LifepathError::invalid("period", format!("no snapshot of {p} in the history"))
                 })?;
             let o: AnomalyOptions = options_arg(&options)?;
-            output(&analytics::detect_anomalies(current, &self.snapshots, &o)?)
+            let picks = reads::anomalies_reads(p, &self.entries(), &o)?;
+            output(&analytics::detect_anomalies(
+                current,
+                self.slice(&picks),
+                &o,
+            )?)
         })
     }
 

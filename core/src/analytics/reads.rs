@@ -60,7 +60,10 @@ fn select(
         .iter()
         .filter(|e| before.is_none_or(|b| e.0 < b))
         .collect();
-    crate::sort::sort_by_key(&mut v, |e| e.0);
+    // A history is mostly held in period order already: then there is nothing to sort.
+    if !v.is_sorted_by_key(|e| e.0) {
+        crate::sort::sort_by_key(&mut v, |e| e.0);
+    }
     for w in v.windows(2) {
         if w[0].0 == w[1].0 {
             return Err(Error::DuplicatePeriod {

@@ -2,7 +2,6 @@
 //! period, ordered by period, cut to a window of calendar months.
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
 use crate::models::BudgetSnapshot;
@@ -63,40 +62,60 @@ pub fn in_window<'a>(ordered: &[&'a BudgetSnapshot], months: u32) -> Vec<&'a Bud
 /// Every category slug that appears in any of the snapshots, sorted.
 ///
 /// Histories mostly repeat the same categories month after month, so each snapshot's sorted
-/// keys are merged into the sorted union and a new union is built only when a key is new.
+/// keys are walked beside the sorted union, and only a snapshot with a new key is merged in
+/// (a linear merge of two sorted lists).
 pub fn categories<'a>(snapshots: &[&'a BudgetSnapshot]) -> Vec<&'a str> {
     let mut union: Vec<&'a str> = Vec::new();
     for s in snapshots {
         let mut i = 0;
         let mut novel = false;
-        'keys: for k in s.category_totals.keys() {
+        for k in s.category_totals.keys() {
             loop {
                 match union.get(i).map(|u| fast_cmp(u, k)) {
                     Some(Ordering::Less) => i += 1,
                     Some(Ordering::Equal) => {
                         i += 1;
-                        continue 'keys;
+                        break;
                     }
                     _ => {
                         novel = true;
-                        break 'keys;
+                        break;
                     }
                 }
             }
+            if novel {
+                break;
+            }
         }
         if novel {
-            let mut set: BTreeSet<&'a str> = BTreeSet::new();
-            for k in union
-                .iter()
-                .copied()
-                .chain(s.category_totals.keys().map(String::as_str))
-            {
-                set.insert(k);
-            }
-            union = set.into_iter().collect();
+            union = merge(&union, s.category_totals.keys().map(String::as_str));
         }
     }
     union
+}
+
+/// The sorted union of the sorted `a` and the sorted `b`.
+fn merge<'a>(a: &[&'a str], b: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&'a str> = Vec::with_capacity(a.len() + 8);
+    let mut i = 0;
+    for k in b {
+        while let Some(u) = a.get(i) {
+            match fast_cmp(u, k) {
+                Ordering::Less => {
+                    out.push(u);
+                    i += 1;
+                }
+                Ordering::Equal => {
+                    i += 1;
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        out.push(k);
+    }
+    out.extend_from_slice(&a[i..]);
+    out
 }
 
 /// A category × snapshot matrix of amounts (0 where a snapshot lacks the category), built by
@@ -214,6 +233,26 @@ mod tests {
         for a in words {
             for b in words {
                 assert_eq!(fast_cmp(a, b), a.cmp(b), "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn merge_is_the_sorted_union() {
+        let lists: [&[&str]; 6] = [
+            &[],
+            &["b", "d"],
+            &["a", "b", "c", "d", "e"],
+            &["c"],
+            &["a", "z"],
+            &["d", "dd", "e"],
+        ];
+        for a in lists {
+            for b in lists {
+                let mut expected: Vec<&str> = a.iter().chain(b).copied().collect();
+                expected.sort();
+                expected.dedup();
+                assert_eq!(merge(a, b.iter().copied()), expected, "{a:?} {b:?}");
             }
         }
     }
