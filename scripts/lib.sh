@@ -49,10 +49,11 @@ npm_ci_dir() {
 
 # The npm package in wasm/pkg, (re)built when missing or older than its sources.
 ensure_wasm_pkg() {
+  # Its dev tools, and openapi-fetch for lifepath/client (the Node tests import the built files).
+  npm_ci_dir wasm
   if [ ! -f wasm/pkg/package.json ] || [ ! -f wasm/pkg/web/lifepath_bg.wasm ] \
     || [ -n "$(find core/src wasm/src wasm/npm wasm/Cargo.toml core/Cargo.toml Cargo.lock -newer wasm/pkg/package.json -print -quit 2>/dev/null)" ]; then
     ensure_wasm_tools
-    npm_ci_dir wasm
     bash wasm/build.sh
   fi
 }

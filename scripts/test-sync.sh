@@ -55,7 +55,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$tmp/server.log"; exit 1; }
-LIFEPATH_TEST_SERVER="http://127.0.0.1:$port" node --test tests/node/sync-server.test.mjs
+LIFEPATH_TEST_SERVER="http://127.0.0.1:$port" node --test tests/node/sync-server.test.mjs tests/node/client.test.mjs
 
 echo "--- sync: benchmark, 2,000 records, unoptimized build (README figures: --release, 10,000)"
 "$TARGET_DIR/debug/sync-bench" --n 2000

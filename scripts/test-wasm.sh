@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The npm package `lifepath` (wasm/): builds it for the web, bundler and nodejs targets, then
+#   - wasm/scripts/client-types.sh --check   lifepath/client's types regenerated from the
+#                                    server's OpenAPI document and diffed with the checked-in ones;
 #   - node --test tests/node/        every export against the shared fixtures, plus error cases;
 #   - wasm-pack test --headless --chrome wasm   the bindings in Debian's Chromium;
-#   - tests/vite-app                 strict `tsc --noEmit` of an example using every export, a
+#   - tests/vite-app                 strict `tsc --noEmit` of an example using every export (and
+#                                    the REST client, wrong calls refused at compile time), a
 #                                    Vite build, and the page in headless Chromium (Playwright);
 #   - the size check (< 250 KiB gzip) and the Node benchmark once, short: the package against
 #     plain JavaScript (scripts/plain-js.mjs) over the same snapshots, as ratios.
@@ -40,6 +43,9 @@ cargo test -p lifepath --locked --quiet
 echo "--- wasm: build the npm package (wasm/build.sh)"
 npm_ci wasm
 bash wasm/build.sh
+
+echo "--- wasm: lifepath/client's types match the server's OpenAPI document (regenerated, diffed)"
+bash wasm/scripts/client-types.sh --check
 
 echo "--- wasm: node --test tests/node/ (the built package, fixtures and errors)"
 node --test tests/node/

@@ -21,7 +21,7 @@ done
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' ../Cargo.toml | head -1)
 rm -rf pkg
-mkdir -p pkg/web pkg/bundler pkg/node pkg/sync
+mkdir -p pkg/web pkg/bundler pkg/node pkg/sync pkg/client
 for f in lifepath.js lifepath.d.ts lifepath_bg.wasm lifepath_bg.wasm.d.ts; do
   cp "pkg-web/$f" pkg/web/
 done
@@ -51,6 +51,9 @@ cp npm/node/package.json npm/node/index.mjs npm/node/index.d.mts pkg/node/
 # lifepath/sync: the fetch transport, the sync loop and the IndexedDB store of the SyncEngine
 # (plain ESM that never loads the .wasm; its .d.ts takes the types from web/lifepath.d.ts).
 cp npm/sync/sync.js npm/sync/sync.d.ts pkg/sync/
+# lifepath/client: the typed REST client (npm/client/; its schema.d.ts is generated from the
+# server's OpenAPI document by scripts/client-types.sh and checked in).
+cp npm/client/client.js npm/client/client.d.ts npm/client/schema.d.ts pkg/client/
 # Node's types of it take the engine's types from the nodejs build (the web build's .d.ts needs
 # the DOM lib).
 sed "s#'../web/lifepath.js'#'../node/index.mjs'#" npm/sync/sync.d.ts > pkg/sync/sync.node.d.ts

@@ -22,6 +22,9 @@ function serviceWorker(): Plugin {
 
 export default defineConfig({
   plugins: [serviceWorker()],
+  // lifepath is a file: link into wasm/pkg; its dependency (openapi-fetch, for lifepath/client)
+  // is resolved from the demo's node_modules, as it is when installed from the registry.
+  resolve: { dedupe: ['openapi-fetch'] },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1200 },
   // `npm run dev`: the API of a server started separately (./scripts/run-server.sh).
   server: { proxy: { '/api': process.env.LIFEPATH_API ?? 'http://127.0.0.1:8080' } },

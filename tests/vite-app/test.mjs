@@ -33,8 +33,9 @@ try {
   assert.equal(await text('goal-date'), '2027-08-21');
   assert.equal(await text('exports'), '15');
   assert.equal(await text('sync'), '2 pushed; saved 2 records and 1 pending, loaded the same state (Rainy day, pending 1); deleted: true');
+  assert.equal(await text('client'), 'POST /api/v1/goals Bearer a → 422 validation_failed target_amount');
   assert.deepEqual(problems, []);
-  console.log(`vite app in headless Chromium (${browser.version()}): surplus 1600.00, dining increasing, goal 2027-08-21, sync state saved to and loaded from IndexedDB, no console errors`);
+  console.log(`vite app in headless Chromium (${browser.version()}): surplus 1600.00, dining increasing, goal 2027-08-21, sync state saved to and loaded from IndexedDB, the REST client's typed error, no console errors`);
 } finally {
   await browser.close();
   await new Promise((resolve) => server.httpServer.close(resolve));

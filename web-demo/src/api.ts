@@ -1,19 +1,14 @@
-// The account: register, log in, refresh, log out against the server (DESIGN §5), in the
-// server's cookie mode (`X-Lifepath-Session: cookie`): the 30-day refresh token is an HttpOnly
-// cookie no script can read, the access token lives in memory only, and localStorage keeps just
-// who is signed in (so the offline app opens on a reload). The sync transport reads the access
-// token from here and, when it has none or gets a 401, calls `refresh()`
-// (`POST /api/v1/users/refresh`, which the browser sends the cookie to).
+// The account: register, log in, refresh, log out against the server (DESIGN §5) through the
+// package's typed REST client (`lifepath/client`, its types generated from the server's OpenAPI
+// document), in the server's cookie mode: the 30-day refresh token is an HttpOnly cookie no
+// script can read, the access token lives in memory only, and localStorage keeps just who is
+// signed in (so the offline app opens on a reload). The sync transport reads the access token
+// from here and, when it has none or gets a 401, calls `refresh()` (one shared refresh: the
+// client's own requests and the sync loop's wait for the same one).
+import { ApiError, createClient, type User } from 'lifepath/client';
 
-/** The account as the server returns it. */
-export interface User {
-  id: string;
-  email: string;
-  display_name?: string | null;
-  currency: string;
-  created_at: string;
-  updated_at: string;
-}
+export { ApiError };
+export type { User };
 
 /** The signed-in account and its access token (empty until the first refresh after a reload). */
 export interface Session {
@@ -21,24 +16,18 @@ export interface Session {
   access_token: string;
 }
 
-/** A problem+json answer, with the field errors a form shows next to its fields. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly errors: { field: string; message: string }[] = [],
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
 const KEY = 'lifepath.session';
-export const API = '/api/v1';
 
 let session: Session | null = loadSession();
 const listeners = new Set<(s: Session | null) => void>();
+
+/** The typed client of the whole API (same origin; the refresh token is the session cookie). */
+export const client = createClient({
+  baseUrl: location.origin,
+  session: 'cookie',
+  tokens: { accessToken: session?.access_token || null },
+  onSession: (auth) => setSession(auth ? { user: auth.user, access_token: auth.access_token } : null),
+});
 
 function loadSession(): Session | null {
   try {
@@ -74,77 +63,37 @@ export function accessToken(): string {
   return session?.access_token ?? '';
 }
 
-async function problem(res: Response): Promise<ApiError> {
-  let body: { code?: string; detail?: string; title?: string; errors?: { field: string; message: string }[] } = {};
-  try {
-    body = (await res.json()) as typeof body;
-  } catch {
-    // not JSON: keep the status text
-  }
-  return new ApiError(res.status, body.code ?? 'http_error', body.detail ?? body.title ?? res.statusText, body.errors ?? []);
-}
-
-async function post<T>(path: string, body: unknown, auth = false): Promise<T> {
-  // The header asks for cookie mode; a cross-site form cannot send it, so the server uses the
-  // refresh cookie only on requests that carry it.
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-lifepath-session': 'cookie' };
-  if (auth && session) headers.authorization = `Bearer ${session.access_token}`;
-  const res = await fetch(`${API}${path}`, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
-  if (!res.ok) throw await problem(res);
-  return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
+/** The sentence a form shows for a failed request. */
+export function problemText(e: ApiError): string {
+  return e.detail ?? e.title ?? e.message;
 }
 
 /** Creates an account and logs in. */
 export async function register(email: string, password: string, displayName: string, currency: string): Promise<Session> {
-  const body: Record<string, string> = { email, password, currency };
-  if (displayName) body.display_name = displayName;
-  const s = await post<Session>('/users', body);
-  setSession(s);
-  return s;
+  const auth = await client.register({ email, password, currency, ...(displayName ? { display_name: displayName } : {}) });
+  return { user: auth.user, access_token: auth.access_token };
 }
 
 /** Logs in. */
 export async function login(email: string, password: string): Promise<Session> {
-  const s = await post<Session>('/users/login', { email, password });
-  setSession(s);
-  return s;
+  const auth = await client.login(email, password);
+  return { user: auth.user, access_token: auth.access_token };
 }
 
-let refreshing: Promise<boolean> | null = null;
-
-/** Trades the refresh token for new tokens; false (and logged out) when it is no longer valid. */
+/** Trades the refresh cookie for new tokens; false (and logged out) when it is no longer valid.
+ *  Rejects (the session kept) when offline or the server is down. */
 export function refresh(): Promise<boolean> {
   if (!session) return Promise.resolve(false);
-  if (!refreshing) {
-    refreshing = post<Session>('/users/refresh', {})
-      .then((s) => {
-        setSession(s);
-        return true;
-      })
-      .catch((e: unknown) => {
-        // Offline or server down: keep the session and try again later.
-        if (e instanceof ApiError && e.status === 401) {
-          setSession(null);
-          return false;
-        }
-        throw e;
-      })
-      .finally(() => {
-        refreshing = null;
-      });
-  }
-  return refreshing;
+  return client.refresh();
 }
 
 /** Revokes the refresh token on the server (best effort) and forgets the session. */
 export async function logout(): Promise<void> {
-  const s = session;
-  setSession(null);
-  if (s) {
-    try {
-      await post('/users/logout', {});
-    } catch {
-      // offline: the tokens expire on their own
-    }
+  if (!session) return;
+  try {
+    await client.logout();
+  } catch {
+    // offline: the cookie's token expires on its own; the session is forgotten all the same
   }
+  if (session) setSession(null);
 }

@@ -1,6 +1,7 @@
 // The page: runs the example (every export of lifepath) and shows what it computed.
 import init from 'lifepath';
 import { runExample } from './example';
+import { runClientCheck } from './client';
 import { runSyncCheck } from './sync';
 
 const show = (id: string, text: string): void => {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   show('goal-date', r.projectedCompletion);
   show('exports', String(r.exportsUsed));
   show('sync', await runSyncCheck());
+  show('client', await runClientCheck());
   show('status', 'ok');
 }
 

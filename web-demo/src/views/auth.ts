@@ -1,6 +1,6 @@
 // Register and log in. Server field errors (problem+json `errors`) appear next to their fields.
 
-import { ApiError, login, register } from '../api';
+import { ApiError, login, problemText, register } from '../api';
 import { field, h, mount, select } from '../dom';
 
 type Mode = 'login' | 'register';
@@ -54,7 +54,7 @@ export function authView(root: HTMLElement, mode: Mode): void {
           } catch (e) {
             if (e instanceof ApiError) {
               for (const fe of e.errors) errors.set(fe.field, fe.message);
-              if (!e.errors.length) general = e.status === 429 ? `Too many attempts: ${e.message}` : e.message;
+              if (!e.errors.length) general = e.status === 429 ? `Too many attempts: ${problemText(e)}` : problemText(e);
             } else {
               general = navigator.onLine ? 'The server cannot be reached.' : 'You are offline: logging in needs the server once.';
             }
