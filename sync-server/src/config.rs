@@ -162,6 +162,9 @@ pub struct Config {
     pub access_ttl_secs: i64,
     /// Refresh token lifetime in seconds.
     pub refresh_ttl_secs: i64,
+    /// How long a rotated refresh token, presented again, answers the same new pair (ms;
+    /// DESIGN §5: 10 s, two tabs refreshing at once); later reuse revokes its family.
+    pub refresh_reuse_ms: i64,
     /// Where development secrets were read from or written to, and whether they were new.
     pub secrets_origin: SecretsOrigin,
     /// Registrations per client address per hour (0: unlimited).
@@ -433,6 +436,7 @@ impl Config {
             revocation_check_secs: flags.revocation_check_secs,
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
+            refresh_reuse_ms: 10_000,
             secrets_origin: origin,
             registrations_per_ip_per_hour: flags.registrations_per_ip_per_hour,
             max_record_bytes: (flags.max_record_kb.max(1) as usize).saturating_mul(1024),
@@ -472,6 +476,7 @@ impl Config {
             revocation_check_secs: 5,
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
+            refresh_reuse_ms: 10_000,
             secrets_origin: SecretsOrigin::Configured,
             registrations_per_ip_per_hour: 0,
             max_record_bytes: 256 * 1024,

@@ -64,7 +64,7 @@ async fn ops_endpoints() {
 
 #[tokio::test]
 async fn auth_flow() {
-    let s = Server::start().await;
+    let s = Server::start_with(|c| c.refresh_reuse_ms = 0).await; // reuse at once (interval: refresh_reuse.rs)
     let u = s.register("Ana@Example.com").await;
     // Duplicate email, any case.
     let r = s

@@ -44,7 +44,7 @@ async fn post(s: &Server, path: &str, cookie: Option<&str>, mode: bool) -> reqwe
 
 #[tokio::test]
 async fn cookie_mode_moves_the_refresh_token_into_an_http_only_cookie() {
-    let s = Server::start().await;
+    let s = Server::start_with(|c| c.refresh_reuse_ms = 0).await; // reuse at once (interval: refresh_reuse.rs)
     let u = s.register("cookie@example.com").await;
     let r = s
         .client

@@ -263,7 +263,7 @@ async fn the_account_reads_its_own_audit_events() {
 
 #[tokio::test]
 async fn refused_refreshes_are_the_accounts_own_audit_events() {
-    let s = Server::start().await;
+    let s = Server::start_with(|c| c.refresh_reuse_ms = 0).await; // reuse at once
     let u = s.register("refused@example.com").await;
     let other = s.register("other-refused@example.com").await;
     // Used twice: the second is a reuse, and the family is revoked.

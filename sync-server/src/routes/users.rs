@@ -23,7 +23,7 @@ use crate::state::AppState;
 use axum::response::Response;
 
 use super::session_cookie::TokenMode;
-use crate::store::{AccountRow, RefreshOutcome, RefreshRow, StoreError};
+use crate::store::{AccountRow, RefreshOutcome, RefreshRow, Sealed, StoreError};
 
 /// The routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -210,6 +210,16 @@ async fn login(
     }
 }
 
+/// The sealed answer of a rotation (kept with the rotated token for the reuse interval).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RotatedPair {
+    access_token: String,
+    refresh_token: String,
+}
+
+/// The associated-data entity of a sealed [`RotatedPair`].
+const REFRESH_SUCCESSOR: &str = "refresh_successor";
+
 #[utoipa::path(
     post,
     path = "/users/refresh",
@@ -234,12 +244,48 @@ async fn refresh(
         expires_at: micros(now) + s.config.refresh_ttl_secs * 1_000_000,
         created_at: micros(now),
     };
-    match s
+    let old_hash = token_hash(&old_token);
+    // The answer of this rotation, sealed with the old token (its owner and hash as associated
+    // data): the same token presented again within the reuse interval answers the same pair.
+    let issued = std::sync::Mutex::new(None::<RotatedPair>);
+    let seal = |user_id: UserId| -> std::result::Result<Sealed, StoreError> {
+        let access = s
+            .tokens
+            .issue(&user_id, micros(now))
+            .map_err(|e| StoreError::db(e.to_string()))?;
+        let pair = RotatedPair {
+            access_token: access,
+            refresh_token: new_token.clone(),
+        };
+        let sealed = s
+            .seal(&user_id.to_string(), REFRESH_SUCCESSOR, &old_hash, &pair)
+            .map_err(|e| StoreError::db(e.to_string()))?;
+        *issued.lock().unwrap_or_else(|p| p.into_inner()) = Some(pair);
+        Ok(sealed)
+    };
+    let outcome = s
         .store
-        .rotate_refresh(&token_hash(&old_token), &new_row, micros(now))
-        .await?
-    {
-        RefreshOutcome::Rotated { user_id } => {
+        .rotate_refresh(
+            &old_hash,
+            &new_row,
+            micros(now),
+            s.config.refresh_reuse_ms * 1_000,
+            &seal,
+        )
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated { user_id } | RefreshOutcome::Replayed { user_id, .. } => {
+            let pair: RotatedPair = match &outcome {
+                RefreshOutcome::Replayed { sealed, .. } => {
+                    s.open_sealed(&user_id.to_string(), REFRESH_SUCCESSOR, &old_hash, sealed)?
+                }
+                // Rotated now: the pair the closure issued and sealed.
+                _ => issued
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take()
+                    .ok_or_else(|| ApiError::internal("a rotation without its pair"))?,
+            };
             let a = s
                 .store
                 .account(user_id)
@@ -248,13 +294,12 @@ async fn refresh(
                     "the refresh token is invalid, expired or revoked",
                 ))?;
             let user: User = s.open_sealed(&a.id, entity::USER, &a.id, &a.sealed)?;
-            let access = s.tokens.issue(&user.id, micros(now))?;
             Ok(mode.respond(
                 StatusCode::OK,
                 AuthResponse {
                     user,
-                    access_token: access,
-                    refresh_token: Some(new_token),
+                    access_token: pair.access_token,
+                    refresh_token: Some(pair.refresh_token),
                     token_type: "Bearer",
                     expires_in: s.tokens.ttl(),
                     refresh_expires_in: s.config.refresh_ttl_secs,

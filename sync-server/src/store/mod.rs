@@ -293,6 +293,14 @@ pub enum RefreshOutcome {
         /// Owner.
         user_id: UserId,
     },
+    /// Already used, but within the reuse interval: the pair that rotation answered, sealed
+    /// (two tabs refreshing at once get the same new pair).
+    Replayed {
+        /// Owner.
+        user_id: UserId,
+        /// The sealed answer of the rotation.
+        sealed: Sealed,
+    },
     /// Already used: the family is now revoked.
     Reused {
         /// Owner of the family.
@@ -401,12 +409,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a new refresh token.
     async fn insert_refresh(&self, row: &RefreshRow) -> StoreResult<()>;
-    /// Marks `old_hash` used and stores `new` in its family, or revokes the family on reuse.
+    /// Marks `old_hash` used, stores `new` in its family and keeps `seal(owner)` (the answer
+    /// of this rotation, sealed) with the old token, in one transaction. The old token presented
+    /// again within `grace` µs of its use answers that sealed answer (`Replayed`); later, the
+    /// family is revoked (`Reused`).
     async fn rotate_refresh(
         &self,
         old_hash: &str,
         new: &RefreshRow,
         now: i64,
+        grace: i64,
+        seal: &(dyn Fn(UserId) -> StoreResult<Sealed> + Send + Sync),
     ) -> StoreResult<RefreshOutcome>;
     /// Revokes the family of a token; the owner when the token was known.
     async fn revoke_refresh_family(&self, hash: &str, now: i64) -> StoreResult<Option<UserId>>;

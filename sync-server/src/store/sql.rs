@@ -701,7 +701,9 @@ impl Store for SqlStore {
             return Ok(false);
         }
         sqlx::query(
-            "update refresh_token set revoked_at = $1 where user_id = $2 and revoked_at is null",
+            "update refresh_token set revoked_at = coalesce(revoked_at, $1), successor_key_id = null, \
+             successor_nonce = null, successor_data = null where user_id = $2 \
+             and (revoked_at is null or successor_key_id is not null)",
         )
         .bind(at)
         .bind(user)
@@ -996,10 +998,13 @@ impl Store for SqlStore {
         old_hash: &str,
         new: &RefreshRow,
         now: i64,
+        grace: i64,
+        seal: &(dyn Fn(UserId) -> StoreResult<Sealed> + Send + Sync),
     ) -> StoreResult<RefreshOutcome> {
         let _g = self.lock().await;
         let mut tx = self.pool.begin().await?;
-        // Claim the token atomically: only one presenter can win.
+        // Claim the token atomically: only one presenter can win. On PostgreSQL a concurrent
+        // claim waits for this transaction and then sees the token used, with its answer.
         let claimed = sqlx::query(
             "update refresh_token set used_at = $1 where token_hash = $2 and used_at is null \
              and revoked_at is null and expires_at > $1 returning user_id, family_id",
@@ -1009,27 +1014,49 @@ impl Store for SqlStore {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = claimed {
-            let user_id: String = row.try_get("user_id")?;
+            let user: String = row.try_get("user_id")?;
             let family_id: String = row.try_get("family_id")?;
+            let user_id = user
+                .parse::<UserId>()
+                .map_err(|e| StoreError::db(e.to_string()))?;
             sqlx::query(
                 "insert into refresh_token (token_hash, user_id, family_id, expires_at, \
                  created_at) values ($1, $2, $3, $4, $5)",
             )
             .bind(&new.token_hash)
-            .bind(&user_id)
+            .bind(&user)
             .bind(&family_id)
             .bind(new.expires_at)
             .bind(new.created_at)
             .execute(&mut *tx)
             .await?;
+            let sealed = seal(user_id)?;
+            sqlx::query(
+                "update refresh_token set successor_key_id = $1, successor_nonce = $2, \
+                 successor_data = $3 where token_hash = $4",
+            )
+            .bind(&sealed.key_id)
+            .bind(&sealed.nonce)
+            .bind(&sealed.data)
+            .bind(old_hash)
+            .execute(&mut *tx)
+            .await?;
+            // The answers of this user's earlier rotations are of no use after the interval.
+            sqlx::query(
+                "update refresh_token set successor_key_id = null, successor_nonce = null, \
+                 successor_data = null where user_id = $1 and used_at < $2 \
+                 and successor_key_id is not null",
+            )
+            .bind(&user)
+            .bind(now - grace)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
-            let user_id = user_id
-                .parse::<UserId>()
-                .map_err(|e| StoreError::db(e.to_string()))?;
             return Ok(RefreshOutcome::Rotated { user_id });
         }
         let known = sqlx::query(
-            "select user_id, family_id, used_at from refresh_token where token_hash = $1",
+            "select user_id, family_id, used_at, revoked_at, successor_key_id, successor_nonce, \
+             successor_data from refresh_token where token_hash = $1",
         )
         .bind(old_hash)
         .fetch_optional(&mut *tx)
@@ -1037,21 +1064,34 @@ impl Store for SqlStore {
         let outcome = match known {
             Some(row) => {
                 let used: Option<i64> = row.try_get("used_at")?;
+                let revoked: Option<i64> = row.try_get("revoked_at")?;
                 let family: String = row.try_get("family_id")?;
                 let user: String = row.try_get("user_id")?;
                 let user_id = user.parse::<UserId>().ok();
-                if used.is_some() {
-                    sqlx::query(
-                        "update refresh_token set revoked_at = $1 where family_id = $2 \
-                         and revoked_at is null",
-                    )
-                    .bind(now)
-                    .bind(&family)
-                    .execute(&mut *tx)
-                    .await?;
-                    RefreshOutcome::Reused { user_id }
-                } else {
-                    RefreshOutcome::Invalid { user_id }
+                let successor = Sealed::from_parts(
+                    row.try_get("successor_key_id")?,
+                    row.try_get("successor_nonce")?,
+                    row.try_get("successor_data")?,
+                );
+                match (used, revoked, successor, user_id) {
+                    // Used moments ago by another tab, its family still alive.
+                    (Some(at), None, Some(sealed), Some(user_id)) if now - at <= grace => {
+                        RefreshOutcome::Replayed { user_id, sealed }
+                    }
+                    (Some(_), _, _, user_id) => {
+                        sqlx::query(
+                            "update refresh_token set revoked_at = coalesce(revoked_at, $1), \
+                             successor_key_id = null, successor_nonce = null, \
+                             successor_data = null where family_id = $2 \
+                             and (revoked_at is null or successor_key_id is not null)",
+                        )
+                        .bind(now)
+                        .bind(&family)
+                        .execute(&mut *tx)
+                        .await?;
+                        RefreshOutcome::Reused { user_id }
+                    }
+                    (None, _, _, user_id) => RefreshOutcome::Invalid { user_id },
                 }
             }
             None => RefreshOutcome::Invalid { user_id: None },
@@ -1070,7 +1110,9 @@ impl Store for SqlStore {
         let user: String = row.try_get("user_id")?;
         let family: String = row.try_get("family_id")?;
         sqlx::query(
-            "update refresh_token set revoked_at = $1 where family_id = $2 and revoked_at is null",
+            "update refresh_token set revoked_at = coalesce(revoked_at, $1), successor_key_id = null, \
+             successor_nonce = null, successor_data = null where family_id = $2 \
+             and (revoked_at is null or successor_key_id is not null)",
         )
         .bind(now)
         .bind(&family)
