@@ -108,6 +108,45 @@ pub struct Flags {
     /// Also serve `/metrics` on the API port, to requests with `Authorization: Bearer <this>`.
     #[arg(long, env = "LIFEPATH_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Accept a host app's own access tokens from this issuer (`iss`), with `_AUDIENCE` and
+    /// `_JWKS_URL`: all three or none.
+    #[arg(long, env = "LIFEPATH_EXTERNAL_JWT_ISSUER")]
+    pub external_jwt_issuer: Option<String>,
+    /// The `aud` the host app's tokens carry for lifepath.
+    #[arg(long, env = "LIFEPATH_EXTERNAL_JWT_AUDIENCE")]
+    pub external_jwt_audience: Option<String>,
+    /// Where the host app publishes its signing keys (a JWKS, https; http only on loopback).
+    #[arg(long, env = "LIFEPATH_EXTERNAL_JWT_JWKS_URL")]
+    pub external_jwt_jwks_url: Option<String>,
+    /// A one-off command instead of serving (the database and secrets of the flags above).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// `lifepath-server <command>`: operations run from the command line only.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum Command {
+    /// Admin and support roles.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+}
+
+/// `lifepath-server admin …`.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum AdminCommand {
+    /// Grants the `admin` role to the account with this email (the only way to grant it).
+    Grant {
+        /// The account's email.
+        email: String,
+    },
+    /// Takes the `admin` role from the account with this email.
+    Revoke {
+        /// The account's email.
+        email: String,
+    },
 }
 
 /// One AES-256 key and its id.
@@ -187,6 +226,41 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// The bearer token of `/metrics` on the API port (None: not served there).
     pub metrics_token: Option<String>,
+    /// A host app's access tokens accepted (issuer, audience, JWKS URL).
+    pub external_jwt: Option<ExternalJwt>,
+}
+
+/// `LIFEPATH_EXTERNAL_JWT_*`: the host app whose access tokens are accepted.
+#[derive(Clone, Debug)]
+pub struct ExternalJwt {
+    /// `iss` of its tokens.
+    pub issuer: String,
+    /// `aud` of its tokens.
+    pub audience: String,
+    /// Its JWKS.
+    pub jwks_url: String,
+    /// An unknown `kid` fetches the JWKS again at most this often (ms; 10 s).
+    pub min_refetch_ms: u64,
+}
+
+/// An identity provider's URL: https, or http on a loopback host (tests, development).
+pub fn check_provider_url(name: &str, url: &str) -> Result<(), ConfigError> {
+    let ok = match url.split_once("://") {
+        Some(("https", rest)) => !rest.is_empty(),
+        Some(("http", rest)) => {
+            let host = rest.split(['/', '?']).next().unwrap_or("");
+            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(format!(
+            "{name} must be an https:// URL (http:// only on a loopback host), not {url:?}"
+        )))
+    }
 }
 
 /// Where the secrets came from (for the start-up log line).
@@ -415,6 +489,35 @@ impl Config {
                 "LIFEPATH_SQLITE_SYNCHRONOUS must be `full` or `normal`".into(),
             ));
         }
+        let external_jwt = match (
+            flags.external_jwt_issuer.clone().filter(|v| !v.is_empty()),
+            flags
+                .external_jwt_audience
+                .clone()
+                .filter(|v| !v.is_empty()),
+            flags
+                .external_jwt_jwks_url
+                .clone()
+                .filter(|v| !v.is_empty()),
+        ) {
+            (None, None, None) => None,
+            (Some(issuer), Some(audience), Some(jwks_url)) => {
+                check_provider_url("LIFEPATH_EXTERNAL_JWT_JWKS_URL", &jwks_url)?;
+                Some(ExternalJwt {
+                    issuer,
+                    audience,
+                    jwks_url,
+                    min_refetch_ms: 10_000,
+                })
+            }
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "LIFEPATH_EXTERNAL_JWT_ISSUER, _AUDIENCE and _JWKS_URL go together: set all \
+                     three or none"
+                        .into(),
+                ));
+            }
+        };
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -450,6 +553,7 @@ impl Config {
             shutdown_timeout_secs: flags.shutdown_timeout_secs,
             metrics_bind: flags.metrics_bind,
             metrics_token: flags.metrics_token.filter(|t| !t.is_empty()),
+            external_jwt,
         })
     }
 
@@ -488,6 +592,7 @@ impl Config {
             shutdown_timeout_secs: 10,
             metrics_bind: None,
             metrics_token: None,
+            external_jwt: None,
         }
     }
 }

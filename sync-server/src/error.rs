@@ -23,6 +23,9 @@ pub enum ApiError {
     /// Missing, expired or tampered credentials.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// The account was disabled by an admin (its tokens are refused on every route).
+    #[error("this account is disabled; contact support")]
+    AccountDisabled,
     /// No such resource for this user.
     #[error("not found")]
     NotFound,
@@ -119,7 +122,7 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::AccountDisabled => StatusCode::UNAUTHORIZED,
             ApiError::NotFound | ApiError::NoSuchRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::Taken { .. } => StatusCode::CONFLICT,
@@ -141,6 +144,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "malformed_request",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::AccountDisabled => "account_disabled",
             ApiError::NotFound => "not_found",
             ApiError::NoSuchRoute => "no_such_route",
             ApiError::MethodNotAllowed => "method_not_allowed",

@@ -25,6 +25,7 @@ pub mod crypto;
 pub mod derived_progress;
 pub mod error;
 pub mod extract;
+pub mod identity;
 pub mod metrics;
 pub mod openapi;
 pub mod record;
@@ -105,6 +106,13 @@ pub async fn build_state(config: Config) -> Result<(AppState, SqlStore), String>
         revocations: Arc::new(revocation::Revocations::new(Duration::from_secs(
             config.revocation_check_secs,
         ))),
+        external: config.external_jwt.clone().map(|e| {
+            Arc::new(auth::external::ExternalTokens::new(
+                e,
+                auth::jwks::http_client(),
+                Duration::from_secs(config.revocation_check_secs),
+            ))
+        }),
         config: Arc::new(config),
         metrics: Arc::default(),
     });
@@ -287,6 +295,45 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+/// Runs `lifepath-server admin …` against the configured database (migrated first): the only
+/// way to grant or take the `admin` role. The line to print, or why it failed.
+pub async fn admin_command(config: Config, action: config::AdminCommand) -> Result<String, String> {
+    let (state, _store) = build_state(config).await?;
+    let (email, role) = match &action {
+        config::AdminCommand::Grant { email } => (email, Some("admin")),
+        config::AdminCommand::Revoke { email } => (email, None),
+    };
+    let hash = state
+        .crypto
+        .email_hash(&lifepath_core::models::normalize_email(email));
+    let user = state
+        .store
+        .set_role(&hash, role)
+        .await
+        .map_err(|e| format!("cannot update the account: {e}"))?
+        .ok_or_else(|| format!("no account has the email {email}"))?;
+    let action_name = if role.is_some() {
+        "admin.role_granted"
+    } else {
+        "admin.role_revoked"
+    };
+    state
+        .store
+        .audit(
+            &audit::AuditEvent::new(action_name)
+                .user(user)
+                .record(repo::entity::USER, user)
+                .details(serde_json::json!({"by": "command_line"}))
+                .row(),
+        )
+        .await
+        .map_err(|e| format!("cannot record the audit event: {e}"))?;
+    Ok(match role {
+        Some(_) => format!("{email} ({user}) now holds the admin role"),
+        None => format!("{email} ({user}) no longer holds the admin role"),
+    })
 }
 
 /// Runs the server until a shutdown signal.

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use clap::Parser;
-use lifepath_sync_server::config::{Config, Flags};
+use lifepath_sync_server::config::{Command, Config, Flags};
 
 /// mimalloc instead of glibc's malloc: a request allocates and frees many small buffers across
 /// threads, where glibc's allocator took about an eighth of the server's time under load
@@ -32,6 +32,7 @@ async fn main() -> std::process::ExitCode {
             .with_ansi(ansi)
             .init();
     }
+    let command = flags.command.clone();
     let config = match Config::from_flags(flags) {
         Ok(c) => c,
         Err(e) => {
@@ -39,6 +40,18 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(Command::Admin { action }) = command {
+        return match lifepath_sync_server::admin_command(config, action).await {
+            Ok(line) => {
+                println!("{line}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("lifepath-server admin: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     match lifepath_sync_server::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

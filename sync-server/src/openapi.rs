@@ -67,6 +67,7 @@ pub struct Problem {
         (name = "budgets", description = "Budget snapshots, sessions and their analytics"),
         (name = "goals", description = "Goals, contributions, progress, trajectories and recommendations"),
         (name = "sync", description = "Offline-first sync: push and pull"),
+        (name = "admin", description = "Support operations for the admin role (404 for everyone else; the role is granted only by `lifepath-server admin grant EMAIL`)"),
         (name = "operations", description = "Health, readiness and this document"),
     )
 )]
@@ -207,20 +208,33 @@ pub fn error_statuses(
     query: bool,
 ) -> Vec<(u16, &'static str)> {
     let mut out: Vec<(u16, &'static str)> = Vec::new();
+    let admin = path.starts_with("/api/v1/admin/");
     if body || query {
         out.push((
             400,
             "Malformed request (no body, invalid JSON or query string)",
         ));
     }
-    if auth {
+    if auth && !admin {
         out.push((401, "Missing, invalid or expired access token"));
+    }
+    if admin {
+        out.push((
+            404,
+            "Not an admin (no token, a normal or disabled account), or no such account",
+        ));
     }
     if path == "/api/v1/users/refresh" {
         out.push((401, "Unknown, expired or reused refresh token"));
     }
     if path == "/api/v1/users/login" {
         out.push((401, "Wrong email or password"));
+    }
+    if path == "/api/v1/users/me/identities/{id}" {
+        out.push((
+            409,
+            "last_sign_in_method: the account's last way to sign in",
+        ));
     }
     if path.contains('{')
         || path == "/api/v1/budgets/anomalies"
@@ -258,6 +272,7 @@ pub fn error_statuses(
     if path == "/api/v1/users/login"
         || path == "/api/v1/users"
         || path == "/api/v1/users/me/password"
+        || admin
     {
         out.push((429, "Rate limited"));
     }

@@ -2,8 +2,8 @@
 //! database (so every instance sees it) and cached here (so the hot path makes no database
 //! round trip).
 //!
-//! An access token is accepted only when its account exists and it was issued at or after the
-//! account's `tokens_valid_after` (set by a password change and `POST /users/logout-all`; a
+//! An access token is accepted only when its account exists, is not disabled (401
+//! `account_disabled`) and it was issued at or after the account's `tokens_valid_after` (set by a password change and `POST /users/logout-all`; a
 //! deleted account has no row at all). Each instance keeps the instant of the users it has seen
 //! for [`Config::revocation_check_secs`](crate::config::Config) (default 5 s) and reads it
 //! again after that: a revocation made on this instance applies at once, one made on another
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use lifepath_core::UserId;
 
 use crate::error::{ApiError, REVOKED, Result};
-use crate::store::Store;
+use crate::store::{AccountGate, Store};
 
 /// Most users whose instant one instance keeps.
 pub const MAX_ENTRIES: usize = 100_000;
@@ -29,7 +29,7 @@ pub const MAX_ENTRIES: usize = 100_000;
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     /// `None`: no such account.
-    valid_after: Option<i64>,
+    gate: Option<AccountGate>,
     read_at: Instant,
 }
 
@@ -49,14 +49,21 @@ impl Revocations {
         }
     }
 
-    fn cached(&self, user: &UserId) -> Option<Option<i64>> {
+    fn cached(&self, user: &UserId) -> Option<Option<AccountGate>> {
         let entries = self.entries.read().ok()?;
         let e = entries.get(user)?;
-        (e.read_at.elapsed() < self.ttl).then_some(e.valid_after)
+        (e.read_at.elapsed() < self.ttl).then_some(e.gate)
+    }
+
+    /// Forgets what it read of `user` (the next request reads the database again).
+    pub fn forget(&self, user: &UserId) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(user);
+        }
     }
 
     /// Remembers what the database says now (or what this instance just wrote).
-    pub fn remember(&self, user: UserId, valid_after: Option<i64>) {
+    pub fn remember(&self, user: UserId, gate: Option<AccountGate>) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
@@ -70,7 +77,7 @@ impl Revocations {
         entries.insert(
             user,
             Entry {
-                valid_after,
+                gate,
                 read_at: Instant::now(),
             },
         );
@@ -78,16 +85,17 @@ impl Revocations {
 
     /// Accepts a token of `user` issued at `issued_us` (µs), or answers 401.
     pub async fn check(&self, store: &dyn Store, user: UserId, issued_us: i64) -> Result<()> {
-        let valid_after = match self.cached(&user) {
+        let gate = match self.cached(&user) {
             Some(v) => v,
             None => {
-                let v = store.tokens_valid_after(user).await?;
+                let v = store.account_gate(user).await?;
                 self.remember(user, v);
                 v
             }
         };
-        match valid_after {
-            Some(after) if issued_us >= after => Ok(()),
+        match gate {
+            Some(g) if g.disabled => Err(ApiError::AccountDisabled),
+            Some(g) if issued_us >= g.tokens_valid_after => Ok(()),
             _ => Err(ApiError::Unauthorized(REVOKED)),
         }
     }
@@ -101,16 +109,22 @@ mod tests {
     fn bounded_and_expiring() {
         let r = Revocations::new(Duration::from_secs(60));
         let a = UserId(uuid::Uuid::now_v7());
-        r.remember(a, Some(10));
-        assert_eq!(r.cached(&a), Some(Some(10)));
+        let g = |t| {
+            Some(AccountGate {
+                tokens_valid_after: t,
+                disabled: false,
+            })
+        };
+        r.remember(a, g(10));
+        assert_eq!(r.cached(&a), Some(g(10)));
         r.remember(a, None);
         assert_eq!(r.cached(&a), Some(None));
         for _ in 0..MAX_ENTRIES + 10 {
-            r.remember(UserId(uuid::Uuid::now_v7()), Some(0));
+            r.remember(UserId(uuid::Uuid::now_v7()), g(0));
         }
         assert!(r.entries.read().map(|e| e.len()).unwrap_or(0) <= MAX_ENTRIES);
         let stale = Revocations::new(Duration::ZERO);
-        stale.remember(a, Some(1));
+        stale.remember(a, g(1));
         assert_eq!(
             stale.cached(&a),
             None,

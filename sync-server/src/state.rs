@@ -53,6 +53,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Cached "tokens valid after" instants.
     pub revocations: Arc<Revocations>,
+    /// A host app's access tokens, when configured (`LIFEPATH_EXTERNAL_JWT_*`).
+    pub external: Option<Arc<crate::auth::external::ExternalTokens>>,
 }
 
 impl AppState {

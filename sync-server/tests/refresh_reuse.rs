@@ -2,6 +2,8 @@
 //! (10 s) answers the same new pair — two tabs refreshing at once stay signed in — and reuse
 //! after the interval still revokes the whole family. On SQLite and, with
 //! `LIFEPATH_TEST_PG_URL`, PostgreSQL (the concurrent claims then race on real row locks).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::Server;

@@ -115,7 +115,7 @@ function drawNav(): void {
     link('#/budgets', 'Budgets', 'budgets'),
     link('#/insight', 'Insight', 'insight'),
     link('#/goals', 'Goals', 'goals'),
-    h('span', { class: 'who', title: app.session.user.email }, app.session.user.display_name || app.session.user.email),
+    h('span', { class: 'who', title: app.session.user.email ?? '' }, app.session.user.display_name || app.session.user.email || 'Signed in'),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: () => void doLogout() }, 'Log out'),
   );
 }

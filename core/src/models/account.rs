@@ -147,7 +147,7 @@ impl RegisterInput {
         self.validate()?;
         let user = User {
             id,
-            email: self.email.trim().to_owned(),
+            email: Some(self.email.trim().to_owned()),
             display_name: self.display_name.clone(),
             currency: self
                 .currency

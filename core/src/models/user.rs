@@ -48,8 +48,10 @@ pub const DEFAULT_CURRENCY: &str = "USD";
 pub struct User {
     /// Id.
     pub id: UserId,
-    /// Unique, compared case-insensitively.
-    pub email: String,
+    /// Unique, compared case-insensitively; `null` for an account made by a sign-in whose
+    /// provider (or host app token) gives no email (such an account has no password either).
+    #[serde(default)]
+    pub email: Option<String>,
     /// Name to show.
     #[serde(default)]
     pub display_name: Option<String>,
@@ -138,7 +140,9 @@ fn validate_retention(v: &mut Validator, field: String, months: Option<u32>) {
 
 impl Validate for User {
     fn validate_into(&self, v: &mut Validator, path: &str) {
-        validate_email(v, join(path, "email"), &self.email);
+        if let Some(email) = &self.email {
+            validate_email(v, join(path, "email"), email);
+        }
         if let Some(name) = &self.display_name {
             v.text(join(path, "display_name"), name, 1, 100);
         }

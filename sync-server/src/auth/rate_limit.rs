@@ -28,6 +28,8 @@ pub const ACCOUNT_FAILURES: i64 = 20;
 pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 /// The registration window.
 pub const REGISTRATION_WINDOW_SECS: i64 = 3600;
+/// Admin requests per admin per minute.
+pub const ADMIN_REQUESTS: i64 = 120;
 
 /// A reserved login attempt: counted as a failure until [`LoginReservation::succeeded`].
 #[must_use = "a successful login must give its reservation back"]
@@ -85,6 +87,16 @@ pub async fn reserve_registration(state: &AppState, ip: &str, now_us: i64) -> Re
         REGISTRATION_WINDOW_SECS,
     )];
     reserve(state, &checks, now_us).await
+}
+
+/// Reserves one admin request of `admin`, or answers 429.
+pub async fn reserve_admin(state: &AppState, admin: &str, now_us: i64) -> Result<()> {
+    reserve(
+        state,
+        &[check(format!("admin:{admin}"), ADMIN_REQUESTS, 60)],
+        now_us,
+    )
+    .await
 }
 
 fn check(key: String, limit: i64, window_secs: i64) -> RateCheck {

@@ -1,5 +1,6 @@
-//! The `AuthUser` extractor: a valid bearer token whose account exists and whose sessions were
-//! not revoked (see [`crate::revocation`]), or 401.
+//! The `AuthUser` extractor: a valid bearer token — lifepath's own, or the host app's when
+//! `LIFEPATH_EXTERNAL_JWT_*` is set (see [`super::external`]) — whose account exists, is not
+//! disabled and whose sessions were not revoked (see [`crate::revocation`]), or 401.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -34,7 +35,15 @@ impl FromRequestParts<AppState> for AuthUser {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token)
             .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-        let (user, issued_us) = state.tokens.check(token.trim())?;
+        let token = token.trim();
+        let (user, issued_us) = match (state.tokens.check(token), &state.external) {
+            (Ok(v), _) => v,
+            // Not one of lifepath's own: perhaps the host app's (LIFEPATH_EXTERNAL_JWT_*).
+            (Err(_), Some(external)) if super::external::is_foreign(token) => {
+                external.authenticate(state, token).await?
+            }
+            (Err(e), _) => return Err(e),
+        };
         state
             .revocations
             .check(state.store.as_ref(), user, issued_us)

@@ -14,6 +14,7 @@ use crate::error::{ApiError, Result};
 use crate::extract::ApiQuery;
 use crate::repo::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::state::AppState;
+use lifepath_core::UserId;
 
 /// The routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,15 +24,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `?action=&limit=&cursor=`.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-struct AuditQuery {
+pub struct AuditQuery {
     /// Only events of this action (`user.login`, `budget_session.update`, …).
     #[param(max_length = 64)]
-    action: Option<String>,
+    pub action: Option<String>,
     /// Items per page (default 24).
     #[param(minimum = 1, maximum = 200)]
-    limit: Option<i64>,
+    pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    cursor: Option<String>,
+    pub cursor: Option<String>,
 }
 
 /// One audit event.
@@ -77,6 +78,11 @@ async fn audit(
     me: AuthUser,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>> {
+    Ok(Json(audit_page(&s, me.0, q).await?))
+}
+
+/// A page of `user`'s audit events (this route's, and the admin's view of an account).
+pub async fn audit_page(s: &AppState, user: UserId, q: AuditQuery) -> Result<AuditPage> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(
@@ -90,7 +96,7 @@ async fn audit(
     let before = q.cursor.as_deref().map(decode).transpose()?;
     let mut rows = s
         .store
-        .audit_page(me.0, q.action.as_deref(), before, limit + 1)
+        .audit_page(user, q.action.as_deref(), before, limit + 1)
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -111,7 +117,7 @@ async fn audit(
             source_ip: e.source_ip,
         })
         .collect();
-    Ok(Json(AuditPage { items, next_cursor }))
+    Ok(AuditPage { items, next_cursor })
 }
 
 fn encode(at: i64, id: &str) -> String {

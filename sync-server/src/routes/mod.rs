@@ -1,8 +1,10 @@
 //! One file per resource; each owns its `router()`.
 
+pub mod admin;
 pub mod audit;
 pub mod export;
 pub mod goals;
+pub mod identities;
 pub mod ops;
 pub mod recommendations;
 pub mod session_cookie;
@@ -24,6 +26,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(
             users::router()
                 .merge(audit::router())
+                .merge(identities::router())
                 .layer(axum::middleware::map_response(no_store)),
         )
         .merge(snapshots::router())
@@ -31,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(goals::router())
         .merge(recommendations::router())
         .merge(sync::router())
+        .merge(admin::router().layer(axum::middleware::map_response(no_store)))
 }
 
 /// `Cache-Control: no-store` on a response that carries tokens or account data.

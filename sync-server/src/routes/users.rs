@@ -23,7 +23,7 @@ use crate::state::AppState;
 use axum::response::Response;
 
 use super::session_cookie::TokenMode;
-use crate::store::{AccountRow, RefreshOutcome, RefreshRow, Sealed, StoreError};
+use crate::store::{AccountGate, AccountRow, RefreshOutcome, RefreshRow, Sealed, StoreError};
 
 /// The routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -65,7 +65,7 @@ pub struct RefreshInput {
     pub refresh_token: Option<String>,
 }
 
-fn account_row(
+pub(crate) fn account_row(
     s: &AppState,
     user: &User,
     email_hash: String,
@@ -85,7 +85,7 @@ fn account_row(
     })
 }
 
-async fn issue(s: &AppState, user: User) -> Result<AuthResponse> {
+pub(crate) async fn issue(s: &AppState, user: User) -> Result<AuthResponse> {
     let now = chrono::Utc::now();
     let access = s.tokens.issue(&user.id, micros(now))?;
     let refresh = auth::new_refresh_token()?;
@@ -126,7 +126,7 @@ async fn register(
     let user = input.to_user(UserId(uuid::Uuid::now_v7()), now)?;
     auth::reserve_registration(&s, &ip, micros(now)).await?;
     let hash = s.passwords.hash(input.password.clone()).await?;
-    let email_hash = s.crypto.email_hash(&normalize_email(&user.email));
+    let email_hash = s.crypto.email_hash(&normalize_email(&input.email));
     let row = account_row(&s, &user, email_hash, hash, 1)?;
     let id = user.id.to_string();
     let ev = AuditEvent::new("user.register")
@@ -136,6 +136,7 @@ async fn register(
         .row();
     // A taken email is 409 `email_taken` (the unique constraint, by name).
     s.store.create_account(&row, &ev).await?;
+    s.store.touch_sign_in(user.id, row.created_at).await?;
     Ok(mode.respond(StatusCode::CREATED, issue(&s, user).await?))
 }
 
@@ -168,17 +169,33 @@ async fn login(
         }
     };
     let account = s.store.account_by_email(&email_hash).await?;
-    let ok = s
-        .passwords
-        .verify(
-            input.password.clone(),
-            account.as_ref().map(|a| a.password_hash.clone()),
-        )
-        .await?;
+    // An account made by a sign-in provider has no password: checked against the dummy hash
+    // (the same time as any other failure) and refused.
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .filter(|h| !h.is_empty());
+    let has_password = hash.is_some();
+    let ok = s.passwords.verify(input.password.clone(), hash).await? && has_password;
     let user_id = account.as_ref().map(|a| a.id.clone());
     match (ok, account) {
         (true, Some(a)) => {
             reservation.succeeded(&s).await?;
+            let id: UserId = a.id.parse().map_err(ApiError::internal)?;
+            // The right password of a disabled account: refused, and told why.
+            if s.store.account_gate(id).await?.is_some_and(|g| g.disabled) {
+                s.store
+                    .audit(
+                        &AuditEvent::new("user.login_refused")
+                            .user(&a.id)
+                            .ip(&ip)
+                            .details(json!({"reason": "account_disabled"}))
+                            .row(),
+                    )
+                    .await?;
+                return Err(ApiError::AccountDisabled);
+            }
+            s.store.touch_sign_in(id, now_us).await?;
             s.store
                 .audit(
                     &AuditEvent::new("user.login")
@@ -402,7 +419,13 @@ async fn logout_all(
     if !s.store.revoke_tokens(me.0, now, None, &ev).await? {
         return Err(ApiError::Unauthorized(crate::error::REVOKED));
     }
-    s.revocations.remember(me.0, Some(now));
+    s.revocations.remember(
+        me.0,
+        Some(AccountGate {
+            tokens_valid_after: now,
+            disabled: false,
+        }),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -432,7 +455,7 @@ async fn change_password(
         &mut v,
         "new_password".into(),
         &input.new_password,
-        &user.email,
+        user.email.as_deref().unwrap_or_default(),
     );
     v.finish()?;
     let now_us = micros(chrono::Utc::now());
@@ -467,7 +490,13 @@ async fn change_password(
     {
         return Err(ApiError::Unauthorized(crate::error::REVOKED));
     }
-    s.revocations.remember(me.0, Some(now_us));
+    s.revocations.remember(
+        me.0,
+        Some(AccountGate {
+            tokens_valid_after: now_us,
+            disabled: false,
+        }),
+    );
     Ok(mode.respond(StatusCode::OK, issue(&s, user).await?))
 }
 
@@ -588,6 +617,9 @@ async fn delete_me(
     }
     // Its tokens stop working here at once (other instances: see `revocation`).
     s.revocations.remember(me.0, None);
+    if let Some(external) = &s.external {
+        external.forget_user(me.0);
+    }
     // The event keeps no user id: nothing of the user remains.
     s.store
         .audit(

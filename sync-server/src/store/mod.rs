@@ -142,6 +142,66 @@ pub struct AccountRow {
     pub updated_at: i64,
 }
 
+/// What every request checks of its account ([`Store::account_gate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountGate {
+    /// Access tokens issued before this instant (µs) are refused.
+    pub tokens_valid_after: i64,
+    /// The account is disabled (by an admin).
+    pub disabled: bool,
+}
+
+/// An account as support sees it: no amount, name or note (the email is opened from `sealed`).
+#[derive(Clone, Debug)]
+pub struct AdminAccountRow {
+    /// User id.
+    pub id: String,
+    /// The encrypted `User` (for its email only).
+    pub sealed: Sealed,
+    /// `admin` or none.
+    pub role: Option<String>,
+    /// When disabled (µs), if it is.
+    pub disabled_at: Option<i64>,
+    /// The last sign-in (µs), if any.
+    pub last_sign_in_at: Option<i64>,
+    /// Creation (µs).
+    pub created_at: i64,
+}
+
+/// A sign-in identity: (issuer, subject) bound to an account (DESIGN §5 "Identity").
+#[derive(Clone, Debug)]
+pub struct IdentityRow {
+    /// Id.
+    pub id: String,
+    /// The account; `None` once that account was deleted.
+    pub user_id: Option<String>,
+    /// `external` (a host app's token) or the OpenID provider's configured name.
+    pub provider: String,
+    /// `iss`.
+    pub issuer: String,
+    /// `sub`.
+    pub subject: String,
+    /// The sealed [`IdentityDetails`](crate::identity::IdentityDetails) (its email).
+    pub sealed: Option<Sealed>,
+    /// Creation (µs).
+    pub created_at: i64,
+    /// The last sign-in through it (µs).
+    pub last_used_at: Option<i64>,
+    /// When its account was deleted (µs): tokens issued before are refused.
+    pub deleted_at: Option<i64>,
+}
+
+/// What removing an identity did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentityRemoval {
+    /// Removed.
+    Removed,
+    /// Not an identity of this account.
+    NotFound,
+    /// The account's last way to sign in (no password, no other identity): kept.
+    Last,
+}
+
 /// A stored record of any entity.
 #[derive(Clone, Debug)]
 pub struct RecordRow {
@@ -337,9 +397,68 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Removes the account and everything of it; false when there was none.
     async fn delete_account(&self, user: UserId) -> StoreResult<bool>;
-    /// The instant (µs) before which the user's access tokens are refused (0 when never
-    /// revoked); `None` when the account does not exist.
-    async fn tokens_valid_after(&self, user: UserId) -> StoreResult<Option<i64>>;
+    /// What every request checks of its account: the instant (µs) before which its access
+    /// tokens are refused (0 when never revoked) and whether it is disabled; `None` when the
+    /// account does not exist.
+    async fn account_gate(&self, user: UserId) -> StoreResult<Option<AccountGate>>;
+    /// Whether `user` exists, holds the `admin` role and is not disabled (read afresh).
+    async fn is_admin(&self, user: UserId) -> StoreResult<bool>;
+    /// Sets the role of the account with this email hash (`Some("admin")` or `None`); the
+    /// account's id, or `None` when there is no such account.
+    async fn set_role(&self, email_hash: &str, role: Option<&str>) -> StoreResult<Option<UserId>>;
+    /// Disables (`Some(at)`: its tokens refused from `at`, its refresh tokens revoked) or
+    /// enables (`None`) the account, with `audit`, in one transaction. False when there is no
+    /// such account.
+    async fn set_disabled(
+        &self,
+        user: UserId,
+        disabled_at: Option<i64>,
+        audit: &AuditRow,
+    ) -> StoreResult<bool>;
+    /// Notes a sign-in (µs).
+    async fn touch_sign_in(&self, user: UserId, at: i64) -> StoreResult<()>;
+    /// The identity `(issuer, subject)`, bound or not.
+    async fn identity_by_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> StoreResult<Option<IdentityRow>>;
+    /// Creates the account `a` bound to `identity` (a new row, or an unbound one of a deleted
+    /// account), with `audit`, in one transaction. False, with nothing written, when the
+    /// identity is bound to an account already (a concurrent first sign-in won).
+    async fn create_account_with_identity(
+        &self,
+        a: &AccountRow,
+        identity: &IdentityRow,
+        audit: &AuditRow,
+    ) -> StoreResult<bool>;
+    /// Binds `identity` to the existing account `user`, with `audit`. False when the identity
+    /// is bound already.
+    async fn link_identity(
+        &self,
+        user: UserId,
+        identity: &IdentityRow,
+        audit: &AuditRow,
+    ) -> StoreResult<bool>;
+    /// The identities of `user`, oldest first.
+    async fn identities(&self, user: UserId) -> StoreResult<Vec<IdentityRow>>;
+    /// Removes an identity of `user`, unless it is the account's last way to sign in.
+    async fn remove_identity(
+        &self,
+        user: UserId,
+        id: &str,
+        audit: &AuditRow,
+    ) -> StoreResult<IdentityRemoval>;
+    /// Notes a sign-in through an identity (µs).
+    async fn touch_identity(&self, id: &str, at: i64) -> StoreResult<()>;
+    /// Accounts in id order after `after`, at most `limit`, with what support may see.
+    async fn admin_accounts(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AdminAccountRow>>;
+    /// The counts of live records per entity of each of these users: `(user, entity, count)`.
+    async fn record_counts(&self, users: &[String]) -> StoreResult<Vec<(String, String, i64)>>;
     /// Refuses every access token of `user` issued before `at` and revokes every refresh
     /// token, with `audit`, in one transaction; with `password_hash`, also sets the new
     /// password. False when there is no such account.

@@ -84,6 +84,58 @@ const RECORD_COLS: &str = "entity, id, parent_id, sort_key, period, status, vers
 const ACCOUNT_COLS: &str = "id, email_hash, password_hash, retention_months, key_id, nonce, data, \
                             version, created_at, updated_at";
 
+const IDENTITY_COLS: &str = "id, user_id, provider, issuer, subject, key_id, nonce, data, \
+                             created_at, last_used_at, deleted_at";
+
+fn identity_from(r: &AnyRow) -> StoreResult<IdentityRow> {
+    Ok(IdentityRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        provider: r.try_get("provider")?,
+        issuer: r.try_get("issuer")?,
+        subject: r.try_get("subject")?,
+        sealed: Sealed::from_parts(
+            r.try_get("key_id")?,
+            r.try_get("nonce")?,
+            r.try_get("data")?,
+        ),
+        created_at: r.try_get("created_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+        deleted_at: r.try_get("deleted_at")?,
+    })
+}
+
+/// Binds `identity` to `user`: a new row, or the unbound row of a deleted account taken over.
+/// False when the identity is bound to an account already.
+async fn bind_identity(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: &str,
+    identity: &IdentityRow,
+) -> StoreResult<bool> {
+    let sealed = identity.sealed.as_ref();
+    let done = sqlx::query(
+        "insert into identity (id, user_id, provider, issuer, subject, key_id, nonce, data, \
+         created_at, last_used_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         on conflict (issuer, subject) do update set user_id = excluded.user_id, \
+         provider = excluded.provider, key_id = excluded.key_id, nonce = excluded.nonce, \
+         data = excluded.data, created_at = excluded.created_at, \
+         last_used_at = excluded.last_used_at, deleted_at = null \
+         where identity.user_id is null",
+    )
+    .bind(&identity.id)
+    .bind(user)
+    .bind(&identity.provider)
+    .bind(&identity.issuer)
+    .bind(&identity.subject)
+    .bind(sealed.map(|s| s.key_id.clone()))
+    .bind(sealed.map(|s| s.nonce.clone()))
+    .bind(sealed.map(|s| s.data.clone()))
+    .bind(identity.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn record_from(r: &AnyRow) -> StoreResult<RecordRow> {
     let sealed = Sealed::from_parts(
         r.try_get("key_id")?,
@@ -652,6 +704,16 @@ impl Store for SqlStore {
         let user = &user.to_string();
         let _g = self.lock().await;
         let mut tx = self.pool.begin().await?;
+        // Its identities stay, unbound and emptied, marking when: a token issued before the
+        // deletion is refused instead of making a new account.
+        sqlx::query(
+            "update identity set user_id = null, deleted_at = $2, key_id = null, nonce = null, \
+             data = null where user_id = $1",
+        )
+        .bind(user)
+        .bind(chrono::Utc::now().timestamp_micros())
+        .execute(&mut *tx)
+        .await?;
         for q in [
             "delete from record where user_id = $1",
             "delete from refresh_token where user_id = $1",
@@ -668,14 +730,282 @@ impl Store for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn tokens_valid_after(&self, user: UserId) -> StoreResult<Option<i64>> {
+    async fn account_gate(&self, user: UserId) -> StoreResult<Option<AccountGate>> {
         let user = &user.to_string();
-        Ok(
-            sqlx::query_scalar("select tokens_valid_after from account where id = $1")
-                .bind(user)
-                .fetch_optional(&self.pool)
-                .await?,
+        let row = sqlx::query("select tokens_valid_after, disabled_at from account where id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let disabled: Option<i64> = r.try_get("disabled_at")?;
+            Ok(AccountGate {
+                tokens_valid_after: r.try_get("tokens_valid_after")?,
+                disabled: disabled.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn is_admin(&self, user: UserId) -> StoreResult<bool> {
+        let user = &user.to_string();
+        let n: i64 = sqlx::query_scalar(
+            "select count(*) from account where id = $1 and role = 'admin' \
+             and disabled_at is null",
         )
+        .bind(user)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n == 1)
+    }
+
+    async fn set_role(&self, email_hash: &str, role: Option<&str>) -> StoreResult<Option<UserId>> {
+        let _g = self.lock().await;
+        let id: Option<String> =
+            sqlx::query_scalar("update account set role = $1 where email_hash = $2 returning id")
+                .bind(role)
+                .bind(email_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        id.map(|i| {
+            i.parse::<UserId>()
+                .map_err(|e| StoreError::db(e.to_string()))
+        })
+        .transpose()
+    }
+
+    async fn set_disabled(
+        &self,
+        user: UserId,
+        disabled_at: Option<i64>,
+        audit: &AuditRow,
+    ) -> StoreResult<bool> {
+        let user = &user.to_string();
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let done = match disabled_at {
+            Some(at) => {
+                let done = sqlx::query(
+                    "update account set disabled_at = coalesce(disabled_at, $1), \
+                     tokens_valid_after = $1 where id = $2",
+                )
+                .bind(at)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "update refresh_token set revoked_at = coalesce(revoked_at, $1), \
+                     successor_key_id = null, successor_nonce = null, successor_data = null \
+                     where user_id = $2 and (revoked_at is null or successor_key_id is not null)",
+                )
+                .bind(at)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+                done
+            }
+            None => {
+                sqlx::query("update account set disabled_at = null where id = $1")
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?
+            }
+        };
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn touch_sign_in(&self, user: UserId, at: i64) -> StoreResult<()> {
+        let user = &user.to_string();
+        let _g = self.lock().await;
+        sqlx::query("update account set last_sign_in_at = $1 where id = $2")
+            .bind(at)
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn identity_by_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> StoreResult<Option<IdentityRow>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "select {IDENTITY_COLS} from identity where issuer = $1 and subject = $2"
+        )))
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(identity_from).transpose()
+    }
+
+    async fn create_account_with_identity(
+        &self,
+        a: &AccountRow,
+        identity: &IdentityRow,
+        audit: &AuditRow,
+    ) -> StoreResult<bool> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "insert into account (id, email_hash, password_hash, retention_months, key_id, \
+             nonce, data, version, change_seq, created_at, updated_at, last_sign_in_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $9)",
+        )
+        .bind(&a.id)
+        .bind(&a.email_hash)
+        .bind(&a.password_hash)
+        .bind(a.retention_months)
+        .bind(&a.sealed.key_id)
+        .bind(&a.sealed.nonce)
+        .bind(&a.sealed.data)
+        .bind(a.version)
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        if !bind_identity(&mut tx, &a.id, identity).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn link_identity(
+        &self,
+        user: UserId,
+        identity: &IdentityRow,
+        audit: &AuditRow,
+    ) -> StoreResult<bool> {
+        let user = &user.to_string();
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        if !bind_identity(&mut tx, user, identity).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn identities(&self, user: UserId) -> StoreResult<Vec<IdentityRow>> {
+        let user = &user.to_string();
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select {IDENTITY_COLS} from identity where user_id = $1 order by created_at, id"
+        )))
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(identity_from).collect()
+    }
+
+    async fn remove_identity(
+        &self,
+        user: UserId,
+        id: &str,
+        audit: &AuditRow,
+    ) -> StoreResult<IdentityRemoval> {
+        let user = &user.to_string();
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mine: i64 =
+            sqlx::query_scalar("select count(*) from identity where id = $1 and user_id = $2")
+                .bind(id)
+                .bind(user)
+                .fetch_one(&mut *tx)
+                .await?;
+        if mine == 0 {
+            return Ok(IdentityRemoval::NotFound);
+        }
+        let others: i64 =
+            sqlx::query_scalar("select count(*) from identity where user_id = $1 and id <> $2")
+                .bind(user)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let password: Option<String> =
+            sqlx::query_scalar("select password_hash from account where id = $1")
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if others == 0 && password.is_none_or(|p| p.is_empty()) {
+            return Ok(IdentityRemoval::Last);
+        }
+        sqlx::query("delete from identity where id = $1 and user_id = $2")
+            .bind(id)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(IdentityRemoval::Removed)
+    }
+
+    async fn touch_identity(&self, id: &str, at: i64) -> StoreResult<()> {
+        let _g = self.lock().await;
+        sqlx::query("update identity set last_used_at = $1 where id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn admin_accounts(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AdminAccountRow>> {
+        let rows = sqlx::query(
+            "select id, key_id, nonce, data, role, disabled_at, last_sign_in_at, created_at \
+             from account where id > $1 order by id limit $2",
+        )
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AdminAccountRow {
+                    id: r.try_get("id")?,
+                    sealed: Sealed {
+                        key_id: r.try_get("key_id")?,
+                        nonce: r.try_get("nonce")?,
+                        data: r.try_get("data")?,
+                    },
+                    role: r.try_get("role")?,
+                    disabled_at: r.try_get("disabled_at")?,
+                    last_sign_in_at: r.try_get("last_sign_in_at")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_counts(&self, users: &[String]) -> StoreResult<Vec<(String, String, i64)>> {
+        let mut out = Vec::new();
+        // One query per user: the pages are small (at most 200 users) and each is an index scan.
+        for user in users {
+            let rows = sqlx::query(
+                "select entity, count(*) as n from record where user_id = $1 \
+                 and deleted_at is null group by entity",
+            )
+            .bind(user)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                out.push((user.clone(), r.try_get("entity")?, r.try_get("n")?));
+            }
+        }
+        Ok(out)
     }
 
     async fn revoke_tokens(

@@ -10,7 +10,7 @@ import { ApiError, createClient, unwrap, type BudgetSnapshot, type Goal, type Go
 export async function useClient(client: LifepathClient): Promise<string[]> {
   const lines: string[] = [];
   const me = await client.me();
-  lines.push(me.email);
+  lines.push(me.email ?? '(no email)');
   for await (const s of client.snapshots.list({ from: '2026-01', to: '2026-06', limit: 50 })) {
     const snap: BudgetSnapshot = s;
     lines.push(`${snap.period_year}-${snap.period_month}: ${snap.budget_model.incomes?.length ?? 0} incomes`);

@@ -5,6 +5,108 @@
  */
 
 export interface paths {
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List and search accounts (admin) */
+        get: operations["getAdminUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an account and everything of it (admin) */
+        delete: operations["deleteAdminUsersById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's audit events, newest first (admin) */
+        get: operations["getAdminUsersByIdAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable an account: its tokens refused at once, its sessions revoked (admin) */
+        post: operations["postAdminUsersByIdDisable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled account (it signs in again; old sessions stay revoked) (admin) */
+        post: operations["postAdminUsersByIdEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/revoke-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every session of an account (admin) */
+        post: operations["postAdminUsersByIdRevokeSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/budgets/anomalies": {
         parameters: {
             query?: never;
@@ -474,6 +576,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's sign-in identities */
+        get: operations["getUsersMeIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/identities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a sign-in identity (never the last way to sign in: 409) */
+        delete: operations["deleteUsersMeIdentitiesById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/password": {
         parameters: {
             query?: never;
@@ -563,6 +699,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An account as support sees it: never an amount, a name or a note. */
+        AdminUserOut: {
+            /** @description Holds the `admin` role. */
+            admin: boolean;
+            /** @description Live records of each kind (`snapshot`, `goal`, `contribution`, …). */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at?: string | null;
+            /** @description Disabled by an admin. */
+            disabled: boolean;
+            /** @description Email (null for an account signed in through a provider that gave none). */
+            email?: string | null;
+            /** @description Account id. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description The last sign-in (login or registration), if any.
+             */
+            last_sign_in_at?: string | null;
+        };
+        /** @description A page of accounts, in id order. */
+        AdminUsersPage: {
+            /** @description The accounts. */
+            items: components["schemas"]["AdminUserOut"][];
+            /** @description Where the next page starts; null at the end. */
+            next_cursor?: string | null;
+        };
         /** @description One unusual category. */
         Anomaly: {
             /** @description Category slug. */
@@ -1142,6 +1310,36 @@ export interface components {
         GoalWithHistory: components["schemas"]["Goal"] & {
             contributions?: null | components["schemas"]["Page_GoalContribution"];
             progress?: null | components["schemas"]["Page_GoalProgress"];
+        };
+        /** @description The account's identities. */
+        IdentitiesPage: {
+            /** @description Oldest first (an account has a handful at most: one page). */
+            items: components["schemas"]["IdentityOut"][];
+            /** @description Always null. */
+            next_cursor?: string | null;
+        };
+        /** @description One sign-in identity of the account. */
+        IdentityOut: {
+            /**
+             * Format: date-time
+             * @description Bound.
+             */
+            created_at?: string | null;
+            /** @description The email the provider gave, if any. */
+            email?: string | null;
+            /** @description Id. */
+            id: string;
+            /** @description The provider's issuer (`iss`). */
+            issuer: string;
+            /**
+             * Format: date-time
+             * @description The last sign-in through it.
+             */
+            last_used_at?: string | null;
+            /** @description `external` (a host app's token) or the configured OpenID provider's name. */
+            provider: string;
+            /** @description The provider's id of the person (`sub`). */
+            subject: string;
         };
         /** @description One source of monthly income. */
         Income: {
@@ -1901,8 +2099,11 @@ export interface components {
             default_optimization_focus?: null | components["schemas"]["OptimizationFocus"];
             /** @description Name to show. */
             display_name?: string | null;
-            /** @description Unique, compared case-insensitively. */
-            email: string;
+            /**
+             * @description Unique, compared case-insensitively; `null` for an account made by a sign-in whose
+             *     provider (or host app token) gives no email (such an account has no password either).
+             */
+            email?: string | null;
             /** @description Id. */
             id: components["schemas"]["UserId"];
             /**
@@ -2058,6 +2259,8 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AdminUserOut = components['schemas']['AdminUserOut'];
+export type AdminUsersPage = components['schemas']['AdminUsersPage'];
 export type Anomaly = components['schemas']['Anomaly'];
 export type AnomalyMethod = components['schemas']['AnomalyMethod'];
 export type AnomalyReport = components['schemas']['AnomalyReport'];
@@ -2097,6 +2300,8 @@ export type GoalProgress = components['schemas']['GoalProgress'];
 export type GoalStatus = components['schemas']['GoalStatus'];
 export type GoalType = components['schemas']['GoalType'];
 export type GoalWithHistory = components['schemas']['GoalWithHistory'];
+export type IdentitiesPage = components['schemas']['IdentitiesPage'];
+export type IdentityOut = components['schemas']['IdentityOut'];
 export type Income = components['schemas']['Income'];
 export type IncomeType = components['schemas']['IncomeType'];
 export type LoginInput = components['schemas']['LoginInput'];
@@ -2160,6 +2365,291 @@ export type WithVersionSessionPatch = components['schemas']['WithVersion_Session
 export type WithVersionSnapshotInput = components['schemas']['WithVersion_SnapshotInput'];
 export type $defs = Record<string, never>;
 export interface operations {
+    getAdminUsers: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page (default 24). */
+                limit?: number;
+                /** @description Part of an email (case-insensitive), or the start of an account id. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUsersPage"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAdminUsersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminUsersByIdAudit: {
+        parameters: {
+            query?: {
+                /** @description Only events of this action (`user.login`, `budget_session.update`, …). */
+                action?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page (default 24). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Account id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminUsersByIdDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disabled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminUsersByIdEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminUsersByIdRevokeSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getBudgetsAnomalies: {
         parameters: {
             query?: {
@@ -4489,6 +4979,83 @@ export interface operations {
             };
             /** @description Not found (another user's record is 404 too) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsersMeIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentitiesPage"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteUsersMeIdentitiesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description last_sign_in_method: the account's last way to sign in */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
