@@ -15,6 +15,22 @@ PKG=(-p lifepath-sync-server)
 echo "=== server: build ==="
 cargo test "${CARGO_FLAGS[@]}" "${PKG[@]}" --no-run
 
+# A real OpenID provider on loopback for tests/oidc.rs: npm oidc-provider (tests/oidc/).
+ensure_node
+npm_ci_dir tests/oidc
+oidc_log=$(mktemp)
+node tests/oidc/provider.mjs 0 >"$oidc_log" 2>&1 &
+oidc_pid=$!
+trap 'kill $oidc_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  grep -q '^http' "$oidc_log" && break
+  sleep 0.1
+done
+LIFEPATH_TEST_OIDC_ISSUER=$(grep -m1 '^http' "$oidc_log" || true)
+[ -n "$LIFEPATH_TEST_OIDC_ISSUER" ] || { cat "$oidc_log"; echo "the test OpenID provider did not start"; exit 1; }
+export LIFEPATH_TEST_OIDC_ISSUER
+echo "=== server: OpenID provider (oidc-provider) at $LIFEPATH_TEST_OIDC_ISSUER ==="
+
 echo "=== server: tests on SQLite ==="
 LIFEPATH_TEST_PG_URL= cargo test "${CARGO_FLAGS[@]}" "${PKG[@]}" --no-fail-fast
 

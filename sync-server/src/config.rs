@@ -118,6 +118,19 @@ pub struct Flags {
     /// Where the host app publishes its signing keys (a JWKS, https; http only on loopback).
     #[arg(long, env = "LIFEPATH_EXTERNAL_JWT_JWKS_URL")]
     pub external_jwt_jwks_url: Option<String>,
+    /// The public origin of this server (`https://budget.example.com`): OpenID redirect URIs
+    /// default to `{this}/api/v1/auth/oidc/{name}/callback`.
+    #[arg(long, env = "LIFEPATH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// OpenID Connect providers to offer, by name (`google,apple,NAME…`); each configured by
+    /// `LIFEPATH_OIDC_<NAME>_ISSUER` (preset for google and apple), `_CLIENT_ID`,
+    /// `_CLIENT_SECRET` (apple: `_TEAM_ID`, `_KEY_ID`, `_PRIVATE_KEY` instead) and
+    /// `_REDIRECT_URI`.
+    #[arg(long, env = "LIFEPATH_OIDC_PROVIDERS")]
+    pub oidc_providers: Option<String>,
+    /// Where a browser lands after an OpenID sign-in, with `?login_code=` (default `/`).
+    #[arg(long, env = "LIFEPATH_OIDC_APP_REDIRECT", default_value = "/")]
+    pub oidc_app_redirect: String,
     /// A one-off command instead of serving (the database and secrets of the flags above).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -228,6 +241,129 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// A host app's access tokens accepted (issuer, audience, JWKS URL).
     pub external_jwt: Option<ExternalJwt>,
+    /// The public origin (no trailing slash), when configured.
+    pub public_url: Option<String>,
+    /// The OpenID Connect providers offered.
+    pub oidc: Vec<OidcProvider>,
+    /// Where a browser lands after an OpenID sign-in (`?login_code=` added).
+    pub oidc_app_redirect: String,
+}
+
+/// Apple's client secret is a short-lived ES256 JWT the server signs with its key.
+#[derive(Clone)]
+pub struct AppleKey {
+    /// The Apple developer team id (`iss`).
+    pub team_id: String,
+    /// The key's id (`kid`).
+    pub key_id: String,
+    /// The `.p8` private key, PEM.
+    pub private_key_pem: String,
+}
+
+/// One OpenID Connect provider (`LIFEPATH_OIDC_<NAME>_*`).
+#[derive(Clone)]
+pub struct OidcProvider {
+    /// The name in the routes (`google`, `apple`, …), lower case.
+    pub name: String,
+    /// Its issuer; the discovery document is `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// lifepath's client id there.
+    pub client_id: String,
+    /// lifepath's client secret there (`None` for Apple, whose secret is signed per request).
+    pub client_secret: Option<String>,
+    /// Apple's signing key for the client secret.
+    pub apple: Option<AppleKey>,
+    /// The callback registered with the provider.
+    pub redirect_uri: String,
+    /// `form_post` (Apple, when asking for the email or name) or `None` (query).
+    pub response_mode: Option<String>,
+}
+
+impl fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The providers named in `LIFEPATH_OIDC_PROVIDERS`, read from `env` (the process environment,
+/// or a map in tests).
+pub fn oidc_providers(
+    names: Option<&str>,
+    public_url: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<OidcProvider>, ConfigError> {
+    let mut out = Vec::new();
+    for name in names.unwrap_or("").split(',').map(str::trim) {
+        if name.is_empty() {
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        if !lower
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::Invalid(format!(
+                "LIFEPATH_OIDC_PROVIDERS: {name:?} is not a name (letters, digits, - and _)"
+            )));
+        }
+        let upper = lower.to_ascii_uppercase().replace('-', "_");
+        let var = |k: &str| env(&format!("LIFEPATH_OIDC_{upper}_{k}")).filter(|v| !v.is_empty());
+        let need = |k: &str| {
+            var(k).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "LIFEPATH_OIDC_{upper}_{k} is required for the provider {lower}"
+                ))
+            })
+        };
+        let issuer = match (lower.as_str(), var("ISSUER")) {
+            (_, Some(i)) => i,
+            ("google", None) => "https://accounts.google.com".to_owned(),
+            ("apple", None) => "https://appleid.apple.com".to_owned(),
+            _ => need("ISSUER")?,
+        };
+        check_provider_url(&format!("LIFEPATH_OIDC_{upper}_ISSUER"), &issuer)?;
+        let apple = if lower == "apple" && var("CLIENT_SECRET").is_none() {
+            Some(AppleKey {
+                team_id: need("TEAM_ID")?,
+                key_id: need("KEY_ID")?,
+                private_key_pem: need("PRIVATE_KEY")?.replace("\\n", "\n"),
+            })
+        } else {
+            None
+        };
+        let client_secret = if apple.is_some() {
+            None
+        } else {
+            Some(need("CLIENT_SECRET")?)
+        };
+        let redirect_uri = match (var("REDIRECT_URI"), public_url) {
+            (Some(r), _) => r,
+            (None, Some(p)) => format!("{p}/api/v1/auth/oidc/{lower}/callback"),
+            (None, None) => {
+                return Err(ConfigError::Invalid(format!(
+                    "the provider {lower} needs LIFEPATH_PUBLIC_URL (or \
+                     LIFEPATH_OIDC_{upper}_REDIRECT_URI) for its callback address"
+                )));
+            }
+        };
+        let response_mode =
+            var("RESPONSE_MODE").or_else(|| (lower == "apple").then(|| "form_post".to_owned()));
+        out.push(OidcProvider {
+            client_id: need("CLIENT_ID")?,
+            name: lower,
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            client_secret,
+            apple,
+            redirect_uri,
+            response_mode,
+        });
+    }
+    Ok(out)
 }
 
 /// `LIFEPATH_EXTERNAL_JWT_*`: the host app whose access tokens are accepted.
@@ -518,6 +654,16 @@ impl Config {
                 ));
             }
         };
+        let public_url = flags
+            .public_url
+            .clone()
+            .filter(|u| !u.is_empty())
+            .map(|u| u.trim_end_matches('/').to_owned());
+        let oidc = oidc_providers(
+            flags.oidc_providers.as_deref(),
+            public_url.as_deref(),
+            &|k| std::env::var(k).ok(),
+        )?;
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -554,6 +700,9 @@ impl Config {
             metrics_bind: flags.metrics_bind,
             metrics_token: flags.metrics_token.filter(|t| !t.is_empty()),
             external_jwt,
+            public_url,
+            oidc,
+            oidc_app_redirect: flags.oidc_app_redirect,
         })
     }
 
@@ -593,6 +742,9 @@ impl Config {
             metrics_bind: None,
             metrics_token: None,
             external_jwt: None,
+            public_url: None,
+            oidc: Vec::new(),
+            oidc_app_redirect: "/".into(),
         }
     }
 }
@@ -661,5 +813,47 @@ mod tests {
             redact_url("postgres://u:secret@h/db"),
             "postgres://u:***@h/db"
         );
+    }
+
+    #[test]
+    fn openid_providers_from_the_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let google = env(&[
+            ("LIFEPATH_OIDC_GOOGLE_CLIENT_ID", "g-id"),
+            ("LIFEPATH_OIDC_GOOGLE_CLIENT_SECRET", "g-secret"),
+            ("LIFEPATH_OIDC_APPLE_CLIENT_ID", "com.example.web"),
+            ("LIFEPATH_OIDC_APPLE_TEAM_ID", "TEAM"),
+            ("LIFEPATH_OIDC_APPLE_KEY_ID", "KEY"),
+            ("LIFEPATH_OIDC_APPLE_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\\n…"),
+        ]);
+        let p = oidc_providers(Some("google, apple"), Some("https://b.example"), &google).unwrap();
+        assert_eq!(p[0].issuer, "https://accounts.google.com");
+        assert_eq!(
+            p[0].redirect_uri,
+            "https://b.example/api/v1/auth/oidc/google/callback"
+        );
+        assert_eq!(p[0].response_mode, None);
+        assert_eq!(p[1].issuer, "https://appleid.apple.com");
+        assert_eq!(p[1].response_mode.as_deref(), Some("form_post"));
+        assert!(p[1].client_secret.is_none() && p[1].apple.is_some());
+        // Missing pieces are start-up errors naming the variable.
+        let e = oidc_providers(Some("google"), None, &google).unwrap_err();
+        assert!(e.to_string().contains("LIFEPATH_PUBLIC_URL"), "{e}");
+        let e = oidc_providers(Some("corp"), Some("https://b.example"), &google).unwrap_err();
+        assert!(e.to_string().contains("LIFEPATH_OIDC_CORP_ISSUER"), "{e}");
+        let plain = env(&[
+            ("LIFEPATH_OIDC_CORP_ISSUER", "http://idp.example"),
+            ("LIFEPATH_OIDC_CORP_CLIENT_ID", "c"),
+            ("LIFEPATH_OIDC_CORP_CLIENT_SECRET", "s"),
+        ]);
+        let e = oidc_providers(Some("corp"), Some("https://b.example"), &plain).unwrap_err();
+        assert!(e.to_string().contains("https://"), "{e}");
+        assert!(oidc_providers(Some("bad name!"), None, &plain).is_err());
     }
 }

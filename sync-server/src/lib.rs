@@ -113,6 +113,10 @@ pub async fn build_state(config: Config) -> Result<(AppState, SqlStore), String>
                 Duration::from_secs(config.revocation_check_secs),
             ))
         }),
+        oidc: Arc::new(auth::oidc::Providers::new(
+            &config.oidc,
+            auth::jwks::http_client(),
+        )),
         config: Arc::new(config),
         metrics: Arc::default(),
     });

@@ -230,6 +230,20 @@ pub fn error_statuses(
     if path == "/api/v1/users/login" {
         out.push((401, "Wrong email or password"));
     }
+    if path.ends_with("/callback") {
+        out.push((
+            400,
+            "No sign-in in progress in this browser (state cookie missing), or another state",
+        ));
+        out.push((401, "The provider's answer or ID token was refused"));
+        out.push((503, "The provider cannot be reached"));
+    }
+    if path.ends_with("/start") {
+        out.push((503, "The provider cannot be reached"));
+    }
+    if path == "/api/v1/auth/oidc/exchange" {
+        out.push((401, "Unknown, used or expired login code"));
+    }
     if path == "/api/v1/users/me/identities/{id}" {
         out.push((
             409,

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod external;
 pub mod jwks;
+pub mod oidc;
 pub mod passwords;
 pub mod rate_limit;
 pub mod tokens;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod export;
 pub mod goals;
 pub mod identities;
+pub mod oidc;
 pub mod ops;
 pub mod recommendations;
 pub mod session_cookie;
@@ -27,6 +28,7 @@ pub fn api() -> OpenApiRouter<AppState> {
             users::router()
                 .merge(audit::router())
                 .merge(identities::router())
+                .merge(oidc::router())
                 .layer(axum::middleware::map_response(no_store)),
         )
         .merge(snapshots::router())

@@ -44,16 +44,7 @@ impl FromRequestParts<AppState> for TokenMode {
             .headers
             .get(HEADER)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cookie"));
-        let loopback = host(&parts.headers).is_some_and(|h| {
-            let h = h.rsplit_once(':').map_or(h, |(name, port)| {
-                if port.chars().all(|c| c.is_ascii_digit()) {
-                    name
-                } else {
-                    h
-                }
-            });
-            matches!(h, "127.0.0.1" | "localhost" | "[::1]")
-        });
+        let loopback = is_loopback(&parts.headers);
         Ok(TokenMode {
             cookie,
             secure: state.config.production || !loopback,
@@ -70,14 +61,33 @@ fn host(h: &HeaderMap) -> Option<&str> {
     h.get(header::HOST).and_then(|v| v.to_str().ok())
 }
 
+/// Whether the request's `Host` is a loopback name (development: `Secure` cookies relaxed).
+pub fn is_loopback(headers: &HeaderMap) -> bool {
+    host(headers).is_some_and(|h| {
+        let h = h.rsplit_once(':').map_or(h, |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                h
+            }
+        });
+        matches!(h, "127.0.0.1" | "localhost" | "[::1]")
+    })
+}
+
 /// The `lifepath_refresh` cookie of the request, if any.
 fn read_cookie(h: &HeaderMap) -> Option<String> {
+    cookie_named(h, COOKIE)
+}
+
+/// The cookie `name` of the request, if any.
+pub fn cookie_named(h: &HeaderMap, name: &str) -> Option<String> {
     h.get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim().to_owned())
         .filter(|v| !v.is_empty())
 }

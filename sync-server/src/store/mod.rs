@@ -451,6 +451,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<IdentityRemoval>;
     /// Notes a sign-in through an identity (µs).
     async fn touch_identity(&self, id: &str, at: i64) -> StoreResult<()>;
+    /// Stores a single-use login code (hashed) for `user`, valid until `expires_at` (µs); old
+    /// expired codes go.
+    async fn insert_login_code(
+        &self,
+        code_hash: &str,
+        user: UserId,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Uses a login code: its account, once, before it expires.
+    async fn consume_login_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<UserId>>;
     /// Accounts in id order after `after`, at most `limit`, with what support may see.
     async fn admin_accounts(
         &self,

@@ -959,6 +959,46 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn insert_login_code(
+        &self,
+        code_hash: &str,
+        user: UserId,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("delete from login_code where expires_at < $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("insert into login_code (code_hash, user_id, expires_at) values ($1, $2, $3)")
+            .bind(code_hash)
+            .bind(user.to_string())
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn consume_login_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<UserId>> {
+        let _g = self.lock().await;
+        let user: Option<String> = sqlx::query_scalar(
+            "update login_code set used_at = $1 where code_hash = $2 and used_at is null \
+             and expires_at > $1 returning user_id",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        user.map(|u| {
+            u.parse::<UserId>()
+                .map_err(|e| StoreError::db(e.to_string()))
+        })
+        .transpose()
+    }
+
     async fn admin_accounts(
         &self,
         after: Option<&str>,

@@ -99,7 +99,11 @@ impl Server {
         tweak: impl FnOnce(&mut Config),
     ) -> Server {
         let database_url = url.clone();
+        // Bound first, so the configuration knows its public address (OpenID redirect URIs).
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
         let mut config = Config::for_tests(&url);
+        config.public_url = Some(format!("http://{addr}"));
         tweak(&mut config);
         let (state, store) = build_state(config).await.expect("state");
         use lifepath_sync_server::store::Store;
@@ -112,8 +116,6 @@ impl Server {
                 "sqlite"
             }
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let router = app(state.clone());
         let limits = lifepath_sync_server::serve::Limits::from_config(&state.config);
         tokio::spawn(lifepath_sync_server::serve::serve(
