@@ -31,6 +31,27 @@ LIFEPATH_TEST_OIDC_ISSUER=$(grep -m1 '^http' "$oidc_log" || true)
 export LIFEPATH_TEST_OIDC_ISSUER
 echo "=== server: OpenID provider (oidc-provider) at $LIFEPATH_TEST_OIDC_ISSUER ==="
 
+# A real SMTP server on loopback for tests/password_reset.rs: Python's aiosmtpd
+# (tests/smtp/server.py writes each message it receives to a file).
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || ensure_apt python3-pip
+  PIP=$(command -v pip3 || command -v pip)
+  "$PIP" install --quiet 'aiosmtpd==1.4.6' || "$PIP" install --quiet --break-system-packages 'aiosmtpd==1.4.6'
+fi
+LIFEPATH_TEST_SMTP_DIR=$(mktemp -d)
+smtp_log=$(mktemp)
+python3 tests/smtp/server.py "$LIFEPATH_TEST_SMTP_DIR" >"$smtp_log" 2>&1 &
+smtp_pid=$!
+trap 'kill $oidc_pid $smtp_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  grep -q '^smtp://' "$smtp_log" && break
+  sleep 0.1
+done
+LIFEPATH_TEST_SMTP_URL=$(grep -m1 '^smtp://' "$smtp_log" || true)
+[ -n "$LIFEPATH_TEST_SMTP_URL" ] || { cat "$smtp_log"; echo "the test SMTP server did not start"; exit 1; }
+export LIFEPATH_TEST_SMTP_URL LIFEPATH_TEST_SMTP_DIR
+echo "=== server: SMTP server (aiosmtpd) at $LIFEPATH_TEST_SMTP_URL ==="
+
 echo "=== server: tests on SQLite ==="
 LIFEPATH_TEST_PG_URL= cargo test "${CARGO_FLAGS[@]}" "${PKG[@]}" --no-fail-fast
 

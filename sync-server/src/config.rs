@@ -131,6 +131,21 @@ pub struct Flags {
     /// Where a browser lands after an OpenID sign-in, with `?login_code=` (default `/`).
     #[arg(long, env = "LIFEPATH_OIDC_APP_REDIRECT", default_value = "/")]
     pub oidc_app_redirect: String,
+    /// SMTP server for email, in lettre's URL form: `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtp://127.0.0.1:2525` (plain).
+    #[arg(long, env = "LIFEPATH_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of every email.
+    #[arg(
+        long,
+        env = "LIFEPATH_SMTP_FROM",
+        default_value = "lifepath <no-reply@localhost>"
+    )]
+    pub smtp_from: String,
+    /// The page of a password reset link (the token is added as `?token=`); default
+    /// `{LIFEPATH_PUBLIC_URL}/#/reset-password`.
+    #[arg(long, env = "LIFEPATH_PASSWORD_RESET_URL")]
+    pub password_reset_url: Option<String>,
     /// A one-off command instead of serving (the database and secrets of the flags above).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -247,6 +262,12 @@ pub struct Config {
     pub oidc: Vec<OidcProvider>,
     /// Where a browser lands after an OpenID sign-in (`?login_code=` added).
     pub oidc_app_redirect: String,
+    /// SMTP URL (never logged).
+    pub smtp_url: Option<String>,
+    /// Sender address.
+    pub smtp_from: String,
+    /// The page of a password reset link, when configured.
+    pub password_reset_url: Option<String>,
 }
 
 /// Apple's client secret is a short-lived ES256 JWT the server signs with its key.
@@ -703,6 +724,9 @@ impl Config {
             public_url,
             oidc,
             oidc_app_redirect: flags.oidc_app_redirect,
+            smtp_url: flags.smtp_url.filter(|u| !u.is_empty()),
+            smtp_from: flags.smtp_from,
+            password_reset_url: flags.password_reset_url.filter(|u| !u.is_empty()),
         })
     }
 
@@ -745,6 +769,9 @@ impl Config {
             public_url: None,
             oidc: Vec::new(),
             oidc_app_redirect: "/".into(),
+            smtp_url: None,
+            smtp_from: "lifepath <no-reply@localhost>".into(),
+            password_reset_url: None,
         }
     }
 }
@@ -830,7 +857,10 @@ mod tests {
             ("LIFEPATH_OIDC_APPLE_CLIENT_ID", "com.example.web"),
             ("LIFEPATH_OIDC_APPLE_TEAM_ID", "TEAM"),
             ("LIFEPATH_OIDC_APPLE_KEY_ID", "KEY"),
-            ("LIFEPATH_OIDC_APPLE_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\\n…"),
+            (
+                "LIFEPATH_OIDC_APPLE_PRIVATE_KEY",
+                "-----BEGIN PRIVATE KEY-----\\n…",
+            ),
         ]);
         let p = oidc_providers(Some("google, apple"), Some("https://b.example"), &google).unwrap();
         assert_eq!(p[0].issuer, "https://accounts.google.com");

@@ -26,6 +26,7 @@ pub mod derived_progress;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod record;
@@ -113,6 +114,10 @@ pub async fn build_state(config: Config) -> Result<(AppState, SqlStore), String>
                 Duration::from_secs(config.revocation_check_secs),
             ))
         }),
+        mailer: Arc::new(
+            mail::Mailer::new(config.smtp_url.as_deref(), &config.smtp_from)
+                .map_err(|e| format!("cannot set up email: {e}"))?,
+        ),
         oidc: Arc::new(auth::oidc::Providers::new(
             &config.oidc,
             auth::jwks::http_client(),

@@ -286,6 +286,7 @@ pub fn error_statuses(
     if path == "/api/v1/users/login"
         || path == "/api/v1/users"
         || path == "/api/v1/users/me/password"
+        || path.starts_with("/api/v1/users/password-reset")
         || admin
     {
         out.push((429, "Rate limited"));

@@ -89,6 +89,22 @@ pub async fn reserve_registration(state: &AppState, ip: &str, now_us: i64) -> Re
     reserve(state, &checks, now_us).await
 }
 
+/// Reserves one password reset request (or confirmation) from `ip`: 10 an hour, then 429.
+pub async fn reserve_reset_request(state: &AppState, ip: &str, now_us: i64) -> Result<()> {
+    reserve(state, &[check(format!("reset-ip:{ip}"), 10, 3600)], now_us).await
+}
+
+/// Reserves one reset email to the account of `email_hash`: 3 an hour (an error means: send
+/// nothing, silently — the answer was already 202).
+pub async fn reserve_reset_email(state: &AppState, email_hash: &str, now_us: i64) -> Result<()> {
+    reserve(
+        state,
+        &[check(format!("reset:{email_hash}"), 3, 3600)],
+        now_us,
+    )
+    .await
+}
+
 /// Reserves one admin request of `admin`, or answers 429.
 pub async fn reserve_admin(state: &AppState, admin: &str, now_us: i64) -> Result<()> {
     reserve(

@@ -7,6 +7,7 @@ pub mod goals;
 pub mod identities;
 pub mod oidc;
 pub mod ops;
+pub mod password_reset;
 pub mod recommendations;
 pub mod session_cookie;
 pub mod sessions;
@@ -29,6 +30,7 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .merge(audit::router())
                 .merge(identities::router())
                 .merge(oidc::router())
+                .merge(password_reset::router())
                 .layer(axum::middleware::map_response(no_store)),
         )
         .merge(snapshots::router())

@@ -460,6 +460,21 @@ pub trait Store: Send + Sync + 'static {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<()>;
+    /// Stores a password reset token (hashed) for `user`; old expired ones go.
+    async fn insert_password_reset(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Uses a password reset token: its account, once, before it expires (every other token
+    /// of the account is spent with it).
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<UserId>>;
     /// Uses a login code: its account, once, before it expires.
     async fn consume_login_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<UserId>>;
     /// Accounts in id order after `after`, at most `limit`, with what support may see.

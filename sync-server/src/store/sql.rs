@@ -999,6 +999,65 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn insert_password_reset(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("delete from password_reset where expires_at < $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into password_reset (token_hash, user_id, expires_at, created_at) \
+             values ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<UserId>> {
+        let _g = self.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let user: Option<String> = sqlx::query_scalar(
+            "update password_reset set used_at = $1 where token_hash = $2 and used_at is null \
+             and expires_at > $1 returning user_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(u) = &user {
+            sqlx::query(
+                "update password_reset set used_at = $1 where user_id = $2 and used_at is null",
+            )
+            .bind(now)
+            .bind(u)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        user.map(|u| {
+            u.parse::<UserId>()
+                .map_err(|e| StoreError::db(e.to_string()))
+        })
+        .transpose()
+    }
+
     async fn admin_accounts(
         &self,
         after: Option<&str>,

@@ -696,6 +696,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a password reset email (202 whether or not the email has an account) */
+        post: operations["postUsersPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the emailed token (every session revoked) */
+        post: operations["postUsersPasswordResetConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/refresh": {
         parameters: {
             query?: never;
@@ -1945,6 +1979,18 @@ export interface components {
             /** @description Password, 8 to 1024 bytes. */
             password: string;
         };
+        /** @description `{token, new_password}`. */
+        ResetConfirm: {
+            /** @description The new password, 8 to 1024 bytes. */
+            new_password: string;
+            /** @description The token of the emailed link. */
+            token: string;
+        };
+        /** @description `{email}`. */
+        ResetRequest: {
+            /** @description The account's email. */
+            email: string;
+        };
         /** @description `{period_year, period_month}` of the snapshot to save. */
         SaveInput: {
             /** Format: int64 */
@@ -2425,6 +2471,8 @@ export type RecommendationKind = components['schemas']['RecommendationKind'];
 export type RecommendationPatch = components['schemas']['RecommendationPatch'];
 export type RefreshInput = components['schemas']['RefreshInput'];
 export type RegisterInput = components['schemas']['RegisterInput'];
+export type ResetConfirm = components['schemas']['ResetConfirm'];
+export type ResetRequest = components['schemas']['ResetRequest'];
 export type SaveInput = components['schemas']['SaveInput'];
 export type SeriesTrendF64 = components['schemas']['SeriesTrend_f64'];
 export type SeriesTrendMoney = components['schemas']['SeriesTrend_Money'];
@@ -5530,6 +5578,140 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsersPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: a message is on its way if the email has an account */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsersPasswordResetConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description The password is set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
