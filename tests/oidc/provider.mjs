@@ -7,7 +7,8 @@
 // everything else (the authorization request with PKCE, the code, the token endpoint with the
 // client's secret, the signed ID token with the nonce, the JWKS) is oidc-provider's own.
 // Accounts are made by the tests through `POST /test/accounts {email, email_verified, name}`
-// (their `sub` is derived from the email, so the same email is the same person).
+// (their `sub` is derived from the email, so the same email is the same person); a request
+// without `login_hint` signs in the account set by `POST /test/default {email}`.
 //
 // Usage: node tests/oidc/provider.mjs [port]   (env OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)
 import http from 'node:http';
@@ -19,6 +20,7 @@ const clientId = process.env.OIDC_CLIENT_ID ?? 'lifepath-test';
 const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'lifepath-test-secret-lifepath-test-secret';
 
 const accounts = new Map(); // sub → {email, email_verified, name}
+let defaultEmail;
 const subOf = (email) => `sub-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 20)}`;
 
 const server = http.createServer();
@@ -78,10 +80,15 @@ server.on('request', async (req, res) => {
       accounts.set(sub, { email: a.email, email_verified: a.email_verified !== false, name: a.name ?? 'Test Person' });
       return json(res, 201, { sub });
     }
+    if (req.method === 'POST' && req.url === '/test/default') {
+      // The account signed in when the request has no login_hint (a "Sign in with" button).
+      defaultEmail = JSON.parse(await readBody(req)).email;
+      return json(res, 204, {});
+    }
     if (req.url.startsWith('/interaction/')) {
       const details = await provider.interactionDetails(req, res);
       if (details.prompt.name === 'login') {
-        const hint = details.params.login_hint;
+        const hint = details.params.login_hint ?? defaultEmail;
         const sub = hint ? subOf(hint) : undefined;
         if (!sub || !accounts.has(sub)) {
           return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'no such test account' }, { mergeWithLastSubmission: false });

@@ -97,3 +97,33 @@ export async function logout(): Promise<void> {
   }
   if (session) setSession(null);
 }
+
+/** The OpenID providers the server offers ("Sign in with …"); none when offline. */
+export async function oidcProviders(): Promise<{ name: string; start_url: string }[]> {
+  try {
+    return await client.oidcProviders();
+  } catch {
+    return [];
+  }
+}
+
+/** Finishes an OpenID sign-in: the `login_code` of the redirect for the session. */
+export async function exchangeLoginCode(code: string): Promise<Session> {
+  const auth = await client.exchangeLoginCode(code);
+  return { user: auth.user, access_token: auth.access_token };
+}
+
+/** Changes the password (the other sessions end; this one gets new tokens). */
+export async function changePassword(current: string, next: string): Promise<void> {
+  await client.changePassword(current, next);
+}
+
+/** Asks for a reset email. */
+export async function requestPasswordReset(email: string): Promise<void> {
+  await client.requestPasswordReset(email);
+}
+
+/** Sets a new password with the emailed token. */
+export async function confirmPasswordReset(token: string, password: string): Promise<void> {
+  await client.confirmPasswordReset(token, password);
+}

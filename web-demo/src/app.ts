@@ -8,6 +8,7 @@ import { authView } from './views/auth';
 import { budgetEditor, budgetsView } from './views/budgets';
 import { goalDetail, goalForm, goalsView } from './views/goals';
 import { insightView } from './views/insight';
+import { accountView, forgotView, resetView } from './views/password';
 import { label, periodOf } from './model';
 
 /** What every view gets. */
@@ -115,7 +116,7 @@ function drawNav(): void {
     link('#/budgets', 'Budgets', 'budgets'),
     link('#/insight', 'Insight', 'insight'),
     link('#/goals', 'Goals', 'goals'),
-    h('span', { class: 'who', title: app.session.user.email ?? '' }, app.session.user.display_name || app.session.user.email || 'Signed in'),
+    h('a', { class: 'who', href: '#/account', title: app.session.user.email ?? '', 'aria-current': route === 'account' ? 'page' : false }, app.session.user.display_name || app.session.user.email || 'Account'),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: () => void doLogout() }, 'Log out'),
   );
 }
@@ -174,11 +175,28 @@ export function route(): void {
   void routeAsync();
 }
 
+/** Why the last OpenID sign-in came back without a session (shown once on the login page). */
+let loginError: string | undefined;
+
+/** Keeps the `login_error` of an OpenID sign-in's redirect for the login page. */
+export function setLoginError(code: string): void {
+  loginError = code;
+}
+
 async function routeAsync(): Promise<void> {
-  const parts = location.hash.replace(/^#\/?/, '').split('/');
+  const [path = '', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/');
   const [page = '', arg, sub] = parts;
   const session = currentSession();
   editing = false;
+  // The password pages work signed in or not (the emailed link may open anywhere).
+  if (page === 'forgot' || page === 'reset-password') {
+    drawNav();
+    if (page === 'forgot') forgotView(main());
+    else resetView(main(), new URLSearchParams(query).get('token') ?? '');
+    document.title = 'lifepath — Password';
+    return;
+  }
   if (!session) {
     if (app) {
       app.data.close();
@@ -186,7 +204,8 @@ async function routeAsync(): Promise<void> {
       drawStatus(null);
     }
     drawNav();
-    authView(main(), page === 'register' ? 'register' : 'login');
+    authView(main(), page === 'register' ? 'register' : 'login', loginError);
+    loginError = undefined;
     return;
   }
   await ensureData(session);
@@ -206,6 +225,10 @@ async function routeAsync(): Promise<void> {
       break;
     case 'insight':
       insightView(root, app);
+      break;
+    case 'account':
+      editing = true; // a form: not redrawn under the person by a sync
+      accountView(root, app.session.user.email);
       break;
     case 'goals':
       if (arg === 'new') {

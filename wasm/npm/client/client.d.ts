@@ -69,6 +69,16 @@ export interface LifepathClient {
   /** Revokes the session's refresh token family and forgets the tokens. */
   logout(): Promise<void>;
   me(): Promise<Schemas['MeOut']>;
+  /** Changes the password (every other session ends); the new token pair is kept. */
+  changePassword(currentPassword: string, newPassword: string): Promise<Schemas['AuthResponse']>;
+  /** Asks for a reset email (resolves for any email: the server answers 202 for all). */
+  requestPasswordReset(email: string): Promise<void>;
+  /** Sets a new password with the emailed token (every session ends; log in afterwards). */
+  confirmPasswordReset(token: string, newPassword: string): Promise<void>;
+  /** The OpenID providers the server offers (`start_url`: where a browser begins). */
+  oidcProviders(): Promise<Schemas['ProviderOut'][]>;
+  /** Trades the `login_code` of an OpenID sign-in's redirect for the session (kept). */
+  exchangeLoginCode(code: string): Promise<Schemas['AuthResponse']>;
   /** Every item of a paged list, page after page (`for await (const x of client.pages(…))`). */
   pages<T = unknown>(path: keyof paths, init?: { params?: { path?: Record<string, string>; query?: Record<string, unknown> } }): AsyncIterable<T>;
   snapshots: {

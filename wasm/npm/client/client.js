@@ -6,7 +6,15 @@
 import createFetchClient from 'openapi-fetch';
 
 const REFRESH = '/api/v1/users/refresh';
-const AUTH = ['/api/v1/users/login', '/api/v1/users', REFRESH, '/api/v1/users/logout'];
+const AUTH = [
+  '/api/v1/users/login',
+  '/api/v1/users',
+  REFRESH,
+  '/api/v1/users/logout',
+  '/api/v1/auth/oidc/exchange',
+  '/api/v1/users/password-reset',
+  '/api/v1/users/password-reset/confirm',
+];
 
 /** A non-2xx answer: its status and its `application/problem+json` body. */
 export class ApiError extends Error {
@@ -136,6 +144,22 @@ export function createClient(options) {
     },
     async me() {
       return unwrap(await api.GET('/api/v1/users/me'));
+    },
+    async changePassword(currentPassword, newPassword) {
+      const body = { current_password: currentPassword, new_password: newPassword };
+      return keep(unwrap(await api.POST('/api/v1/users/me/password', { body })));
+    },
+    async requestPasswordReset(email) {
+      unwrap(await api.POST('/api/v1/users/password-reset', { body: { email } }));
+    },
+    async confirmPasswordReset(token, newPassword) {
+      unwrap(await api.POST('/api/v1/users/password-reset/confirm', { body: { token, new_password: newPassword } }));
+    },
+    async oidcProviders() {
+      return unwrap(await api.GET('/api/v1/auth/oidc/providers')).items;
+    },
+    async exchangeLoginCode(code) {
+      return keep(unwrap(await api.POST('/api/v1/auth/oidc/exchange', { body: { code } })));
     },
     pages,
     snapshots: {

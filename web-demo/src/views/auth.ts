@@ -1,13 +1,30 @@
 // Register and log in. Server field errors (problem+json `errors`) appear next to their fields.
 
-import { ApiError, login, problemText, register } from '../api';
+import { ApiError, login, oidcProviders, problemText, register } from '../api';
 import { field, h, mount, select } from '../dom';
 
 type Mode = 'login' | 'register';
 
-export function authView(root: HTMLElement, mode: Mode): void {
+/** Provider names as people know them. */
+const PROVIDER_LABEL: Record<string, string> = { google: 'Google', apple: 'Apple', microsoft: 'Microsoft', github: 'GitHub' };
+
+/** Why an OpenID sign-in came back without a session (`?login_error=` of its redirect). */
+const LOGIN_ERRORS: Record<string, string> = {
+  email_unverified: 'An account already has this email, and the provider does not say the email is verified. Log in with your password, or verify the email with the provider first.',
+  account_disabled: 'This account is disabled. Contact support.',
+  unauthorized: 'The provider did not sign you in. Try again.',
+  malformed_request: 'That sign-in was started in another browser or took too long. Try again.',
+  unavailable: 'The sign-in provider cannot be reached right now. Try again later.',
+};
+
+export function authView(root: HTMLElement, mode: Mode, loginError?: string): void {
   const errors = new Map<string, string>();
-  let general = '';
+  let general = loginError ? (LOGIN_ERRORS[loginError] ?? 'The sign-in did not finish. Try again.') : '';
+  let providers: { name: string; start_url: string }[] = [];
+  void oidcProviders().then((p) => {
+    providers = p;
+    if (p.length) draw();
+  });
   const values = { email: '', password: '', display_name: '', currency: 'USD' };
 
   const draw = (): void => {
@@ -69,6 +86,15 @@ export function authView(root: HTMLElement, mode: Mode): void {
       mode === 'register' ? field('Name (optional)', displayName, errors.get('display_name')) : null,
       mode === 'register' ? field('Currency', currency, errors.get('currency')) : null,
       submit,
+      providers.length
+        ? h(
+            'div',
+            { class: 'providers', role: 'group', 'aria-label': 'Sign in with a provider' },
+            ...providers.map((p) =>
+              h('a', { class: 'button provider', href: p.start_url, 'data-provider': p.name }, `Sign in with ${PROVIDER_LABEL[p.name] ?? p.name}`),
+            ),
+          )
+        : null,
       h(
         'p',
         {},
@@ -76,6 +102,7 @@ export function authView(root: HTMLElement, mode: Mode): void {
           ? h('a', { href: '#/register' }, 'No account yet? Create one')
           : h('a', { href: '#/login' }, 'Already have an account? Log in'),
       ),
+      mode === 'login' ? h('p', {}, h('a', { href: '#/forgot', id: 'forgot-link' }, 'Forgot your password?')) : null,
     );
     mount(root, h('section', { class: 'narrow' }, form));
     const firstInvalid = form.querySelector<HTMLElement>('[aria-invalid="true"]');
