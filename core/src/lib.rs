@@ -32,6 +32,7 @@ pub mod models;
 pub mod money;
 pub mod period;
 mod sort;
+pub mod success_metrics;
 pub mod sync;
 pub mod validate;
 

@@ -175,6 +175,18 @@ pub enum AdminCommand {
         /// The account's email.
         email: String,
     },
+    /// Prints the source design's success metrics (aggregates only), as `GET /admin/metrics`.
+    Metrics {
+        /// First month, YYYY-MM (default: `--to`).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month, YYYY-MM (default: this month).
+        #[arg(long)]
+        to: Option<String>,
+        /// JSON (the route's answer) instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// One AES-256 key and its id.

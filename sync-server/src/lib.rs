@@ -36,6 +36,7 @@ pub mod routes;
 pub mod serve;
 pub mod state;
 pub mod store;
+pub mod usage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,6 +115,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, SqlStore), String>
                 Duration::from_secs(config.revocation_check_secs),
             ))
         }),
+        usage: Arc::default(),
         mailer: Arc::new(
             mail::Mailer::new(config.smtp_url.as_deref(), &config.smtp_from)
                 .map_err(|e| format!("cannot set up email: {e}"))?,
@@ -313,6 +315,18 @@ pub async fn admin_command(config: Config, action: config::AdminCommand) -> Resu
     let (email, role) = match &action {
         config::AdminCommand::Grant { email } => (email, Some("admin")),
         config::AdminCommand::Revoke { email } => (email, None),
+        config::AdminCommand::Metrics { from, to, json } => {
+            let (from, to) = routes::admin::metrics_window(from.as_deref(), to.as_deref())
+                .map_err(|e| e.to_string())?;
+            let report = usage::report(&state, from, to)
+                .await
+                .map_err(|e| format!("cannot read the metrics: {e}"))?;
+            return Ok(if *json {
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            } else {
+                usage::table(&report)
+            });
+        }
     };
     let hash = state
         .crypto
@@ -372,6 +386,20 @@ pub async fn run(config: Config) -> Result<(), String> {
             }
         })
     };
+    // The success metrics in /metrics: computed on a schedule, never per scrape.
+    let success = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let now = lifepath_core::Period::of_date(chrono::Utc::now().date_naive());
+                match usage::report(&state, now, now).await {
+                    Ok(r) => state.metrics.set_success(&r),
+                    Err(e) => tracing::warn!(error = %e, "success metrics not computed"),
+                }
+                tokio::time::sleep(Duration::from_secs(600)).await;
+            }
+        })
+    };
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
@@ -404,6 +432,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     );
     serve::serve(listener, app(state), limits, stopped(stop_rx)).await;
     pruner.abort();
+    success.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

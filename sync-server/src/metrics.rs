@@ -20,6 +20,9 @@ pub struct Metrics {
     count: AtomicU64,
     sum_micros: AtomicU64,
     in_flight: AtomicU64,
+    /// The success metrics of the current month, as last computed by the schedule (not per
+    /// scrape): `(key, value)`, a withheld or empty figure absent.
+    success: std::sync::RwLock<Vec<(String, Option<f64>)>>,
 }
 
 impl Metrics {
@@ -34,6 +37,18 @@ impl Metrics {
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum_micros
             .fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Keeps the success metrics the schedule computed.
+    pub fn set_success(&self, report: &lifepath_core::success_metrics::SuccessReport) {
+        use rust_decimal::prelude::ToPrimitive;
+        if let Ok(mut s) = self.success.write() {
+            *s = report
+                .metrics
+                .iter()
+                .map(|m| (m.key.clone(), m.value.and_then(|v| v.to_f64())))
+                .collect();
+        }
     }
 
     /// The Prometheus text exposition.
@@ -69,6 +84,22 @@ impl Metrics {
         out.push_str(&format!(
             "lifepath_http_request_duration_seconds_count {count}\n"
         ));
+        if let Ok(success) = self.success.read()
+            && !success.is_empty()
+        {
+            out.push_str(
+                "# HELP lifepath_success_metric The source design's success metrics this month \
+                 (ratio; absent when withheld: fewer than 5 users), refreshed every 10 minutes.\n",
+            );
+            out.push_str("# TYPE lifepath_success_metric gauge\n");
+            for (key, value) in success.iter() {
+                if let Some(v) = value {
+                    out.push_str(&format!(
+                        "lifepath_success_metric{{metric=\"{key}\"}} {v}\n"
+                    ));
+                }
+            }
+        }
         out.push_str("# HELP lifepath_http_requests_in_flight Requests being answered.\n");
         out.push_str("# TYPE lifepath_http_requests_in_flight gauge\n");
         out.push_str(&format!(
@@ -88,4 +119,54 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     m.observe(res.status().as_u16(), start.elapsed().as_secs_f64());
     m.in_flight.fetch_sub(1, Ordering::Relaxed);
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lifepath_core::success_metrics::{UsageEvent, UsageKind, success_metrics};
+
+    #[test]
+    fn success_metrics_are_gauges_and_withheld_ones_absent() {
+        let m = Metrics::default();
+        assert!(!m.render().contains("lifepath_success_metric"));
+        let p: lifepath_core::Period = "2026-05".parse().unwrap();
+        // Six active users, three reading analytics; no session at all.
+        let events: Vec<UsageEvent> = (0..6)
+            .flat_map(|i| {
+                let user = format!("u{i}");
+                let mut v = vec![UsageEvent {
+                    user: user.clone(),
+                    kind: UsageKind::Write,
+                    subject: None,
+                    period: p,
+                }];
+                if i < 3 {
+                    v.push(UsageEvent {
+                        user,
+                        kind: UsageKind::AnalyticsRead,
+                        subject: None,
+                        period: p,
+                    });
+                }
+                v
+            })
+            .collect();
+        m.set_success(&success_metrics(&events, p, p));
+        let text = m.render();
+        assert!(
+            text.contains("# TYPE lifepath_success_metric gauge"),
+            "{text}"
+        );
+        assert!(
+            text.contains("lifepath_success_metric{metric=\"trend_engagement\"} 0.5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("lifepath_success_metric{metric=\"goal_creation\"} 0"),
+            "{text}"
+        );
+        // No session: withheld, so no sample (not a zero).
+        assert!(!text.contains("snapshot_creation_rate"), "{text}");
+    }
 }

@@ -55,6 +55,8 @@ pub struct Shared {
     pub revocations: Arc<Revocations>,
     /// A host app's access tokens, when configured (`LIFEPATH_EXTERNAL_JWT_*`).
     pub external: Option<Arc<crate::auth::external::ExternalTokens>>,
+    /// Who was noted reading analytics today (success metrics).
+    pub usage: Arc<crate::usage::Usage>,
     /// Email over SMTP (`LIFEPATH_SMTP_*`).
     pub mailer: Arc<crate::mail::Mailer>,
     /// The OpenID Connect providers offered (`LIFEPATH_OIDC_*`).

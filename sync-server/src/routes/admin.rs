@@ -6,7 +6,9 @@
 //!   amount, a name or a note;
 //! - `POST /admin/users/{id}/disable` (its tokens refused at once, 401 `account_disabled`),
 //!   `…/enable`, `…/revoke-sessions`; `DELETE /admin/users/{id}`;
-//! - `GET /admin/users/{id}/audit`: the account's audit events.
+//! - `GET /admin/users/{id}/audit`: the account's audit events;
+//! - `GET /admin/metrics?from=&to=`: the source design's success metrics (aggregates only, a
+//!   figure over fewer than 5 users withheld; see `crate::usage`).
 //!
 //! Every action is an audit event of the account acted on, naming the admin (`admin_id`); a
 //! deletion, which leaves no account, is an event of the admin's own trail naming the deleted
@@ -19,8 +21,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use lifepath_core::UserId;
 use lifepath_core::models::User;
+use lifepath_core::{Period, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -44,6 +46,72 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_sessions))
         .routes(routes!(delete_user))
         .routes(routes!(user_audit))
+        .routes(routes!(metrics))
+}
+
+/// `?from=YYYY-MM&to=YYYY-MM` (default: the current month for both).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MetricsQuery {
+    /// First month of the window.
+    #[param(pattern = r"^\d{4}-\d{2}$")]
+    from: Option<String>,
+    /// Last month of the window (M of the returning-users metric).
+    #[param(pattern = r"^\d{4}-\d{2}$")]
+    to: Option<String>,
+}
+
+/// The window of a metrics request (also the command line's).
+pub fn metrics_window(from: Option<&str>, to: Option<&str>) -> Result<(Period, Period)> {
+    let parse = |field: &str, v: Option<&str>| -> Result<Option<Period>> {
+        v.map(|t| {
+            t.parse::<Period>()
+                .map_err(|_| ApiError::invalid(field, "must be a month as YYYY-MM"))
+        })
+        .transpose()
+    };
+    let now = Period::of_date(chrono::Utc::now().date_naive());
+    let to = parse("to", to)?.unwrap_or(now);
+    let from = parse("from", from)?.unwrap_or(to);
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after `to`"));
+    }
+    if to.index() - from.index() >= 120 {
+        return Err(ApiError::invalid(
+            "from",
+            "the window is at most 120 months",
+        ));
+    }
+    Ok((from, to))
+}
+
+#[utoipa::path(
+    get,
+    path = "/admin/metrics",
+    tag = "admin",
+    summary = "The source design's success metrics over a window of months: aggregates only (admin)",
+    params(MetricsQuery),
+    responses((status = 200, description = "OK", body = lifepath_core::success_metrics::SuccessReport)),
+    security(("bearer" = [])),
+)]
+async fn metrics(
+    State(s): State<AppState>,
+    admin: AdminUser,
+    ClientIp(ip): ClientIp,
+    ApiQuery(q): ApiQuery<MetricsQuery>,
+) -> Result<Json<lifepath_core::success_metrics::SuccessReport>> {
+    let (from, to) = metrics_window(q.from.as_deref(), q.to.as_deref())?;
+    let report = crate::usage::report(&s, from, to).await?;
+    s.store
+        .audit(
+            &AuditEvent::new("admin.metrics_read")
+                .user(admin.0)
+                .ip(&ip)
+                .details(json!({"admin_id": admin.0.to_string(), "from": from.to_string(), "to": to.to_string()}))
+                .row(),
+        )
+        .await?;
+    Ok(Json(report))
 }
 
 /// Accounts read per search step (a search opens each email to match it).

@@ -81,7 +81,9 @@ async fn upsert_snapshot_once(
         ));
     }
     let now = repo::now();
-    let details = |version: i64| json!({"version": version, "period": period.to_string()});
+    // The session it was saved from (an id): the success metrics' snapshot creation rate.
+    let source = input.source_session_id.map(|id| id.to_string());
+    let details = |version: i64| json!({"version": version, "period": period.to_string(), "source_session_id": source});
     if let Some(cur) = repo.by_period::<BudgetSnapshot>("", period.index()).await? {
         repo.check_version(&cur, expected).await?;
         let next = cur.replace(input, now)?;
@@ -307,6 +309,7 @@ async fn trends(
     me: AuthUser,
     ApiQuery(q): ApiQuery<TrendsQuery>,
 ) -> Result<Json<Trends>> {
+    crate::usage::analytics_read(&s, me.0);
     let snaps = all_snapshots(&s, &me).await?;
     Ok(Json(compute_trends(
         &snaps,
@@ -346,6 +349,7 @@ async fn anomalies(
     me: AuthUser,
     ApiQuery(q): ApiQuery<AnomaliesQuery>,
 ) -> Result<Json<AnomalyReport>> {
+    crate::usage::analytics_read(&s, me.0);
     let d = AnomalyOptions::default();
     let options = AnomalyOptions {
         threshold: q.threshold.unwrap_or(d.threshold),
@@ -422,6 +426,7 @@ async fn forecast_route(
     me: AuthUser,
     ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Json<Forecast>> {
+    crate::usage::analytics_read(&s, me.0);
     let d = ForecastOptions::default();
     let options = ForecastOptions {
         horizon: q.horizon.unwrap_or(d.horizon),

@@ -475,6 +475,15 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         now: i64,
     ) -> StoreResult<Option<UserId>>;
+    /// Records `row` unless its user has an event of the same action since `since` (µs).
+    async fn audit_once_since(&self, row: &AuditRow, since: i64) -> StoreResult<bool>;
+    /// The audit events the success metrics read (`actions`), up to `until` (µs), oldest
+    /// first: `(user_id, action, entity, entity_id, details, created_at)`.
+    async fn usage_rows(
+        &self,
+        actions: &[&str],
+        until: i64,
+    ) -> StoreResult<Vec<(String, String, Option<String>, Option<String>, String, i64)>>;
     /// Uses a login code: its account, once, before it expires.
     async fn consume_login_code(&self, code_hash: &str, now: i64) -> StoreResult<Option<UserId>>;
     /// Accounts in id order after `after`, at most `limit`, with what support may see.

@@ -1058,6 +1058,59 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn audit_once_since(&self, a: &AuditRow, since: i64) -> StoreResult<bool> {
+        let _g = self.lock().await;
+        let done = sqlx::query(
+            "insert into audit_event (id, user_id, action, entity, entity_id, source_ip, \
+             details, created_at) select $1, $2, $3, $4, $5, $6, $7, $8 where not exists \
+             (select 1 from audit_event where user_id = $2 and action = $3 and created_at >= $9)",
+        )
+        .bind(&a.id)
+        .bind(&a.user_id)
+        .bind(&a.action)
+        .bind(&a.entity)
+        .bind(&a.entity_id)
+        .bind(&a.source_ip)
+        .bind(&a.details)
+        .bind(a.created_at)
+        .bind(since)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn usage_rows(
+        &self,
+        actions: &[&str],
+        until: i64,
+    ) -> StoreResult<Vec<(String, String, Option<String>, Option<String>, String, i64)>> {
+        let mut out = Vec::new();
+        // One indexed scan per action (the list is short; `in` with bound lists differs
+        // between the two databases).
+        for action in actions {
+            let rows = sqlx::query(
+                "select user_id, action, entity, entity_id, details, created_at from audit_event \
+                 where action = $1 and created_at <= $2 and user_id is not null",
+            )
+            .bind(*action)
+            .bind(until)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                out.push((
+                    r.try_get("user_id")?,
+                    r.try_get("action")?,
+                    r.try_get("entity")?,
+                    r.try_get("entity_id")?,
+                    r.try_get("details")?,
+                    r.try_get("created_at")?,
+                ));
+            }
+        }
+        out.sort_by_key(|r| r.5);
+        Ok(out)
+    }
+
     async fn admin_accounts(
         &self,
         after: Option<&str>,

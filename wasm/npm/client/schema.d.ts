@@ -5,6 +5,23 @@
  */
 
 export interface paths {
+    "/api/v1/admin/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The source design's success metrics over a window of months: aggregates only (admin) */
+        get: operations["getAdminMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users": {
         parameters: {
             query?: never;
@@ -2150,6 +2167,46 @@ export interface components {
             /** Format: int64 */
             used_bytes: number;
         };
+        /** @description One metric of the report. */
+        SuccessMetric: {
+            /**
+             * Format: int64
+             * @description Null when withheld.
+             */
+            denominator?: number | null;
+            /** @description `snapshot_creation_rate`, `returning_users`, `goal_creation`, `trend_engagement`. */
+            key: string;
+            /** @description What it measures, in words. */
+            label: string;
+            /** @description Whether the value reaches the target; null when there is no value. */
+            met?: boolean | null;
+            /**
+             * Format: int64
+             * @description Null when withheld.
+             */
+            numerator?: number | null;
+            /** @description The source design's target. */
+            target: string;
+            /** @description numerator ÷ denominator, at most 4 decimals (as text, trailing zeros dropped); null when withheld or when nothing was counted. */
+            value?: string | null;
+            /** @description Fewer than [`MIN_USERS`] users behind it: not shown. */
+            withheld: boolean;
+        };
+        /** @description The report of a window. */
+        SuccessReport: {
+            /** @description First month of the window. */
+            from: components["schemas"]["Period"];
+            /** @description The four metrics, in the source design's order. */
+            metrics: components["schemas"]["SuccessMetric"][];
+            /** @description Last month of the window (M of the returning-users metric). */
+            to: components["schemas"]["Period"];
+            /**
+             * Format: int64
+             * @description Users who saved 2 snapshots or more by the window's end; null when fewer than
+             *     [`MIN_USERS`].
+             */
+            users_with_two_or_more_snapshots?: number | null;
+        };
         /** @description The output of [`trajectory`]. */
         Trajectory: {
             /** @description The goal. */
@@ -2486,6 +2543,8 @@ export type SnapshotId = components['schemas']['SnapshotId'];
 export type SnapshotInput = components['schemas']['SnapshotInput'];
 export type Stability = components['schemas']['Stability'];
 export type Storage = components['schemas']['Storage'];
+export type SuccessMetric = components['schemas']['SuccessMetric'];
+export type SuccessReport = components['schemas']['SuccessReport'];
 export type Trajectory = components['schemas']['Trajectory'];
 export type TrendDirection = components['schemas']['TrendDirection'];
 export type TrendPointF64 = components['schemas']['TrendPoint_f64'];
@@ -2502,6 +2561,67 @@ export type WithVersionSessionPatch = components['schemas']['WithVersion_Session
 export type WithVersionSnapshotInput = components['schemas']['WithVersion_SnapshotInput'];
 export type $defs = Record<string, never>;
 export interface operations {
+    getAdminMetrics: {
+        parameters: {
+            query?: {
+                /** @description First month of the window. */
+                from?: string;
+                /** @description Last month of the window (M of the returning-users metric). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessReport"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getAdminUsers: {
         parameters: {
             query?: {
