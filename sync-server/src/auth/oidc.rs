@@ -350,3 +350,47 @@ pub async fn verify_id_token(
     }
     Ok(claims)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apples_client_secret_is_an_es256_jwt_of_the_team() {
+        let pem = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/keys/ec256.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let key = AppleKey {
+            team_id: "TEAM123".into(),
+            key_id: "KEY456".into(),
+            private_key_pem: pem.clone(),
+        };
+        let jwt = apple_secret(&key, "com.example.web").unwrap();
+        let header = jsonwebtoken::decode_header(&jwt).unwrap();
+        assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+        assert_eq!(header.kid.as_deref(), Some("KEY456"));
+        // Verified with the key's public half: the claims Apple checks.
+        let enc = jsonwebtoken::EncodingKey::from_ec_pem(pem.as_bytes()).unwrap();
+        let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&enc, jsonwebtoken::Algorithm::ES256)
+            .unwrap();
+        let dec = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        v.set_audience(&["https://appleid.apple.com"]);
+        v.set_issuer(&["TEAM123"]);
+        let data = jsonwebtoken::decode::<serde_json::Value>(&jwt, &dec, &v).unwrap();
+        assert_eq!(data.claims["sub"], "com.example.web");
+        let life = data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap();
+        assert!(life > 0 && life <= 300, "{life}");
+    }
+
+    #[test]
+    fn the_pkce_challenge_is_rfc7636s() {
+        // RFC 7636 appendix B.
+        assert_eq!(
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+}
