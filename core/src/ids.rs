@@ -63,4 +63,8 @@ typed_id!(
     FeedbackId,
     /// A budget session (a budget being worked on, server side).
     SessionId,
+    /// A dated transaction (bank row or typed by hand).
+    TransactionId,
+    /// A categorisation rule.
+    RuleId,
 );

@@ -24,6 +24,7 @@
 //! The crate does no I/O, reads no clock and draws no random numbers: `as_of` dates, `now`
 //! instants and ids are always arguments.
 
+pub mod actuals;
 pub mod analytics;
 pub mod error;
 pub mod goals;

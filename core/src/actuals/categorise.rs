@@ -1,0 +1,374 @@
+//! Categorisation (issue 15): the user's rules (payee or notes contains / equals / matches a
+//! regex → a category, by priority), then what the user taught by correcting earlier rows (a
+//! payee's most frequent category among the rows the user categorised), each result with the
+//! sentence that explains it. A row that already has a category keeps it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint::normalise_payee;
+use super::transaction::{CategorisedBy, Transaction};
+use crate::validate::{Validate, Validator, join};
+
+/// Which text a rule reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MatchField {
+    /// The payee.
+    Payee,
+    /// The notes.
+    Notes,
+}
+
+/// How a rule compares (case-insensitive for `contains` and `equals`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MatchOp {
+    /// The text contains the value.
+    Contains,
+    /// The text is the value (spacing and case aside).
+    Equals,
+    /// The value is a regular expression found in the text (`regex-lite` syntax).
+    Regex,
+}
+
+/// What a rule looks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RuleMatch {
+    /// `payee` or `notes`.
+    pub field: MatchField,
+    /// `contains`, `equals` or `regex`.
+    pub op: MatchOp,
+    /// The text or pattern, 1–200 characters.
+    pub value: String,
+}
+
+/// A categorisation rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryRule {
+    /// Id.
+    pub id: String,
+    /// What it looks for.
+    #[serde(rename = "match")]
+    pub matches: RuleMatch,
+    /// The category it gives.
+    pub category: String,
+    /// Lower first; equal priorities by id.
+    #[serde(default)]
+    pub priority: i32,
+    /// +1 on each change.
+    #[serde(default = "one")]
+    pub version: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+impl Validate for CategoryRule {
+    fn validate_into(&self, v: &mut Validator, path: &str) {
+        v.text(join(path, "id"), &self.id, 1, 64);
+        v.text(join(path, "match.value"), &self.matches.value, 1, 200);
+        if self.matches.op == MatchOp::Regex
+            && regex_lite::RegexBuilder::new(&self.matches.value)
+                .case_insensitive(true)
+                .size_limit(1 << 16)
+                .build()
+                .is_err()
+        {
+            v.push(
+                join(path, "match.value"),
+                "is not a regular expression this server reads (regex-lite syntax, small)",
+            );
+        }
+        v.slug(join(path, "category"), &self.category);
+    }
+}
+
+/// Rules made ready to apply (regexes compiled once, priority order).
+pub struct Rules {
+    rules: Vec<(CategoryRule, Option<regex_lite::Regex>)>,
+}
+
+impl Rules {
+    /// The valid rules of `rules`, in order (an invalid one is skipped).
+    pub fn new(rules: &[CategoryRule]) -> Rules {
+        let mut sorted: Vec<&CategoryRule> =
+            rules.iter().filter(|r| r.validate().is_ok()).collect();
+        sorted.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.id.cmp(&b.id)));
+        Rules {
+            rules: sorted
+                .into_iter()
+                .map(|r| {
+                    let re = (r.matches.op == MatchOp::Regex).then(|| {
+                        regex_lite::RegexBuilder::new(&r.matches.value)
+                            .case_insensitive(true)
+                            .size_limit(1 << 16)
+                            .build()
+                            .ok()
+                    });
+                    (r.clone(), re.flatten())
+                })
+                .collect(),
+        }
+    }
+
+    /// The first rule (in order) matching the payee or notes, and its position (from 1).
+    pub fn find(&self, payee: &str, notes: Option<&str>) -> Option<(usize, &CategoryRule)> {
+        self.rules.iter().enumerate().find_map(|(i, (r, re))| {
+            let text = match r.matches.field {
+                MatchField::Payee => payee,
+                MatchField::Notes => notes?,
+            };
+            let hit = match r.matches.op {
+                MatchOp::Contains => {
+                    normalise_payee(text).contains(&normalise_payee(&r.matches.value))
+                }
+                MatchOp::Equals => normalise_payee(text) == normalise_payee(&r.matches.value),
+                MatchOp::Regex => re.as_ref().is_some_and(|re| re.is_match(text)),
+            };
+            hit.then_some((i + 1, r))
+        })
+    }
+}
+
+/// What the user taught: for each payee, the category they gave its rows most often.
+#[derive(Debug, Default)]
+pub struct Learned(HashMap<String, (String, usize)>);
+
+/// Learns from the rows the user categorised themselves (`categorised_by: "user"`): a payee's
+/// most frequent category (ties: the alphabetically first), and on how many rows.
+pub fn learn(history: &[Transaction]) -> Learned {
+    let mut counts: HashMap<String, BTreeMap<&str, usize>> = HashMap::new();
+    for t in history {
+        if t.categorised_by.as_deref() != Some("user") {
+            continue;
+        }
+        if let Some(c) = &t.category {
+            *counts
+                .entry(normalise_payee(&t.payee))
+                .or_default()
+                .entry(c.as_str())
+                .or_default() += 1;
+        }
+    }
+    Learned(
+        counts
+            .into_iter()
+            .filter_map(|(payee, cats)| {
+                let (best, n) = cats
+                    .iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+                Some((payee, ((*best).to_owned(), *n)))
+            })
+            .collect(),
+    )
+}
+
+/// A category given, with how and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Categorisation {
+    /// The category.
+    pub category: String,
+    /// `rule:<id>` or `learned`.
+    pub categorised_by: String,
+    /// "categorised by rule 3 (payee contains \"tesco\")", "learned from 4 earlier transactions".
+    pub explanation: String,
+}
+
+/// The category of a row by the rules, else by what was learned; `None` when neither knows.
+pub fn categorise(
+    payee: &str,
+    notes: Option<&str>,
+    rules: &Rules,
+    learned: &Learned,
+) -> Option<Categorisation> {
+    if let Some((n, r)) = rules.find(payee, notes) {
+        let field = match r.matches.field {
+            MatchField::Payee => "payee",
+            MatchField::Notes => "notes",
+        };
+        let op = match r.matches.op {
+            MatchOp::Contains => "contains",
+            MatchOp::Equals => "equals",
+            MatchOp::Regex => "matches",
+        };
+        return Some(Categorisation {
+            category: r.category.clone(),
+            categorised_by: CategorisedBy::Rule(r.id.clone()).as_text(),
+            explanation: format!(
+                "categorised by rule {n} ({field} {op} {:?})",
+                r.matches.value
+            ),
+        });
+    }
+    let (category, n) = learned.0.get(&normalise_payee(payee))?;
+    Some(Categorisation {
+        category: category.clone(),
+        categorised_by: CategorisedBy::Learned.as_text(),
+        explanation: format!(
+            "learned from {n} earlier transaction{}",
+            if *n == 1 { "" } else { "s" }
+        ),
+    })
+}
+
+/// Gives a category to every row of `rows` that has none; the explanations, by row index.
+pub fn apply_categories(
+    rows: &mut [Transaction],
+    rules: &Rules,
+    learned: &Learned,
+) -> Vec<(usize, Categorisation)> {
+    let mut out = Vec::new();
+    for (i, t) in rows.iter_mut().enumerate() {
+        if t.category.is_some() {
+            continue;
+        }
+        if let Some(c) = categorise(&t.payee, t.notes.as_deref(), rules, learned) {
+            t.category = Some(c.category.clone());
+            t.categorised_by = Some(c.categorised_by.clone());
+            out.push((i, c));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TransactionId;
+    use chrono::{NaiveDate, Utc};
+
+    fn tx(payee: &str, category: Option<&str>, by: Option<&str>) -> Transaction {
+        Transaction {
+            id: TransactionId(uuid::Uuid::from_u128(7)),
+            date: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+            amount: "-9.99".parse().unwrap(),
+            payee: payee.into(),
+            category: category.map(str::to_owned),
+            account: None,
+            notes: Some("card 1234".into()),
+            import_id: None,
+            fingerprint: String::new(),
+            categorised_by: by.map(str::to_owned),
+            version: 1,
+            created_at: chrono::DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap(),
+            updated_at: chrono::DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap(),
+        }
+    }
+
+    fn rule(
+        id: &str,
+        field: MatchField,
+        op: MatchOp,
+        value: &str,
+        cat: &str,
+        priority: i32,
+    ) -> CategoryRule {
+        CategoryRule {
+            id: id.into(),
+            matches: RuleMatch {
+                field,
+                op,
+                value: value.into(),
+            },
+            category: cat.into(),
+            priority,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn rules_in_priority_order_then_what_was_learned() {
+        let rules = Rules::new(&[
+            rule(
+                "r-b",
+                MatchField::Payee,
+                MatchOp::Contains,
+                "TESCO",
+                "groceries",
+                2,
+            ),
+            rule(
+                "r-a",
+                MatchField::Payee,
+                MatchOp::Regex,
+                r"^tesco\s+petrol",
+                "fuel",
+                1,
+            ),
+            rule(
+                "r-c",
+                MatchField::Notes,
+                MatchOp::Equals,
+                "card 1234",
+                "shared",
+                9,
+            ),
+            rule("bad", MatchField::Payee, MatchOp::Regex, "(", "x", 0),
+        ]);
+        let learned = learn(&[
+            tx("Blue Bottle", Some("dining"), Some("user")),
+            tx("blue  bottle", Some("dining"), Some("user")),
+            tx("Blue Bottle", Some("coffee"), Some("user")),
+            tx("Blue Bottle", Some("coffee"), Some("rule:r9")),
+            tx("Blue Bottle", Some("coffee"), Some("learned")),
+        ]);
+        let c = categorise("Tesco Petrol 443", None, &rules, &learned).unwrap();
+        assert_eq!(c.category, "fuel");
+        assert_eq!(c.categorised_by, "rule:r-a");
+        assert_eq!(
+            c.explanation,
+            "categorised by rule 1 (payee matches \"^tesco\\\\s+petrol\")"
+        );
+        let c = categorise("TESCO STORES 12", None, &rules, &learned).unwrap();
+        assert_eq!(
+            (c.category.as_str(), c.categorised_by.as_str()),
+            ("groceries", "rule:r-b")
+        );
+        // Only the user's own corrections teach: dining 2, coffee 1.
+        let c = categorise("BLUE BOTTLE", None, &rules, &learned).unwrap();
+        assert_eq!(c.category, "dining");
+        assert_eq!(c.explanation, "learned from 2 earlier transactions");
+        let c = categorise("Someone", Some("card 1234"), &rules, &learned).unwrap();
+        assert_eq!(c.category, "shared");
+        assert!(categorise("Someone", None, &rules, &learned).is_none());
+    }
+
+    #[test]
+    fn apply_keeps_given_categories() {
+        let rules = Rules::new(&[rule(
+            "r",
+            MatchField::Payee,
+            MatchOp::Contains,
+            "shop",
+            "groceries",
+            0,
+        )]);
+        let mut rows = vec![
+            tx("Shop A", None, None),
+            tx("Shop B", Some("gifts"), Some("user")),
+        ];
+        let done = apply_categories(&mut rows, &rules, &Learned::default());
+        assert_eq!(done.len(), 1);
+        assert_eq!(rows[0].category.as_deref(), Some("groceries"));
+        assert_eq!(rows[1].category.as_deref(), Some("gifts"));
+    }
+
+    #[test]
+    fn a_bad_rule_names_its_fields() {
+        let e = rule("", MatchField::Payee, MatchOp::Regex, "(", "Bad Slug", 0)
+            .validate()
+            .unwrap_err()
+            .to_string();
+        for f in ["id", "match.value", "category"] {
+            assert!(e.contains(f), "{f} in {e}");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Actuals (DESIGN §2 "Transaction", §3 "Actuals", issue 15): dated transactions, their
+//! duplicate-proof fingerprint, categorisation by rules and by what the user taught, and the
+//! month they add up to — in the summary shape of a snapshot, so every analytic runs on
+//! actuals unchanged — with the plan against it.
+//!
+//! One file per concern: [`transaction`] (the record and its checks), [`fingerprint`],
+//! [`categorise`] (rules, learned payees, the explanation), [`monthly`] (`monthly_actuals`,
+//! `snapshot_from_actuals`, `plan_vs_actual`).
+
+pub mod categorise;
+pub mod fingerprint;
+pub mod monthly;
+pub mod transaction;
+
+pub use categorise::*;
+pub use fingerprint::*;
+pub use monthly::*;
+pub use transaction::*;

@@ -1,0 +1,258 @@
+//! The `Transaction` record: a dated amount (negative = money out), its payee, category slug
+//! (null = uncategorised), account, notes, the import it came from, its fingerprint and how it
+//! was categorised.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::TransactionId;
+use crate::money::{MAX_AMOUNT, Money};
+use crate::validate::{Validate, Validator, join};
+
+/// The category of money moved between the user's own accounts: counted neither as income nor
+/// as spending.
+pub const TRANSFER: &str = "transfer";
+/// Where rows without a category are totalled.
+pub const UNCATEGORIZED: &str = "uncategorized";
+
+/// How a transaction got its category.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CategorisedBy {
+    /// Set by the person.
+    User,
+    /// By a rule (its id).
+    Rule(String),
+    /// Learned from the person's earlier corrections of this payee.
+    Learned,
+    /// Given by the imported file (a QIF category).
+    File,
+}
+
+impl CategorisedBy {
+    /// `"user"`, `"rule:<id>"`, `"learned"`, `"file"` (DESIGN §2).
+    pub fn as_text(&self) -> String {
+        match self {
+            CategorisedBy::User => "user".into(),
+            CategorisedBy::Rule(id) => format!("rule:{id}"),
+            CategorisedBy::Learned => "learned".into(),
+            CategorisedBy::File => "file".into(),
+        }
+    }
+
+    /// The inverse of [`CategorisedBy::as_text`].
+    pub fn parse(text: &str) -> Option<CategorisedBy> {
+        match text {
+            "user" => Some(CategorisedBy::User),
+            "learned" => Some(CategorisedBy::Learned),
+            "file" => Some(CategorisedBy::File),
+            t => t
+                .strip_prefix("rule:")
+                .filter(|id| !id.is_empty())
+                .map(|id| CategorisedBy::Rule(id.to_owned())),
+        }
+    }
+}
+
+/// One transaction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transaction {
+    /// Id.
+    pub id: TransactionId,
+    /// The bank's calendar date.
+    pub date: NaiveDate,
+    /// Negative for money out, positive for money in; never 0.
+    pub amount: Money,
+    /// Who was paid, or who paid; 1–200 characters.
+    pub payee: String,
+    /// Category slug; `null` = uncategorised; `transfer` counts neither way.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The account's name, ≤ 100 characters.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Notes, ≤ 2000 characters.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The import it came from.
+    #[serde(default)]
+    pub import_id: Option<String>,
+    /// See [`crate::actuals::fingerprint`].
+    pub fingerprint: String,
+    /// How it got its category (`user`, `rule:<id>`, `learned`, `file`).
+    #[serde(default)]
+    pub categorised_by: Option<String>,
+    /// +1 on each change.
+    #[serde(default = "one")]
+    pub version: i64,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// What a client sends to add a transaction by hand.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransactionInput {
+    /// The date.
+    pub date: NaiveDate,
+    /// Negative for money out.
+    pub amount: Money,
+    /// Payee.
+    pub payee: String,
+    /// Category slug, or null.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Account.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+fn check(v: &mut Validator, path: &str, t: &TransactionInput) {
+    v.date(join(path, "date"), t.date);
+    let amount = t.amount;
+    if amount.is_zero() || !amount.has_cents_precision() || amount.abs().as_decimal() > MAX_AMOUNT {
+        v.push(
+            join(path, "amount"),
+            "must not be 0, with at most 2 decimals (negative for money out)",
+        );
+    }
+    v.text(join(path, "payee"), &t.payee, 1, 200);
+    if let Some(c) = &t.category {
+        v.slug(join(path, "category"), c);
+    }
+    if let Some(a) = &t.account {
+        v.text(join(path, "account"), a, 0, 100);
+    }
+    if let Some(n) = &t.notes {
+        v.text(join(path, "notes"), n, 0, 2000);
+    }
+}
+
+impl Validate for TransactionInput {
+    fn validate_into(&self, v: &mut Validator, path: &str) {
+        check(v, path, self);
+    }
+}
+
+impl Validate for Transaction {
+    fn validate_into(&self, v: &mut Validator, path: &str) {
+        let fields = TransactionInput {
+            date: self.date,
+            amount: self.amount,
+            payee: self.payee.clone(),
+            category: self.category.clone(),
+            account: self.account.clone(),
+            notes: self.notes.clone(),
+        };
+        check(v, path, &fields);
+        if let Some(by) = &self.categorised_by
+            && CategorisedBy::parse(by).is_none()
+        {
+            v.push(
+                join(path, "categorised_by"),
+                "must be user, rule:<id>, learned or file",
+            );
+        }
+    }
+}
+
+impl Transaction {
+    /// A transaction typed by hand (categorised by the user when it has a category).
+    pub fn from_input(
+        id: TransactionId,
+        input: TransactionInput,
+        now: DateTime<Utc>,
+    ) -> crate::Result<Transaction> {
+        input.validate()?;
+        let fingerprint = crate::actuals::fingerprint(
+            input.date,
+            input.amount,
+            &input.payee,
+            input.account.as_deref(),
+            &id.to_string(),
+        );
+        Ok(Transaction {
+            id,
+            date: input.date,
+            amount: input.amount,
+            categorised_by: input.category.as_ref().map(|_| "user".to_owned()),
+            category: input.category,
+            payee: input.payee.trim().to_owned(),
+            account: input.account,
+            notes: input.notes,
+            import_id: None,
+            fingerprint,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// The category it counts under in a month's totals.
+    pub fn category_or_uncategorized(&self) -> &str {
+        self.category.as_deref().unwrap_or(UNCATEGORIZED)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(amount: &str) -> TransactionInput {
+        TransactionInput {
+            date: NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
+            amount: amount.parse().unwrap(),
+            payee: " Corner Shop ".into(),
+            category: Some("groceries".into()),
+            account: Some("Checking".into()),
+            notes: None,
+        }
+    }
+
+    #[test]
+    fn typed_by_hand() {
+        let now = chrono::DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap();
+        let t = Transaction::from_input(TransactionId(uuid::Uuid::nil()), input("-12.50"), now)
+            .unwrap();
+        assert_eq!(t.payee, "Corner Shop");
+        assert_eq!(t.categorised_by.as_deref(), Some("user"));
+        assert_eq!(t.fingerprint.len(), 64);
+        t.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut i = input("0");
+        i.category = Some("Not A Slug".into());
+        i.payee = String::new();
+        let e = i.validate().unwrap_err().to_string();
+        for f in ["amount", "payee", "category"] {
+            assert!(e.contains(f), "{f} in {e}");
+        }
+        assert!(input("-1.005").validate().is_err());
+    }
+
+    #[test]
+    fn categorised_by_reads_back() {
+        for by in [
+            CategorisedBy::User,
+            CategorisedBy::Rule("r1".into()),
+            CategorisedBy::Learned,
+            CategorisedBy::File,
+        ] {
+            assert_eq!(CategorisedBy::parse(&by.as_text()), Some(by));
+        }
+        assert_eq!(CategorisedBy::parse("rule:"), None);
+    }
+}
