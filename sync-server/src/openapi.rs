@@ -215,14 +215,11 @@ pub fn error_statuses(
             "Malformed request (no body, invalid JSON or query string)",
         ));
     }
-    if auth && !admin {
+    if auth {
         out.push((401, "Missing, invalid or expired access token"));
     }
     if admin {
-        out.push((
-            404,
-            "Not an admin (no token, a normal or disabled account), or no such account",
-        ));
+        out.push((404, "Not an admin, or no such account"));
     }
     if path == "/api/v1/users/refresh" {
         out.push((401, "Unknown, expired or reused refresh token"));

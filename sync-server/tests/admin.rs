@@ -84,15 +84,19 @@ async fn admin_routes_are_404_for_everyone_else() {
     let admin = s.register("boss@example.com").await;
     grant(&s, "boss@example.com").await;
     for (method, path) in routes(&normal.id) {
-        for token in [None, Some("not-a-token"), Some(normal.token.as_str())] {
+        // A normal account: as if the route did not exist for it.
+        let r = admin_call(&s, method.clone(), &path, Some(normal.token.as_str())).await;
+        assert_problem(&r, 404);
+        // No token or a bad one: 401, as on every route.
+        for token in [None, Some("not-a-token")] {
             let r = admin_call(&s, method.clone(), &path, token).await;
-            assert_problem(&r, 404);
+            assert_problem(&r, 401);
         }
     }
     // The admin is an admin…
     let r = s.get("/admin/users", &admin).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    // …until disabled by another admin: then nothing, not even as an admin.
+    // …until disabled by another admin: then refused (401 account_disabled), as everywhere.
     let other = s.register("boss2@example.com").await;
     grant(&s, "boss2@example.com").await;
     let r = s
@@ -104,7 +108,8 @@ async fn admin_routes_are_404_for_everyone_else() {
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
     let r = s.get("/admin/users", &admin).await;
-    assert_problem(&r, 404);
+    assert_problem(&r, 401);
+    assert_eq!(r.body["code"], "account_disabled");
     // Revoked from the command line: a normal account again.
     lifepath_sync_server::admin_command(
         Config::for_tests(&s.database_url),
@@ -125,12 +130,12 @@ async fn admin_routes_are_404_for_everyone_else() {
     .await
     .unwrap_err();
     assert!(e.contains("no account"), "{e}");
-    // The document describes them (with 404 and 429, and no 401).
+    // The document describes them (401, 404 and 429).
     let doc = s.call(Method::GET, "/openapi.json", None, None).await;
     let op = &doc.body["paths"]["/api/v1/admin/users/{id}/disable"]["post"];
-    assert!(op["responses"]["404"].is_object(), "{op}");
-    assert!(op["responses"]["429"].is_object(), "{op}");
-    assert!(op["responses"]["401"].is_null(), "{op}");
+    for status in ["401", "404", "429"] {
+        assert!(op["responses"][status].is_object(), "{status}: {op}");
+    }
 }
 
 #[tokio::test]

@@ -261,11 +261,11 @@ async fn the_report_matches_the_hand_worked_figures() {
     );
     println!("{table}");
 
-    // For everyone else: 404; bad months: 422.
+    // For a normal account: 404; without a token: 401; bad months: 422.
     assert_problem(&s.get("/admin/metrics", &users[0]).await, 404);
     assert_problem(
         &s.call(Method::GET, "/admin/metrics", None, None).await,
-        404,
+        401,
     );
     assert_problem(&s.get("/admin/metrics?from=2026-13", &boss).await, 422);
     assert_problem(

@@ -1,5 +1,5 @@
 //! Admin and support (DESIGN §5 "Admin"), under `/api/v1/admin/`, for accounts holding the
-//! `admin` role (see [`AdminUser`]; 404 for everyone else):
+//! `admin` role (see [`AdminUser`]; 404 for any other signed-in account):
 //!
 //! - `GET /admin/users?q=&limit=&cursor=`: accounts with what support may see — id, email,
 //!   created, last sign-in, disabled, role and the count of records of each kind; never an

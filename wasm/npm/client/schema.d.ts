@@ -2593,7 +2593,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or no such account */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2656,7 +2665,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or no such account */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2704,7 +2722,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or no such account */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2761,7 +2788,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or no such account */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2809,7 +2845,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or no such account */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2848,7 +2893,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or no such account */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2887,7 +2941,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not an admin (no token, a normal or disabled account), or no such account */
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or no such account */
             404: {
                 headers: {
                     [name: string]: unknown;
