@@ -4,15 +4,18 @@
 //! actuals unchanged — with the plan against it.
 //!
 //! One file per concern: [`transaction`] (the record and its checks), [`fingerprint`],
-//! [`categorise`] (rules, learned payees, the explanation), [`monthly`] (`monthly_actuals`,
+//! [`categorise`] (rules, learned payees, the explanation), [`import_csv`] (bank CSV files:
+//! the layout guessed, every row read or refused), [`monthly`] (`monthly_actuals`,
 //! `snapshot_from_actuals`, `plan_vs_actual`).
 
 pub mod categorise;
 pub mod fingerprint;
+pub mod import_csv;
 pub mod monthly;
 pub mod transaction;
 
 pub use categorise::*;
 pub use fingerprint::*;
+pub use import_csv::*;
 pub use monthly::*;
 pub use transaction::*;
