@@ -40,7 +40,7 @@ fn run(
     text: &str,
     layout: &CsvLayout,
     known: &HashSet<String>,
-) -> lifepath_core::actuals::CsvImport {
+) -> lifepath_core::actuals::FileImport {
     import_csv(text, layout, Some("Checking"), "imp-1", known, ids(), now()).unwrap()
 }
 

@@ -97,9 +97,9 @@ pub struct RefusedRow {
     pub reason: String,
 }
 
-/// What an import did.
+/// What an import did (any format).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CsvImport {
+pub struct FileImport {
     /// The new transactions (not yet categorised by rules: see `apply_categories`).
     pub transactions: Vec<Transaction>,
     /// Rows skipped because they were already there (same fingerprint).
@@ -515,7 +515,7 @@ pub fn import_csv(
     known: &HashSet<String>,
     mut next_id: impl FnMut() -> TransactionId,
     now: DateTime<Utc>,
-) -> Result<CsvImport, CsvError> {
+) -> Result<FileImport, CsvError> {
     if !DATE_FORMATS.contains(&layout.date_format.as_str()) {
         return Err(CsvError::BadLayout(format!(
             "date_format {:?} is not one of {}",
@@ -531,7 +531,7 @@ pub fn import_csv(
     if layout.has_header {
         body.next();
     }
-    let mut out = CsvImport {
+    let mut out = FileImport {
         transactions: Vec::new(),
         duplicates: 0,
         refused: Vec::new(),
@@ -540,7 +540,7 @@ pub fn import_csv(
     let mut occurrences = Occurrences::default();
     for (line, r) in body {
         let refuse =
-            |out: &mut CsvImport, reason: String| out.refused.push(RefusedRow { line, reason });
+            |out: &mut FileImport, reason: String| out.refused.push(RefusedRow { line, reason });
         let Some(date_text) = cell(&r, layout.date_column) else {
             refuse(
                 &mut out,

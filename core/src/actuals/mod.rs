@@ -5,17 +5,19 @@
 //!
 //! One file per concern: [`transaction`] (the record and its checks), [`fingerprint`],
 //! [`categorise`] (rules, learned payees, the explanation), [`import_csv`] (bank CSV files:
-//! the layout guessed, every row read or refused), [`monthly`] (`monthly_actuals`,
+//! the layout guessed, every row read or refused), [`import_qif`] (QIF files), [`monthly`] (`monthly_actuals`,
 //! `snapshot_from_actuals`, `plan_vs_actual`).
 
 pub mod categorise;
 pub mod fingerprint;
 pub mod import_csv;
+pub mod import_qif;
 pub mod monthly;
 pub mod transaction;
 
 pub use categorise::*;
 pub use fingerprint::*;
 pub use import_csv::*;
+pub use import_qif::*;
 pub use monthly::*;
 pub use transaction::*;
