@@ -5,12 +5,14 @@
 //!
 //! One file per concern: [`transaction`] (the record and its checks), [`fingerprint`],
 //! [`categorise`] (rules, learned payees, the explanation), [`import_csv`] (bank CSV files:
-//! the layout guessed, every row read or refused), [`import_qif`] (QIF files), [`monthly`] (`monthly_actuals`,
+//! the layout guessed, every row read or refused), [`import_qif`] (QIF files), [`import_ofx`]
+//! (OFX/QFX 1.x and 2.x), [`monthly`] (`monthly_actuals`,
 //! `snapshot_from_actuals`, `plan_vs_actual`).
 
 pub mod categorise;
 pub mod fingerprint;
 pub mod import_csv;
+pub mod import_ofx;
 pub mod import_qif;
 pub mod monthly;
 pub mod transaction;
@@ -18,6 +20,7 @@ pub mod transaction;
 pub use categorise::*;
 pub use fingerprint::*;
 pub use import_csv::*;
+pub use import_ofx::*;
 pub use import_qif::*;
 pub use monthly::*;
 pub use transaction::*;
