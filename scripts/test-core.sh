@@ -14,3 +14,5 @@ cargo test -p lifepath-core --locked --features common-passwords --lib password_
 cargo build -p lifepath-core --target wasm32-unknown-unknown --locked
 # The benchmark compiles and runs once (figures: cargo bench -p lifepath-core --bench analytics).
 cargo bench -p lifepath-core --bench analytics --locked -- --test
+# The import benchmark too (figures: cargo bench -p lifepath-core --bench import).
+cargo bench -p lifepath-core --bench import --locked -- --test

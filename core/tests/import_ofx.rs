@@ -109,3 +109,44 @@ fn ofx_2_xml_credit_card() {
         OfxError::NotOfx
     );
 }
+
+#[test]
+fn the_format_is_read_from_the_content() {
+    use lifepath_core::actuals::{FileFormat, ImportOptions, detect_format, import_file};
+    for (file, format, rows) in [
+        ("ofx1-sgml-checking.ofx", FileFormat::Ofx, 4),
+        ("ofx2-xml-creditcard.qfx", FileFormat::Ofx, 2),
+        ("quicken-bank.qif", FileFormat::Qif, 6),
+        ("us-card-chase-style.csv", FileFormat::Csv, 7),
+        ("de-giro-sparkasse-style.csv", FileFormat::Csv, 4),
+    ] {
+        let text = fixture(file);
+        assert_eq!(detect_format(&text), format, "{file}");
+        let (f, r) = import_file(
+            &text,
+            &ImportOptions::default(),
+            "i",
+            &HashSet::new(),
+            ids(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!((f, r.transactions.len()), (format, rows), "{file}");
+    }
+    // A statement in another currency is refused whole.
+    let options = ImportOptions {
+        currency: Some("EUR"),
+        ..ImportOptions::default()
+    };
+    assert!(
+        import_file(
+            &fixture("ofx2-xml-creditcard.qfx"),
+            &options,
+            "i",
+            &HashSet::new(),
+            ids(),
+            now()
+        )
+        .is_err()
+    );
+}
