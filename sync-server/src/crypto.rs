@@ -114,6 +114,20 @@ impl Crypto {
     }
 }
 
+impl Crypto {
+    /// The blind index of what must be unique among a user's records of `entity` (a
+    /// transaction's fingerprint): HMAC-SHA256 of user, entity and value, hex.
+    pub fn unique_key(&self, user: &str, entity: &str, value: &str) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.index_key)
+            .unwrap_or_else(|_| unreachable_mac());
+        for part in [user, entity, value] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
 /// HMAC takes keys of any length, so construction cannot fail; this keeps `unwrap` out.
 fn unreachable_mac() -> HmacSha256 {
     // A fixed 32-byte key is always accepted; reaching this is impossible in practice.

@@ -54,6 +54,12 @@ pub enum ApiError {
     /// Body over the limit.
     #[error("the request body is larger than 1 MiB")]
     PayloadTooLarge,
+    /// An imported file over the limit.
+    #[error("the file is larger than {limit_mib} MiB: split it into several imports")]
+    FileTooLarge {
+        /// The limit, MiB.
+        limit_mib: usize,
+    },
     /// A record over the size limit (`LIFEPATH_MAX_RECORD_KB`).
     #[error("{field} makes the record {size} bytes of JSON; a record holds at most {limit}")]
     RecordTooLarge {
@@ -127,6 +133,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::Taken { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge
+            | ApiError::FileTooLarge { .. }
             | ApiError::BatchTooLarge { .. }
             | ApiError::RecordTooLarge { .. }
             | ApiError::QuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -150,7 +157,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { .. } => "version_conflict",
             ApiError::Taken { code, .. } => code,
-            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::PayloadTooLarge | ApiError::FileTooLarge { .. } => "payload_too_large",
             ApiError::BatchTooLarge { .. } => "batch_too_large",
             ApiError::RecordTooLarge { .. } => "record_too_large",
             ApiError::QuotaExceeded { .. } => "quota_exceeded",
@@ -208,6 +215,10 @@ impl From<crate::store::StoreError> for ApiError {
             crate::store::StoreError::Conflict => ApiError::Taken {
                 code: "conflict",
                 detail: "the record changed or already exists; reload and retry",
+            },
+            crate::store::StoreError::Duplicate => ApiError::Taken {
+                code: "duplicate",
+                detail: "a transaction with this fingerprint is there already",
             },
             crate::store::StoreError::EmailTaken => ApiError::Taken {
                 code: "email_taken",

@@ -66,6 +66,7 @@ pub struct Problem {
         (name = "users", description = "Accounts and tokens"),
         (name = "budgets", description = "Budget snapshots, sessions and their analytics"),
         (name = "goals", description = "Goals, contributions, progress, trajectories and recommendations"),
+        (name = "transactions", description = "Actuals: transactions, bank file import, categorisation rules"),
         (name = "sync", description = "Offline-first sync: push and pull"),
         (name = "admin", description = "Support operations for the admin role (404 for everyone else; the role is granted only by `lifepath-server admin grant EMAIL`)"),
         (name = "operations", description = "Health, readiness and this document"),
@@ -252,6 +253,7 @@ pub fn error_statuses(
         || path == "/api/v1/budgets/compare"
         || path == "/api/v1/users/me/export"
         || path == "/api/v1/users/me"
+        || path == "/api/v1/budgets/plan-vs-actual"
     {
         out.push((404, "Not found (another user's record is 404 too)"));
     }
@@ -264,6 +266,16 @@ pub fn error_statuses(
         out.push((
             409,
             "Version conflict (the current record in `current`), or taken",
+        ));
+    }
+    if path == "/api/v1/transactions/import" {
+        out.push((
+            409,
+            "Another import of the same rows kept winning the race (retry)",
+        ));
+        out.push((
+            413,
+            "The file is over 10 MiB, or the storage quota is reached (quota_exceeded)",
         ));
     }
     if path == "/api/v1/sync/pull" {

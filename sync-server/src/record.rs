@@ -7,6 +7,7 @@
 //! conflict) the same way for every kind. Adding a record kind is one impl here plus its routes.
 
 use lifepath_core::Period;
+use lifepath_core::actuals::{CategoryRule, Transaction};
 use lifepath_core::models::{
     BudgetSession, BudgetSnapshot, Goal, GoalContribution, GoalProgress, RecommendationFeedback,
 };
@@ -33,6 +34,9 @@ pub struct Columns {
     pub created_at: i64,
     /// Last change (µs); `None`: the time of the write.
     pub updated_at: Option<i64>,
+    /// What must be unique among the user's live records of the kind (stored as a blind
+    /// index, never as it is): a transaction's fingerprint.
+    pub unique_key: Option<String>,
 }
 
 /// A record kind kept in the `record` table.
@@ -185,5 +189,49 @@ impl Stored for RecommendationFeedback {
             updated_at: Some(micros(self.created_at)),
             ..Columns::default()
         })
+    }
+}
+
+impl Stored for Transaction {
+    const KIND: EntityKind = EntityKind::Transaction;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn columns(&self) -> Result<Columns> {
+        Ok(Columns {
+            sort_key: self.sort_key(),
+            created_at: micros(self.created_at),
+            updated_at: Some(micros(self.updated_at)),
+            unique_key: Some(self.fingerprint.clone()),
+            ..Columns::default()
+        })
+    }
+}
+
+impl Versioned for Transaction {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Stored for CategoryRule {
+    const KIND: EntityKind = EntityKind::CategoryRule;
+    fn record_id(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Result<Columns> {
+        let now = micros(crate::repo::now());
+        Ok(Columns {
+            sort_key: i64::from(self.priority),
+            created_at: now,
+            updated_at: Some(now),
+            ..Columns::default()
+        })
+    }
+}
+
+impl Versioned for CategoryRule {
+    fn version(&self) -> i64 {
+        self.version
     }
 }

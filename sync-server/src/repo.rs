@@ -34,6 +34,10 @@ pub mod entity {
     pub const FEEDBACK: &str = EntityKind::RecommendationFeedback.as_str();
     /// Budget sessions.
     pub const SESSION: &str = EntityKind::BudgetSession.as_str();
+    /// Transactions.
+    pub const TRANSACTION: &str = EntityKind::Transaction.as_str();
+    /// Categorisation rules.
+    pub const CATEGORY_RULE: &str = EntityKind::CategoryRule.as_str();
     /// Recommendations (stored so feedback can refer to them; derived, so never synced).
     pub const RECOMMENDATION: &str = "recommendation";
     /// The user account itself (sealed on `account`, not in `record`).
@@ -222,6 +226,32 @@ pub async fn page_in<T: DeserializeOwned>(
     Ok(Page { items, next_cursor })
 }
 
+/// A page of `items` filtered in memory (records whose filtered fields are sealed), in the
+/// store's list order (`key` descending) and with its cursors, so a filtered list pages like
+/// the plain one.
+pub fn page_of<T>(
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> (i64, String),
+    q: &crate::extract::PageQuery,
+) -> Result<Page<T>> {
+    let (limit, after) = page_params(q)?;
+    items.sort_by_key(|t| std::cmp::Reverse(key(t)));
+    if let Some(after) = after {
+        items.retain(|t| key(t) < after);
+    }
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(|t| {
+            let (k, id) = key(t);
+            encode_cursor(k, &id)
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
 /// One user's records as one request sees them: every read and write of a [`Stored`] kind goes
 /// through here, so sealing, the version check, the audit event and the 409 with the current
 /// record are written once. REST handlers use it; sync push builds the same [`Op`]s.
@@ -278,6 +308,20 @@ impl Repo {
     /// An audit event of this user and client address.
     pub fn event(&self, action: &'static str) -> AuditEvent {
         AuditEvent::new(action).user(&self.user).ip(&self.ip)
+    }
+
+    /// The user's currency (from the sealed account).
+    pub async fn currency(&self) -> Result<String> {
+        let account = self
+            .s
+            .store
+            .account(self.me.0)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let user: lifepath_core::models::User =
+            self.s
+                .open_sealed(&self.user, entity::USER, &self.user, &account.sealed)?;
+        Ok(user.currency)
     }
 
     /// The live record `id` (a path segment: a malformed id is 404 too).
@@ -346,6 +390,9 @@ impl Repo {
             sort_key: c.sort_key,
             period: c.period,
             status: c.status.map(str::to_owned),
+            unique_key: c
+                .unique_key
+                .map(|k| self.s.crypto.unique_key(&self.user, entity, &k)),
             version,
             expect,
             created_at: c.created_at,

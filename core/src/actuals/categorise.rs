@@ -90,6 +90,69 @@ impl Validate for CategoryRule {
     }
 }
 
+/// What a client sends to add a rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryRuleInput {
+    /// What it looks for.
+    #[serde(rename = "match")]
+    pub matches: RuleMatch,
+    /// The category it gives.
+    pub category: String,
+    /// Lower first (default 0).
+    #[serde(default)]
+    pub priority: i32,
+}
+
+/// A change to a rule: only the fields given change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryRulePatch {
+    /// New match.
+    #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
+    pub matches: Option<RuleMatch>,
+    /// New category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// New priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+}
+
+impl CategoryRule {
+    /// A new rule `id` from `input`, checked.
+    pub fn create(id: String, input: CategoryRuleInput) -> crate::Result<CategoryRule> {
+        let r = CategoryRule {
+            id,
+            matches: input.matches,
+            category: input.category,
+            priority: input.priority,
+            version: 1,
+        };
+        r.validate()?;
+        Ok(r)
+    }
+
+    /// `self` with `patch` applied and checked; the version moves only when something changed.
+    pub fn apply_patch(&self, patch: &CategoryRulePatch) -> crate::Result<CategoryRule> {
+        let mut r = self.clone();
+        if let Some(m) = &patch.matches {
+            r.matches = m.clone();
+        }
+        if let Some(c) = &patch.category {
+            r.category = c.clone();
+        }
+        if let Some(p) = patch.priority {
+            r.priority = p;
+        }
+        r.validate()?;
+        if r != *self {
+            r.version = self.version + 1;
+        }
+        Ok(r)
+    }
+}
+
 /// Rules made ready to apply (regexes compiled once, priority order).
 pub struct Rules {
     rules: Vec<(CategoryRule, Option<regex_lite::Regex>)>,
@@ -247,6 +310,7 @@ mod tests {
 
     fn tx(payee: &str, category: Option<&str>, by: Option<&str>) -> Transaction {
         Transaction {
+            user_id: None,
             id: TransactionId(uuid::Uuid::from_u128(7)),
             date: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
             amount: "-9.99".parse().unwrap(),

@@ -612,6 +612,7 @@ pub fn import_csv(
             .map(|n| n.trim().chars().take(2000).collect::<String>())
             .filter(|n| !n.is_empty());
         out.transactions.push(Transaction {
+            user_id: None,
             id: next_id(),
             date,
             amount,

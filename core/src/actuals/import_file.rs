@@ -7,9 +7,13 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::import_csv::{CsvError, CsvLayout, FileImport, detect_csv_layout, import_csv};
+use super::categorise::{CategoryRule, Rules, apply_categories, learn};
+use super::import_csv::{
+    CsvError, CsvLayout, FileImport, RefusedRow, detect_csv_layout, import_csv,
+};
 use super::import_ofx::{OfxError, import_ofx, is_ofx};
 use super::import_qif::{import_qif, is_qif};
+use super::transaction::Transaction;
 use crate::ids::TransactionId;
 
 /// A bank file's format.
@@ -94,4 +98,52 @@ pub fn import_file(
         }
     };
     Ok((format, result))
+}
+
+/// What an import did, as the server answers it and the package returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    /// The import's id (on every transaction it added).
+    pub import_id: String,
+    /// The format read.
+    pub format: FileFormat,
+    /// Transactions added.
+    pub imported: usize,
+    /// Rows skipped because they were there already (same fingerprint).
+    pub duplicates: usize,
+    /// Rows refused, with their line and reason.
+    pub refused: Vec<RefusedRow>,
+    /// Of the added ones, how many a rule or what was learned categorised.
+    pub categorised: usize,
+}
+
+/// The whole import (DESIGN §2 "Import"): reads `text` (any format), skips the rows whose
+/// fingerprint is among `existing`, categorises the new rows by `rules` and by what the user
+/// taught in `existing`, and reports. The server and the package both call this.
+pub fn import_transactions(
+    text: &str,
+    options: &ImportOptions<'_>,
+    import_id: &str,
+    existing: &[Transaction],
+    rules: &[CategoryRule],
+    next_id: impl FnMut() -> TransactionId,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Transaction>, ImportReport), ImportError> {
+    let known: HashSet<String> = existing.iter().map(|t| t.fingerprint.clone()).collect();
+    let (format, mut result) = import_file(text, options, import_id, &known, next_id, now)?;
+    let categorised = apply_categories(
+        &mut result.transactions,
+        &Rules::new(rules),
+        &learn(existing),
+    );
+    let report = ImportReport {
+        import_id: import_id.to_owned(),
+        format,
+        imported: result.transactions.len(),
+        duplicates: result.duplicates,
+        refused: result.refused,
+        categorised: categorised.len(),
+    };
+    Ok((result.transactions, report))
 }

@@ -241,6 +241,7 @@ pub fn import_ofx(
             continue;
         }
         out.transactions.push(Transaction {
+            user_id: None,
             id: next_id(),
             date,
             amount,

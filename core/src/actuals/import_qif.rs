@@ -182,6 +182,7 @@ pub fn import_qif(
             }
             let category = cat.as_deref().and_then(category_of);
             out.transactions.push(Transaction {
+                user_id: None,
                 id: next_id(),
                 date,
                 amount,

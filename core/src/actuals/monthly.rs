@@ -213,6 +213,7 @@ mod tests {
 
     fn tx(date: &str, amount: &str, category: Option<&str>) -> Transaction {
         Transaction {
+            user_id: None,
             id: TransactionId(uuid::Uuid::from_u128(7)),
             date: date.parse().unwrap(),
             amount: amount.parse().unwrap(),

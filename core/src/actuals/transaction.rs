@@ -2,10 +2,11 @@
 //! (null = uncategorised), account, notes, the import it came from, its fingerprint and how it
 //! was categorised.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::TransactionId;
+use crate::ids::{TransactionId, UserId};
+use crate::models::double_option;
 use crate::money::{MAX_AMOUNT, Money};
 use crate::validate::{Validate, Validator, join};
 
@@ -61,6 +62,9 @@ impl CategorisedBy {
 pub struct Transaction {
     /// Id.
     pub id: TransactionId,
+    /// The owner (set by the server; absent on a row imported offline and not yet synced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
     /// The bank's calendar date.
     pub date: NaiveDate,
     /// Negative for money out, positive for money in; never 0.
@@ -118,6 +122,43 @@ pub struct TransactionInput {
     pub notes: Option<String>,
 }
 
+/// A change to a transaction: only the fields given change; `null` clears `category`,
+/// `account` or `notes`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransactionPatch {
+    /// New date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// New amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+    /// New payee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee: Option<String>,
+    /// New category slug; `null`: uncategorised.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub category: Option<Option<String>>,
+    /// New account; `null`: none.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account: Option<Option<String>>,
+    /// New notes; `null`: none.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notes: Option<Option<String>>,
+}
+
 fn check(v: &mut Validator, path: &str, t: &TransactionInput) {
     v.date(join(path, "date"), t.date);
     let amount = t.amount;
@@ -156,6 +197,7 @@ impl Validate for Transaction {
             notes: self.notes.clone(),
         };
         check(v, path, &fields);
+        v.text(join(path, "fingerprint"), &self.fingerprint, 1, 128);
         if let Some(by) = &self.categorised_by
             && CategorisedBy::parse(by).is_none()
         {
@@ -184,6 +226,7 @@ impl Transaction {
         );
         Ok(Transaction {
             id,
+            user_id: None,
             date: input.date,
             amount: input.amount,
             categorised_by: input.category.as_ref().map(|_| "user".to_owned()),
@@ -197,6 +240,43 @@ impl Transaction {
             created_at: now,
             updated_at: now,
         })
+    }
+
+    /// The list order key: the date as a day number (newest first in a list).
+    pub fn sort_key(&self) -> i64 {
+        i64::from(self.date.num_days_from_ce())
+    }
+
+    /// `self` with `patch` applied: a new category (or none) is the user's own
+    /// (`categorised_by: "user"`, what learned categorisation reads); the fingerprint stays, so
+    /// the bank's file imported again does not bring an edited row back. Unchanged: `self`.
+    pub fn apply_patch(&self, patch: &TransactionPatch, now: DateTime<Utc>) -> crate::Result<Self> {
+        let mut t = self.clone();
+        if let Some(d) = patch.date {
+            t.date = d;
+        }
+        if let Some(a) = patch.amount {
+            t.amount = a;
+        }
+        if let Some(p) = &patch.payee {
+            t.payee = p.trim().to_owned();
+        }
+        if let Some(c) = &patch.category {
+            t.category = c.clone();
+            t.categorised_by = c.as_ref().map(|_| CategorisedBy::User.as_text());
+        }
+        if let Some(a) = &patch.account {
+            t.account = a.clone();
+        }
+        if let Some(n) = &patch.notes {
+            t.notes = n.clone();
+        }
+        t.validate()?;
+        if t != *self {
+            t.version = self.version + 1;
+            t.updated_at = now;
+        }
+        Ok(t)
     }
 
     /// The category it counts under in a month's totals.

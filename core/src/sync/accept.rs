@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::actuals::{CategoryRule, Transaction};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::models::{
@@ -33,6 +34,11 @@ pub struct AcceptedRecord {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// The list order key when it is not the creation instant (a transaction's day).
+    pub sort_key: Option<i64>,
+    /// What must be unique among the user's live records of the kind (a transaction's
+    /// fingerprint).
+    pub unique_key: Option<String>,
 }
 
 /// Reads, validates and normalizes the `data` of a pushed upsert of record `id` of `entity`,
@@ -67,7 +73,10 @@ pub fn accept_record(
     }
     let owned = matches!(
         entity,
-        EntityKind::Snapshot | EntityKind::Goal | EntityKind::BudgetSession
+        EntityKind::Snapshot
+            | EntityKind::Goal
+            | EntityKind::BudgetSession
+            | EntityKind::Transaction
     );
     if owned {
         obj.insert("user_id".into(), Value::String(user.to_string()));
@@ -157,6 +166,23 @@ pub fn accept_record(
             let stage = b.stage.as_str();
             finish(&b, None, None, Some(stage), b.created_at, b.updated_at)
         }
+        EntityKind::Transaction => {
+            let t: Transaction = from_value(value)?;
+            t.validate()?;
+            let mut a = finish(&t, None, None, None, t.created_at, t.updated_at)?;
+            a.sort_key = Some(t.sort_key());
+            a.unique_key = Some(t.fingerprint.clone());
+            Ok(a)
+        }
+        EntityKind::CategoryRule => {
+            let mut obj = value;
+            if let Some(o) = obj.as_object_mut() {
+                o.insert("version".into(), Value::from(version));
+            }
+            let r: CategoryRule = from_value(obj)?;
+            r.validate()?;
+            finish(&r, None, None, None, now, now)
+        }
     }
 }
 
@@ -177,5 +203,7 @@ fn finish<T: Serialize>(
         status,
         created_at,
         updated_at,
+        sort_key: None,
+        unique_key: None,
     })
 }

@@ -25,17 +25,23 @@ pub enum EntityKind {
     RecommendationFeedback,
     /// A budget session.
     BudgetSession,
+    /// A dated transaction (actuals).
+    Transaction,
+    /// A categorisation rule.
+    CategoryRule,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 6] = [
+    pub const ALL: [EntityKind; 8] = [
         EntityKind::Snapshot,
         EntityKind::Goal,
         EntityKind::GoalContribution,
         EntityKind::GoalProgress,
         EntityKind::RecommendationFeedback,
         EntityKind::BudgetSession,
+        EntityKind::Transaction,
+        EntityKind::CategoryRule,
     ];
 
     /// The JSON name.
@@ -47,6 +53,8 @@ impl EntityKind {
             EntityKind::GoalProgress => "goal_progress",
             EntityKind::RecommendationFeedback => "recommendation_feedback",
             EntityKind::BudgetSession => "budget_session",
+            EntityKind::Transaction => "transaction",
+            EntityKind::CategoryRule => "category_rule",
         }
     }
 

@@ -623,6 +623,7 @@ async fn recommendations(
                     sort_key: micros(repo::now()),
                     period: None,
                     status: None,
+                    unique_key: None,
                     version: 1,
                     expect: Expect::Absent,
                     sealed: s.seal(&key, entity::RECOMMENDATION, &rid, &r)?,

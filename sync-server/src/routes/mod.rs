@@ -1,7 +1,9 @@
 //! One file per resource; each owns its `router()`.
 
+pub mod actuals;
 pub mod admin;
 pub mod audit;
+pub mod category_rules;
 pub mod export;
 pub mod goals;
 pub mod identities;
@@ -13,6 +15,7 @@ pub mod session_cookie;
 pub mod sessions;
 pub mod snapshots;
 pub mod sync;
+pub mod transactions;
 pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -38,6 +41,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(goals::router())
         .merge(recommendations::router())
         .merge(sync::router())
+        .merge(transactions::router())
+        .merge(category_rules::router())
+        .merge(actuals::router())
         .merge(admin::router().layer(axum::middleware::map_response(no_store)))
 }
 

@@ -38,6 +38,7 @@ fn rec_write(s: &AppState, key: &str, r: &Recommendation, row: &RecordRow) -> Re
         sort_key: row.sort_key,
         period: None,
         status: None,
+        unique_key: None,
         version: row.version + 1,
         expect: Expect::Version(row.version),
         sealed: s.seal(key, entity::RECOMMENDATION, &id, r)?,

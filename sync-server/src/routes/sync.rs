@@ -249,6 +249,15 @@ async fn commit(
     match s.store.write(user, ops, vec![ev]).await {
         Ok(_) => Ok(Attempt::Done(result)),
         Err(StoreError::Conflict) => Ok(Attempt::Raced),
+        // Another live transaction has its fingerprint (the same bank row imported on two
+        // devices): refused, and the refusal remembered like any result.
+        Err(StoreError::Duplicate) if result.status != PushStatus::Rejected => {
+            let r = rejected(
+                m,
+                "data.fingerprint: a transaction with this fingerprint is there already".into(),
+            );
+            Box::pin(commit(s, user, ip, m, Vec::new(), r)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -325,14 +334,16 @@ async fn try_apply(s: &AppState, me: &AuthUser, ip: &str, m: &Mutation) -> Resul
                     .parent_id
                     .map(|p| p.to_string())
                     .unwrap_or_default(),
-                sort_key: match m.entity {
-                    EntityKind::Snapshot | EntityKind::GoalProgress => period.unwrap_or(0),
+                sort_key: match (m.entity, accepted.sort_key) {
+                    (_, Some(k)) => k,
+                    (EntityKind::Snapshot | EntityKind::GoalProgress, None) => period.unwrap_or(0),
                     _ => micros(accepted.created_at),
                 },
                 period,
                 status: accepted.status,
                 created_at: micros(accepted.created_at),
                 updated_at: Some(micros(now)),
+                unique_key: accepted.unique_key.clone(),
             };
             let expect = if live.is_some() {
                 Expect::Version(m.base_version)

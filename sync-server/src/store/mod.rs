@@ -21,6 +21,10 @@ pub enum StoreError {
     /// already: `record_pkey`, `record_period_key`, `sync_op_pkey`.
     #[error("conflict")]
     Conflict,
+    /// Another live record of the kind has the same unique key (`record_unique_key`): a
+    /// transaction whose fingerprint is there already.
+    #[error("duplicate")]
+    Duplicate,
     /// The email belongs to another account (`account_email_hash_key`).
     #[error("the email is taken")]
     EmailTaken,
@@ -53,7 +57,7 @@ impl StoreError {
 /// The unique constraint a violation broke, by name. PostgreSQL names it; SQLite names the
 /// columns (`UNIQUE constraint failed: account.email_hash`), which map onto the same names.
 pub fn unique_constraint(e: &dyn sqlx::error::DatabaseError) -> Option<&'static str> {
-    const KNOWN: [(&str, &str); 5] = [
+    const KNOWN: [(&str, &str); 6] = [
         ("account_email_hash_key", "account.email_hash"),
         ("account_pkey", "account.id"),
         ("record_pkey", "record.user_id, record.entity, record.id"),
@@ -62,6 +66,10 @@ pub fn unique_constraint(e: &dyn sqlx::error::DatabaseError) -> Option<&'static 
             "record.user_id, record.entity, record.parent_id, record.period",
         ),
         ("sync_op_pkey", "sync_op.user_id, sync_op.op_id"),
+        (
+            "record_unique_key",
+            "record.user_id, record.entity, record.unique_key",
+        ),
     ];
     if let Some(name) = e.constraint() {
         return KNOWN.iter().map(|(n, _)| *n).find(|n| *n == name);
@@ -77,6 +85,7 @@ impl From<sqlx::Error> for StoreError {
         {
             match unique_constraint(d.as_ref()) {
                 Some("account_email_hash_key") => return StoreError::EmailTaken,
+                Some("record_unique_key") => return StoreError::Duplicate,
                 Some("record_pkey" | "record_period_key" | "sync_op_pkey" | "account_pkey") => {
                     return StoreError::Conflict;
                 }
@@ -255,6 +264,8 @@ pub struct RecordWrite {
     pub period: Option<i64>,
     /// Plain status.
     pub status: Option<String>,
+    /// Blind index of what must be unique per user and kind.
+    pub unique_key: Option<String>,
     /// The new version.
     pub version: i64,
     /// The precondition.

@@ -389,8 +389,8 @@ async fn apply_write(
                     Expect::Absent => sqlx::query(
                         "insert into record (user_id, entity, id, parent_id, sort_key, \
                              period, status, version, change_seq, deleted_at, key_id, nonce, \
-                             data, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, \
-                             $8, $9, null, $10, $11, $12, $13, $14)",
+                             data, created_at, updated_at, unique_key) values ($1, $2, $3, $4, \
+                             $5, $6, $7, $8, $9, null, $10, $11, $12, $13, $14, $15)",
                     )
                     .bind(user)
                     .bind(w.entity)
@@ -406,13 +406,14 @@ async fn apply_write(
                     .bind(&w.sealed.data)
                     .bind(w.created_at)
                     .bind(w.updated_at)
+                    .bind(&w.unique_key)
                     .execute(&mut *conn)
                     .await?
                     .rows_affected(),
                     Expect::Version(v) => sqlx::query(
                         "update record set parent_id = $1, sort_key = $2, period = $3, \
                              status = $4, version = $5, change_seq = $6, key_id = $7, \
-                             nonce = $8, data = $9, updated_at = $10 \
+                             nonce = $8, data = $9, updated_at = $10, unique_key = $15 \
                              where user_id = $11 and entity = $12 and id = $13 \
                              and version = $14 and deleted_at is null",
                     )
@@ -430,6 +431,7 @@ async fn apply_write(
                     .bind(w.entity)
                     .bind(&w.id)
                     .bind(v)
+                    .bind(&w.unique_key)
                     .execute(&mut *conn)
                     .await?
                     .rows_affected(),

@@ -193,6 +193,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/budgets/actuals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A month added up from the transactions: income, spending per category */
+        get: operations["getBudgetsActuals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/budgets/anomalies": {
         parameters: {
             query?: never;
@@ -236,6 +253,23 @@ export interface paths {
         };
         /** Forecast (?horizon&months) */
         get: operations["getBudgetsForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/budgets/plan-vs-actual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's budget (its snapshot, else the latest one before it) against its transactions */
+        get: operations["getBudgetsPlanVsActual"];
         put?: never;
         post?: never;
         delete?: never;
@@ -364,6 +398,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/categories/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rules, in the order they apply (priority, then id); one page */
+        get: operations["getCategoriesRules"];
+        put?: never;
+        /** Add a rule */
+        post: operations["postCategoriesRules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/categories/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a rule (the rows it categorised keep their category) */
+        delete: operations["deleteCategoriesRulesById"];
+        options?: never;
+        head?: never;
+        /** Change a rule */
+        patch: operations["patchCategoriesRulesById"];
         trace?: never;
     };
     "/api/v1/goals": {
@@ -535,6 +605,60 @@ export interface paths {
         put?: never;
         /** Push offline mutations (at most 500; idempotent by op_id) */
         post: operations["postSyncPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Transactions, newest date first, filtered */
+        get: operations["getTransactions"];
+        put?: never;
+        /** Add a transaction by hand */
+        post: operations["postTransactions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transactions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One transaction */
+        get: operations["getTransactionsById"];
+        put?: never;
+        post?: never;
+        /** Delete a transaction */
+        delete: operations["deleteTransactionsById"];
+        options?: never;
+        head?: never;
+        /** Change a transaction (a new category is the user's, and is learned from) */
+        patch: operations["patchTransactionsById"];
+        trace?: never;
+    };
+    "/api/v1/transactions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a bank file (CSV, OFX/QFX, QIF): rows there already are skipped */
+        post: operations["postTransactionsImport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -851,6 +975,20 @@ export interface components {
             /** @description Where the next page starts; null at the end. */
             next_cursor?: string | null;
         };
+        /** @description Where the amount of a row is. */
+        AmountColumns: {
+            /** @description Its index. */
+            column: number;
+            /** @enum {string} */
+            kind: "signed";
+        } | {
+            /** @description The money-in column. */
+            credit: number;
+            /** @description The money-out column. */
+            debit: number;
+            /** @enum {string} */
+            kind: "debit_credit";
+        };
         /** @description One unusual category. */
         Anomaly: {
             /** @description Category slug. */
@@ -1055,6 +1193,48 @@ export interface components {
              */
             change_percent?: number | null;
         };
+        /** @description A categorisation rule. */
+        CategoryRule: {
+            /** @description The category it gives. */
+            category: string;
+            /** @description Id. */
+            id: string;
+            /** @description What it looks for. */
+            match: components["schemas"]["RuleMatch"];
+            /**
+             * Format: int32
+             * @description Lower first; equal priorities by id.
+             */
+            priority?: number;
+            /**
+             * Format: int64
+             * @description +1 on each change.
+             */
+            version?: number;
+        };
+        /** @description What a client sends to add a rule. */
+        CategoryRuleInput: {
+            /** @description The category it gives. */
+            category: string;
+            /** @description What it looks for. */
+            match: components["schemas"]["RuleMatch"];
+            /**
+             * Format: int32
+             * @description Lower first (default 0).
+             */
+            priority?: number;
+        };
+        /** @description A change to a rule: only the fields given change. */
+        CategoryRulePatch: {
+            /** @description New category. */
+            category?: string | null;
+            match?: null | components["schemas"]["RuleMatch"];
+            /**
+             * Format: int32
+             * @description New priority.
+             */
+            priority?: number | null;
+        };
         /**
          * @description The wire form of core's [`lifepath_core::sync::Change`] with the record passed through as
          *     the decrypted JSON text (no parse and re-serialize: a pull of 10,000 changes has a budget).
@@ -1101,6 +1281,29 @@ export interface components {
          * @enum {string}
          */
         ContributionSource: "direct" | "savings" | "expense_reduction" | "income" | "other";
+        /** @description How to read a bank's CSV file. */
+        CsvLayout: {
+            /** @description The amount. */
+            amount: components["schemas"]["AmountColumns"];
+            /** @description A category column, if the file has one (used when its text is a category slug). */
+            category_column?: number | null;
+            /** @description The date column. */
+            date_column: number;
+            /** @description Its format, one of [`DATE_FORMATS`]. */
+            date_format: string;
+            /** @description `1.234,56` rather than `1,234.56`. */
+            decimal_comma?: boolean;
+            /** @description `,`, `;`, tab or `|`. */
+            delimiter: string;
+            /** @description The first row (after `skip_rows`) names the columns. */
+            has_header: boolean;
+            /** @description A notes (memo, reference) column. */
+            notes_column?: number | null;
+            /** @description The payee (or description) column. */
+            payee_column: number;
+            /** @description Rows before the table (a bank's preamble; blank lines are not counted). */
+            skip_rows?: number;
+        };
         /** @description One debt. */
         Debt: {
             /** @description Outstanding balance, ≥ 0. */
@@ -1135,7 +1338,7 @@ export interface components {
          * @description The kinds of record that sync.
          * @enum {string}
          */
-        EntityKind: "snapshot" | "goal" | "goal_contribution" | "goal_progress" | "recommendation_feedback" | "budget_session";
+        EntityKind: "snapshot" | "goal" | "goal_contribution" | "goal_progress" | "recommendation_feedback" | "budget_session" | "transaction" | "category_rule";
         /** @description `{code}` of `POST /auth/oidc/exchange`. */
         ExchangeInput: {
             /** @description The `login_code` of the redirect. */
@@ -1204,6 +1407,11 @@ export interface components {
             /** @description What is wrong, in plain words. */
             message: string;
         };
+        /**
+         * @description A bank file's format.
+         * @enum {string}
+         */
+        FileFormat: "csv" | "ofx" | "qif";
         /** @description The output of [`forecast`]. */
         Forecast: {
             /**
@@ -1466,6 +1674,34 @@ export interface components {
             /** @description The provider's id of the person (`sub`). */
             subject: string;
         };
+        /** @description The multipart form of an import. */
+        ImportForm: {
+            /** @description The account of CSV and QIF rows (OFX names its own). */
+            account?: string | null;
+            /**
+             * Format: binary
+             * @description The bank's file: CSV, OFX/QFX (1.x or 2.x) or QIF, at most 10 MiB; UTF-8, else read as
+             *     Latin-1.
+             */
+            file: string;
+            format?: null | components["schemas"]["FileFormat"];
+            mapping?: null | components["schemas"]["CsvLayout"];
+        };
+        /** @description What an import did, as the server answers it and the package returns it. */
+        ImportReport: {
+            /** @description Of the added ones, how many a rule or what was learned categorised. */
+            categorised: number;
+            /** @description Rows skipped because they were there already (same fingerprint). */
+            duplicates: number;
+            /** @description The format read. */
+            format: components["schemas"]["FileFormat"];
+            /** @description The import's id (on every transaction it added). */
+            import_id: string;
+            /** @description Transactions added. */
+            imported: number;
+            /** @description Rows refused, with their line and reason. */
+            refused: components["schemas"]["RefusedRow"][];
+        };
         /** @description One source of monthly income. */
         Income: {
             /** @description The item's id within the budget (a UUID is recommended). */
@@ -1491,6 +1727,16 @@ export interface components {
             /** @description Password. */
             password: string;
         };
+        /**
+         * @description Which text a rule reads.
+         * @enum {string}
+         */
+        MatchField: "payee" | "notes";
+        /**
+         * @description How a rule compares (case-insensitive for `contains` and `equals`).
+         * @enum {string}
+         */
+        MatchOp: "contains" | "equals" | "regex";
         /** @description `GET /users/me`: the account and what it stores against its quota. */
         MeOut: components["schemas"]["User"] & {
             storage: components["schemas"]["Storage"];
@@ -1500,6 +1746,31 @@ export interface components {
          * @example 1234.50
          */
         Money: string | number;
+        /** @description A month of transactions added up. */
+        MonthlyActuals: {
+            /** @description Per category, Σ −amount of the negative rows; uncategorised under `uncategorized`. */
+            category_totals: {
+                [key: string]: components["schemas"]["Money"];
+            };
+            /** @description The month. */
+            period: components["schemas"]["Period"];
+            /**
+             * Format: double
+             * @description Surplus ÷ income; null when income is 0.
+             */
+            savings_rate?: number | null;
+            /** @description Income − expenses. */
+            surplus: components["schemas"]["Money"];
+            /** @description Σ category totals. */
+            total_expenses: components["schemas"]["Money"];
+            /** @description Σ positive amounts (transfers aside). */
+            total_income: components["schemas"]["Money"];
+            /**
+             * Format: int32
+             * @description Rows counted (transfers aside).
+             */
+            transactions: number;
+        };
         /** @description One change a device made. */
         Mutation: {
             /**
@@ -1587,6 +1858,30 @@ export interface components {
                  * @description +1 on each change.
                  */
                 version: number;
+            }[];
+            /** @description Where the next page starts; null at the end. */
+            next_cursor?: string | null;
+        };
+        /** @description A list page: `{items, next_cursor}`. */
+        Page_CategoryRule: {
+            /** @description The records. */
+            items: {
+                /** @description The category it gives. */
+                category: string;
+                /** @description Id. */
+                id: string;
+                /** @description What it looks for. */
+                match: components["schemas"]["RuleMatch"];
+                /**
+                 * Format: int32
+                 * @description Lower first; equal priorities by id.
+                 */
+                priority?: number;
+                /**
+                 * Format: int64
+                 * @description +1 on each change.
+                 */
+                version?: number;
             }[];
             /** @description Where the next page starts; null at the end. */
             next_cursor?: string | null;
@@ -1757,6 +2052,53 @@ export interface components {
             /** @description Where the next page starts; null at the end. */
             next_cursor?: string | null;
         };
+        /** @description A list page: `{items, next_cursor}`. */
+        Page_Transaction: {
+            /** @description The records. */
+            items: {
+                /** @description The account's name, ≤ 100 characters. */
+                account?: string | null;
+                /** @description Negative for money out, positive for money in; never 0. */
+                amount: components["schemas"]["Money"];
+                /** @description How it got its category (`user`, `rule:<id>`, `learned`, `file`). */
+                categorised_by?: string | null;
+                /** @description Category slug; `null` = uncategorised; `transfer` counts neither way. */
+                category?: string | null;
+                /**
+                 * Format: date-time
+                 * @description Creation instant.
+                 */
+                created_at: string;
+                /**
+                 * Format: date
+                 * @description The bank's calendar date.
+                 */
+                date: string;
+                /** @description See [`crate::actuals::fingerprint`]. */
+                fingerprint: string;
+                /** @description Id. */
+                id: components["schemas"]["TransactionId"];
+                /** @description The import it came from. */
+                import_id?: string | null;
+                /** @description Notes, ≤ 2000 characters. */
+                notes?: string | null;
+                /** @description Who was paid, or who paid; 1–200 characters. */
+                payee: string;
+                /**
+                 * Format: date-time
+                 * @description Last change.
+                 */
+                updated_at: string;
+                user_id?: null | components["schemas"]["UserId"];
+                /**
+                 * Format: int64
+                 * @description +1 on each change.
+                 */
+                version?: number;
+            }[];
+            /** @description Where the next page starts; null at the end. */
+            next_cursor?: string | null;
+        };
         /** @description `POST /users/me/password`: a new password, proven by the current one. */
         PasswordChangeInput: {
             /** @description The password in use now. */
@@ -1779,6 +2121,36 @@ export interface components {
             total_expenses: components["schemas"]["Money"];
             /** @description Income. */
             total_income: components["schemas"]["Money"];
+        };
+        /** @description One category of a plan against the actuals. */
+        PlanLine: {
+            /** @description What was spent. */
+            actual: components["schemas"]["Money"];
+            /** @description Category slug. */
+            category: string;
+            /** @description max(0, actual − planned). */
+            over: components["schemas"]["Money"];
+            /**
+             * Format: double
+             * @description For the month containing `as_of`: actual ÷ (planned × day ÷ days in the month) — above 1
+             *     is spending faster than planned; null for another month or when planned is 0.
+             */
+            pace?: number | null;
+            /** @description What the budget plans for the month. */
+            planned: components["schemas"]["Money"];
+            /** @description planned − actual (negative when over). */
+            remaining: components["schemas"]["Money"];
+        };
+        /** @description A plan against the actuals of its month. */
+        PlanVsActual: {
+            /** @description Every category planned or spent in, by `over` (largest first), then name. */
+            categories: components["schemas"]["PlanLine"][];
+            /** @description The month. */
+            period: components["schemas"]["Period"];
+            /** @description Σ actual. */
+            total_actual: components["schemas"]["Money"];
+            /** @description Σ planned. */
+            total_planned: components["schemas"]["Money"];
         };
         /** @description Budget preferences. */
         Preferences: {
@@ -1985,6 +2357,13 @@ export interface components {
             /** @description The token. */
             refresh_token?: string | null;
         };
+        /** @description A row not imported. */
+        RefusedRow: {
+            /** @description Its line in the file (from 1). */
+            line: number;
+            /** @description Why. */
+            reason: string;
+        };
         /** @description `POST /users`: a new account. */
         RegisterInput: {
             /** @description ISO 4217 code (default USD). */
@@ -2007,6 +2386,15 @@ export interface components {
         ResetRequest: {
             /** @description The account's email. */
             email: string;
+        };
+        /** @description What a rule looks for. */
+        RuleMatch: {
+            /** @description `payee` or `notes`. */
+            field: components["schemas"]["MatchField"];
+            /** @description `contains`, `equals` or `regex`. */
+            op: components["schemas"]["MatchOp"];
+            /** @description The text or pattern, 1–200 characters. */
+            value: string;
         };
         /** @description `{period_year, period_month}` of the snapshot to save. */
         SaveInput: {
@@ -2231,6 +2619,91 @@ export interface components {
             required_monthly_contribution?: null | components["schemas"]["Money"];
             shortfall?: null | components["schemas"]["Money"];
         };
+        /** @description One transaction. */
+        Transaction: {
+            /** @description The account's name, ≤ 100 characters. */
+            account?: string | null;
+            /** @description Negative for money out, positive for money in; never 0. */
+            amount: components["schemas"]["Money"];
+            /** @description How it got its category (`user`, `rule:<id>`, `learned`, `file`). */
+            categorised_by?: string | null;
+            /** @description Category slug; `null` = uncategorised; `transfer` counts neither way. */
+            category?: string | null;
+            /**
+             * Format: date-time
+             * @description Creation instant.
+             */
+            created_at: string;
+            /**
+             * Format: date
+             * @description The bank's calendar date.
+             */
+            date: string;
+            /** @description See [`crate::actuals::fingerprint`]. */
+            fingerprint: string;
+            /** @description Id. */
+            id: components["schemas"]["TransactionId"];
+            /** @description The import it came from. */
+            import_id?: string | null;
+            /** @description Notes, ≤ 2000 characters. */
+            notes?: string | null;
+            /** @description Who was paid, or who paid; 1–200 characters. */
+            payee: string;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
+            user_id?: null | components["schemas"]["UserId"];
+            /**
+             * Format: int64
+             * @description +1 on each change.
+             */
+            version?: number;
+        };
+        /**
+         * Format: uuid
+         * @description A dated transaction (bank row or typed by hand).
+         */
+        TransactionId: string;
+        /** @description What a client sends to add a transaction by hand. */
+        TransactionInput: {
+            /** @description Account. */
+            account?: string | null;
+            /** @description Negative for money out. */
+            amount: components["schemas"]["Money"];
+            /** @description Category slug, or null. */
+            category?: string | null;
+            /**
+             * Format: date
+             * @description The date.
+             */
+            date: string;
+            /** @description Notes. */
+            notes?: string | null;
+            /** @description Payee. */
+            payee: string;
+        };
+        /**
+         * @description A change to a transaction: only the fields given change; `null` clears `category`,
+         *     `account` or `notes`.
+         */
+        TransactionPatch: {
+            /** @description New account; `null`: none. */
+            account?: string | null;
+            amount?: null | components["schemas"]["Money"];
+            /** @description New category slug; `null`: uncategorised. */
+            category?: string | null;
+            /**
+             * Format: date
+             * @description New date.
+             */
+            date?: string | null;
+            /** @description New notes; `null`: none. */
+            notes?: string | null;
+            /** @description New payee. */
+            payee?: string | null;
+        };
         /**
          * @description Direction of a series.
          * @enum {string}
@@ -2331,6 +2804,26 @@ export interface components {
             /** @description Snapshots inside the window. */
             months_with_data: number;
             to?: null | components["schemas"]["Period"];
+        };
+        /**
+         * @description The OpenAPI shape of a [`VersionedJson`] body: the record's fields and, optionally, the
+         *     version the client expects it to be at (or send `If-Match`).
+         */
+        WithVersion_CategoryRulePatch: {
+            /** @description New category. */
+            category?: string | null;
+            match?: null | components["schemas"]["RuleMatch"];
+            /**
+             * Format: int32
+             * @description New priority.
+             */
+            priority?: number | null;
+        } & {
+            /**
+             * Format: int64
+             * @description The version the client read: a stale one is 409 with the current record.
+             */
+            version?: number | null;
         };
         /**
          * @description The OpenAPI shape of a [`VersionedJson`] body: the record's fields and, optionally, the
@@ -2441,6 +2934,32 @@ export interface components {
              */
             version?: number | null;
         };
+        /**
+         * @description The OpenAPI shape of a [`VersionedJson`] body: the record's fields and, optionally, the
+         *     version the client expects it to be at (or send `If-Match`).
+         */
+        WithVersion_TransactionPatch: {
+            /** @description New account; `null`: none. */
+            account?: string | null;
+            amount?: null | components["schemas"]["Money"];
+            /** @description New category slug; `null`: uncategorised. */
+            category?: string | null;
+            /**
+             * Format: date
+             * @description New date.
+             */
+            date?: string | null;
+            /** @description New notes; `null`: none. */
+            notes?: string | null;
+            /** @description New payee. */
+            payee?: string | null;
+        } & {
+            /**
+             * Format: int64
+             * @description The version the client read: a stale one is 409 with the current record.
+             */
+            version?: number | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -2450,6 +2969,7 @@ export interface components {
 }
 export type AdminUserOut = components['schemas']['AdminUserOut'];
 export type AdminUsersPage = components['schemas']['AdminUsersPage'];
+export type AmountColumns = components['schemas']['AmountColumns'];
 export type Anomaly = components['schemas']['Anomaly'];
 export type AnomalyMethod = components['schemas']['AnomalyMethod'];
 export type AnomalyReport = components['schemas']['AnomalyReport'];
@@ -2461,11 +2981,15 @@ export type BudgetModel = components['schemas']['BudgetModel'];
 export type BudgetSession = components['schemas']['BudgetSession'];
 export type BudgetSnapshot = components['schemas']['BudgetSnapshot'];
 export type CategoryComparison = components['schemas']['CategoryComparison'];
+export type CategoryRule = components['schemas']['CategoryRule'];
+export type CategoryRuleInput = components['schemas']['CategoryRuleInput'];
+export type CategoryRulePatch = components['schemas']['CategoryRulePatch'];
 export type ChangeOut = components['schemas']['ChangeOut'];
 export type Comparison = components['schemas']['Comparison'];
 export type ContributionId = components['schemas']['ContributionId'];
 export type ContributionInput = components['schemas']['ContributionInput'];
 export type ContributionSource = components['schemas']['ContributionSource'];
+export type CsvLayout = components['schemas']['CsvLayout'];
 export type Debt = components['schemas']['Debt'];
 export type Decimal = components['schemas']['Decimal'];
 export type Difficulty = components['schemas']['Difficulty'];
@@ -2477,6 +3001,7 @@ export type ExportDoc = components['schemas']['ExportDoc'];
 export type FeedbackId = components['schemas']['FeedbackId'];
 export type FeedbackInput = components['schemas']['FeedbackInput'];
 export type FieldError = components['schemas']['FieldError'];
+export type FileFormat = components['schemas']['FileFormat'];
 export type Forecast = components['schemas']['Forecast'];
 export type ForecastPoint = components['schemas']['ForecastPoint'];
 export type Framework = components['schemas']['Framework'];
@@ -2492,22 +3017,31 @@ export type GoalType = components['schemas']['GoalType'];
 export type GoalWithHistory = components['schemas']['GoalWithHistory'];
 export type IdentitiesPage = components['schemas']['IdentitiesPage'];
 export type IdentityOut = components['schemas']['IdentityOut'];
+export type ImportForm = components['schemas']['ImportForm'];
+export type ImportReport = components['schemas']['ImportReport'];
 export type Income = components['schemas']['Income'];
 export type IncomeType = components['schemas']['IncomeType'];
 export type LoginInput = components['schemas']['LoginInput'];
+export type MatchField = components['schemas']['MatchField'];
+export type MatchOp = components['schemas']['MatchOp'];
 export type MeOut = components['schemas']['MeOut'];
 export type Money = components['schemas']['Money'];
+export type MonthlyActuals = components['schemas']['MonthlyActuals'];
 export type Mutation = components['schemas']['Mutation'];
 export type Op = components['schemas']['Op'];
 export type OptimizationFocus = components['schemas']['OptimizationFocus'];
 export type PageBudgetSnapshot = components['schemas']['Page_BudgetSnapshot'];
+export type PageCategoryRule = components['schemas']['Page_CategoryRule'];
 export type PageGoal = components['schemas']['Page_Goal'];
 export type PageGoalContribution = components['schemas']['Page_GoalContribution'];
 export type PageGoalProgress = components['schemas']['Page_GoalProgress'];
 export type PageRecommendation = components['schemas']['Page_Recommendation'];
+export type PageTransaction = components['schemas']['Page_Transaction'];
 export type PasswordChangeInput = components['schemas']['PasswordChangeInput'];
 export type Period = components['schemas']['Period'];
 export type PeriodTotals = components['schemas']['PeriodTotals'];
+export type PlanLine = components['schemas']['PlanLine'];
+export type PlanVsActual = components['schemas']['PlanVsActual'];
 export type Preferences = components['schemas']['Preferences'];
 export type Priority = components['schemas']['Priority'];
 export type Problem = components['schemas']['Problem'];
@@ -2527,9 +3061,11 @@ export type RecommendationId = components['schemas']['RecommendationId'];
 export type RecommendationKind = components['schemas']['RecommendationKind'];
 export type RecommendationPatch = components['schemas']['RecommendationPatch'];
 export type RefreshInput = components['schemas']['RefreshInput'];
+export type RefusedRow = components['schemas']['RefusedRow'];
 export type RegisterInput = components['schemas']['RegisterInput'];
 export type ResetConfirm = components['schemas']['ResetConfirm'];
 export type ResetRequest = components['schemas']['ResetRequest'];
+export type RuleMatch = components['schemas']['RuleMatch'];
 export type SaveInput = components['schemas']['SaveInput'];
 export type SeriesTrendF64 = components['schemas']['SeriesTrend_f64'];
 export type SeriesTrendMoney = components['schemas']['SeriesTrend_Money'];
@@ -2546,6 +3082,10 @@ export type Storage = components['schemas']['Storage'];
 export type SuccessMetric = components['schemas']['SuccessMetric'];
 export type SuccessReport = components['schemas']['SuccessReport'];
 export type Trajectory = components['schemas']['Trajectory'];
+export type Transaction = components['schemas']['Transaction'];
+export type TransactionId = components['schemas']['TransactionId'];
+export type TransactionInput = components['schemas']['TransactionInput'];
+export type TransactionPatch = components['schemas']['TransactionPatch'];
 export type TrendDirection = components['schemas']['TrendDirection'];
 export type TrendPointF64 = components['schemas']['TrendPoint_f64'];
 export type TrendPointMoney = components['schemas']['TrendPoint_Money'];
@@ -2555,10 +3095,12 @@ export type User = components['schemas']['User'];
 export type UserId = components['schemas']['UserId'];
 export type UserPatch = components['schemas']['UserPatch'];
 export type Window = components['schemas']['Window'];
+export type WithVersionCategoryRulePatch = components['schemas']['WithVersion_CategoryRulePatch'];
 export type WithVersionGoalPatch = components['schemas']['WithVersion_GoalPatch'];
 export type WithVersionSaveInput = components['schemas']['WithVersion_SaveInput'];
 export type WithVersionSessionPatch = components['schemas']['WithVersion_SessionPatch'];
 export type WithVersionSnapshotInput = components['schemas']['WithVersion_SnapshotInput'];
+export type WithVersionTransactionPatch = components['schemas']['WithVersion_TransactionPatch'];
 export type $defs = Record<string, never>;
 export interface operations {
     getAdminMetrics: {
@@ -3313,6 +3855,56 @@ export interface operations {
             };
         };
     };
+    getBudgetsActuals: {
+        parameters: {
+            query: {
+                /** @description The month, YYYY-MM. */
+                period: components["schemas"]["Period"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyActuals"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getBudgetsAnomalies: {
         parameters: {
             query?: {
@@ -3475,6 +4067,70 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBudgetsPlanVsActual: {
+        parameters: {
+            query: {
+                /**
+                 * @description The day the pace is measured at (default today, UTC); the pace is given only when it
+                 *     falls in `period`.
+                 */
+                as_of?: string;
+                /** @description The month, YYYY-MM. */
+                period: components["schemas"]["Period"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanVsActual"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4079,6 +4735,233 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCategoriesRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CategoryRule"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postCategoriesRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryRuleInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryRule"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCategoriesRulesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchCategoriesRulesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithVersion_CategoryRulePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryRule"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Version conflict (the current record in `current`), or taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5129,6 +6012,383 @@ export interface operations {
                 };
             };
             /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTransactions: {
+        parameters: {
+            query?: {
+                /** @description Only this category slug (`uncategorized`: the rows without one). */
+                category?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description First day, YYYY-MM-DD (inclusive). */
+                from?: string;
+                /** @description Items per page (default 24). */
+                limit?: number;
+                /** @description Only rows whose payee or notes contain this text (case and spacing aside). */
+                q?: string;
+                /** @description Last day, YYYY-MM-DD (inclusive). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Transaction"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postTransactions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransactionInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTransactionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTransactionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchTransactionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithVersion_TransactionPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Version conflict (the current record in `current`), or taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postTransactionsImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportForm"];
+            };
+        };
+        responses: {
+            /** @description What the import did */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another import of the same rows kept winning the race (retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is over 10 MiB, or the storage quota is reached (quota_exceeded) */
             413: {
                 headers: {
                     [name: string]: unknown;
