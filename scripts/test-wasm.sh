@@ -63,4 +63,6 @@ node wasm/scripts/size.mjs
 
 echo "--- wasm: Node benchmark against plain JavaScript, short (full: node wasm/scripts/bench.mjs)"
 node wasm/scripts/bench.mjs --fast
+echo "--- wasm: bank CSV import through lifepath/actuals, short (full: node wasm/scripts/bench-import.mjs)"
+node wasm/scripts/bench-import.mjs --fast
 echo "--- wasm: all passed"

@@ -270,6 +270,14 @@ async fn import_twice_adds_nothing_and_reports_rows() {
         )
         .await;
     assert!(none.status == 400 || none.status == 422, "{}", none.text);
+    let no_boundary = s
+        .raw(
+            s.req(Method::POST, "/transactions/import")
+                .bearer_auth(&u.token)
+                .header("content-type", "multipart/form-data"),
+        )
+        .await;
+    assert_problem(&no_boundary, 400);
     let anonymous = s
         .raw(s.req(Method::POST, "/transactions/import").body("x"))
         .await;

@@ -28,16 +28,29 @@
 //! feature); the few foreign types (money, periods, dates, ids) are declared once as `string`
 //! in [`types`].
 
+// The main module (`lifepath`): everything but the bank files.
+#[cfg(feature = "main")]
 pub mod analytics;
+#[cfg(feature = "main")]
+pub mod goals;
+#[cfg(feature = "main")]
+pub mod history;
+#[cfg(feature = "main")]
+pub mod interop;
+#[cfg(feature = "main")]
+pub mod options;
+#[cfg(feature = "main")]
+pub mod points;
+#[cfg(feature = "main")]
+pub mod records;
+#[cfg(feature = "main")]
+pub mod sync;
+// `lifepath/actuals`: its own module (`--no-default-features --features actuals`), loaded only
+// where bank files are imported, so the main module stays under its size budget.
+#[cfg(feature = "actuals")]
+pub mod actuals;
 pub mod convert;
 pub mod error;
-pub mod goals;
-pub mod history;
-pub mod interop;
-pub mod options;
-pub mod points;
-pub mod records;
-pub mod sync;
 pub mod types;
 
 pub use error::LifepathError;

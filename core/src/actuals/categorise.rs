@@ -13,6 +13,7 @@ use crate::validate::{Validate, Validator, join};
 
 /// Which text a rule reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchField {
@@ -24,6 +25,7 @@ pub enum MatchField {
 
 /// How a rule compares (case-insensitive for `contains` and `equals`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchOp {
@@ -37,6 +39,7 @@ pub enum MatchOp {
 
 /// What a rule looks for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleMatch {
     /// `payee` or `notes`.
@@ -49,6 +52,7 @@ pub struct RuleMatch {
 
 /// A categorisation rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryRule {
     /// Id.
@@ -92,6 +96,7 @@ impl Validate for CategoryRule {
 
 /// What a client sends to add a rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryRuleInput {
     /// What it looks for.
@@ -106,6 +111,7 @@ pub struct CategoryRuleInput {
 
 /// A change to a rule: only the fields given change.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryRulePatch {
     /// New match.
@@ -235,6 +241,7 @@ pub fn learn(history: &[Transaction]) -> Learned {
 
 /// A category given, with how and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Categorisation {
     /// The category.

@@ -26,6 +26,7 @@ pub const DATE_FORMATS: &[&str] = &[
 
 /// Where the amount of a row is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AmountColumns {
@@ -45,6 +46,7 @@ pub enum AmountColumns {
 
 /// How to read a bank's CSV file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CsvLayout {
     /// `,`, `;`, tab or `|`.
@@ -75,6 +77,7 @@ pub struct CsvLayout {
 
 /// A guessed layout and how sure the guess is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayoutGuess {
     /// The layout.
@@ -89,6 +92,7 @@ pub struct LayoutGuess {
 
 /// A row not imported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefusedRow {
     /// Its line in the file (from 1).

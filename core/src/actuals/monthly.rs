@@ -18,6 +18,7 @@ use crate::period::Period;
 
 /// A month of transactions added up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonthlyActuals {
     /// The month.
@@ -123,6 +124,7 @@ pub fn snapshot_from_actuals(
 
 /// One category of a plan against the actuals.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanLine {
     /// Category slug.
@@ -142,6 +144,7 @@ pub struct PlanLine {
 
 /// A plan against the actuals of its month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanVsActual {
     /// The month.

@@ -58,6 +58,7 @@ impl CategorisedBy {
 
 /// One transaction.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transaction {
     /// Id.
@@ -103,6 +104,7 @@ fn one() -> i64 {
 
 /// What a client sends to add a transaction by hand.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransactionInput {
     /// The date.
@@ -125,6 +127,7 @@ pub struct TransactionInput {
 /// A change to a transaction: only the fields given change; `null` clears `category`,
 /// `account` or `notes`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransactionPatch {
     /// New date.

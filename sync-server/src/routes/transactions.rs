@@ -325,7 +325,15 @@ fn decode(bytes: Vec<u8>) -> String {
     responses((status = 200, description = "What the import did", body = ImportReport)),
     security(("bearer" = [])),
 )]
-async fn import(repo: Repo, form: Multipart) -> Result<Json<ImportReport>> {
+async fn import(
+    repo: Repo,
+    form: std::result::Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Json<ImportReport>> {
+    let form = form.map_err(|_| {
+        ApiError::BadRequest(
+            "the body must be multipart/form-data (with a boundary) and a `file` part".into(),
+        )
+    })?;
     let req = read_form(form).await?;
     let currency = repo.currency().await?;
     let import_id = Uuid::now_v7().to_string();

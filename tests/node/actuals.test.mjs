@@ -1,0 +1,122 @@
+// lifepath/actuals (issue 15 §4): the BUILT module in Node — bank files imported offline (the
+// same core function as the server's import), deduplicated, categorised, and a month built from
+// the rows with the plan against it. Expected figures worked out by hand from the fixture.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, thrown } from './lifepath.mjs';
+
+const entry = join(root, 'wasm', 'pkg', 'actuals', 'node', 'index.mjs');
+if (!existsSync(entry)) throw new Error(`${entry} is missing: build the package first (bash wasm/build.sh)`);
+const actuals = await import(entry);
+const fixture = (name) => readFileSync(join(root, 'tests', 'fixtures', 'imports', name), 'utf8');
+const NOW = '2026-04-01T12:00:00Z';
+
+test('exports of lifepath/actuals', () => {
+  for (const name of ['detectCsvLayout', 'importTransactions', 'monthlyActuals', 'planVsActual']) {
+    assert.equal(typeof actuals[name], 'function', name);
+  }
+  assert.equal(typeof actuals.default, 'function', 'init');
+});
+
+test('detectCsvLayout guesses a bank layout and says how sure it is', () => {
+  const g = actuals.detectCsvLayout(fixture('de-giro-sparkasse-style.csv'));
+  assert.equal(g.layout.delimiter, ';');
+  assert.equal(g.layout.decimal_comma, true);
+  assert.equal(g.layout.date_format, '%d.%m.%y');
+  assert.ok(g.confidence > 0.5 && g.confidence <= 1, String(g.confidence));
+  const e = thrown(() => actuals.detectCsvLayout(''));
+  assert.equal(e.field, 'text');
+});
+
+test('importTransactions reads the file, and a second import adds nothing', () => {
+  const text = fixture('us-card-chase-style.csv');
+  const first = actuals.importTransactions(text, { account: 'Visa', now: NOW, importId: 'imp-1' });
+  assert.equal(first.report.format, 'csv');
+  assert.equal(first.report.imported, 7);
+  assert.equal(first.report.duplicates, 0);
+  assert.deepEqual(first.report.refused, []);
+  assert.equal(first.transactions.length, 7);
+  const pizza = first.transactions.find((t) => t.payee === "JOE'S PIZZA, BROOKLYN");
+  assert.equal(pizza.amount, '-27.50');
+  assert.equal(pizza.date, '2026-03-14');
+  assert.equal(pizza.category, 'food_drink');
+  assert.equal(pizza.account, 'Visa');
+  assert.equal(pizza.import_id, 'imp-1');
+  // The two identical purchases of one day are both kept, with different fingerprints.
+  const shell = first.transactions.filter((t) => t.payee === 'SHELL OIL 57444');
+  assert.equal(shell.length, 2);
+  assert.notEqual(shell[0].fingerprint, shell[1].fingerprint);
+  // The same bank row gets the same id on every device (the id comes from the fingerprint).
+  const elsewhere = actuals.importTransactions(text, { account: 'Visa', now: NOW });
+  assert.deepEqual(elsewhere.transactions.map((t) => t.id), first.transactions.map((t) => t.id));
+  const again = actuals.importTransactions(text, { account: 'Visa', existing: first.transactions, now: NOW });
+  assert.equal(again.report.imported, 0);
+  assert.equal(again.report.duplicates, 7);
+  // OFX and QIF recognised from the content; a bad row refused with its line.
+  assert.equal(actuals.importTransactions(fixture('ofx2-xml-creditcard.qfx')).report.format, 'ofx');
+  const qif = actuals.importTransactions(fixture('quicken-bank.qif'));
+  assert.equal(qif.report.format, 'qif');
+  assert.ok(qif.report.refused.length >= 1 && qif.report.refused[0].line > 0);
+});
+
+test('rules, then the corrections the user made, categorise new rows', () => {
+  const rules = [{ id: 'r1', match: { field: 'payee', op: 'contains', value: 'tesco' }, category: 'groceries', priority: 0, version: 1 }];
+  const existing = [{
+    id: '0190f1f4-6c3a-7b1e-9d2a-3c4b5a697887', date: '2026-01-02', amount: '-8.00', payee: 'Boots Pharmacy',
+    category: 'health', categorised_by: 'user', fingerprint: 'f'.repeat(64), version: 1,
+    created_at: NOW, updated_at: NOW,
+  }];
+  const text = 'Date,Description,Amount\n2026-02-01,TESCO STORES 22,-31.00\n2026-02-03,Boots Pharmacy,-5.00\n2026-02-04,Unknown Place,-1.00\n';
+  const r = actuals.importTransactions(text, { rules, existing, now: NOW });
+  assert.equal(r.report.categorised, 2);
+  const by = (p) => r.transactions.find((t) => t.payee === p);
+  assert.equal(by('TESCO STORES 22').category, 'groceries');
+  assert.equal(by('TESCO STORES 22').categorised_by, 'rule:r1');
+  assert.equal(by('Boots Pharmacy').category, 'health');
+  assert.equal(by('Boots Pharmacy').categorised_by, 'learned');
+  assert.equal(by('Unknown Place').category ?? null, null);
+});
+
+test('a mapping given by the caller, and a broken one named', () => {
+  const text = 'when;who;how much\n02/03/2026;Baker;-4,50\n';
+  const mapping = { delimiter: ';', has_header: true, date_column: 0, date_format: '%d/%m/%Y', payee_column: 1, amount: { kind: 'signed', column: 2 }, decimal_comma: true };
+  const r = actuals.importTransactions(text, { mapping, now: NOW });
+  assert.equal(r.transactions[0].amount, '-4.50');
+  assert.equal(r.transactions[0].date, '2026-03-02');
+  const e = thrown(() => actuals.importTransactions(text, { mapping: { ...mapping, date_format: '%Q' } }));
+  assert.equal(e.field, 'mapping');
+  const u = thrown(() => actuals.importTransactions(text, { colour: 'red' }));
+  assert.equal(u.code, 'validation_failed');
+});
+
+test('monthlyActuals and planVsActual, worked by hand from the Chase fixture', () => {
+  const { transactions } = actuals.importTransactions(fixture('us-card-chase-style.csv'), { now: NOW });
+  transactions.push({ ...transactions[0], id: '0190f1f4-6c3a-7b1e-9d2a-3c4b5a697888', payee: 'To savings', amount: '-1000.00', category: 'transfer', fingerprint: 'e'.repeat(64) });
+  const m = actuals.monthlyActuals(transactions, '2026-03');
+  assert.equal(m.total_income, '523.99');
+  assert.deepEqual(m.category_totals, { entertainment: '15.49', food_drink: '27.50', gas: '82.40', groceries: '82.17' });
+  assert.equal(m.total_expenses, '207.56');
+  assert.equal(m.surplus, '316.43');
+  assert.equal(m.transactions, 7);
+  const budget = {
+    incomes: [{ id: 'i1', name: 'Salary', type: 'earned', monthly_amount: '4000.00', stability: 'stable' }],
+    expenses: [
+      { id: 'e1', name: 'Rent', category: 'housing', monthly_amount: '1200.00', essential: true },
+      { id: 'e2', name: 'Food', category: 'groceries', monthly_amount: '50.00', essential: false },
+    ],
+    debts: [],
+  };
+  const p = actuals.planVsActual(budget, m, { asOf: '2026-03-15' });
+  assert.deepEqual(p.categories.map((c) => c.category), ['gas', 'groceries', 'food_drink', 'entertainment', 'housing']);
+  const g = p.categories[1];
+  assert.equal(g.over, '32.17');
+  assert.equal(g.remaining, '-32.17');
+  assert.ok(Math.abs(g.pace - 82.17 / (50 * 15 / 31)) < 1e-9, String(g.pace));
+  assert.equal(p.categories[0].pace, null);
+  assert.equal(actuals.planVsActual(budget, m, { asOf: '2026-05-01' }).categories[1].pace, null);
+  const bad = thrown(() => actuals.monthlyActuals([{ ...transactions[0], amount: '0' }], '2026-03'));
+  assert.equal(bad.field, 'transactions[0].amount');
+  assert.equal(thrown(() => actuals.monthlyActuals(transactions, '2026-13')).field, 'period');
+});

@@ -1,0 +1,185 @@
+//! `lifepath/actuals` (issue 15): bank files read offline — the CSV layout guessed, any file
+//! imported (deduplicated against the rows there already, categorised by the user's rules and
+//! by what their corrections taught) — and a month built from transactions, with the plan
+//! against it. Its own WebAssembly module (the `actuals` feature), loaded only by the pages
+//! that import, so the main module stays small.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lifepath_core::TransactionId;
+use lifepath_core::actuals::{
+    self, CategoryRule, CsvLayout, FileFormat, ImportOptions, Transaction,
+};
+use lifepath_core::models::BudgetModel;
+use lifepath_core::period::Period;
+use serde::{Deserialize, Serialize};
+use tsify::Tsify;
+use uuid::Uuid;
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{JsResult, arg, call, now, options_arg, output, record, records, today};
+use crate::error::LifepathError;
+
+/// Options of `importTransactions`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImportTransactionsOptions {
+    /// `csv`, `ofx` or `qif` (default: recognised from the content).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub format: Option<FileFormat>,
+    /// The CSV layout (default: the one `detectCsvLayout` guesses).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub mapping: Option<CsvLayout>,
+    /// The account of CSV and QIF rows (OFX names its own).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub account: Option<String>,
+    /// The user's currency: an OFX statement in another one is refused.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub currency: Option<String>,
+    /// The transactions there already: rows with their fingerprint are duplicates, and their
+    /// user-given categories teach the payees' categories.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub existing: Option<Vec<Transaction>>,
+    /// The user's categorisation rules.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub rules: Option<Vec<CategoryRule>>,
+    /// The import's id (default: a new UUID).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub import_id: Option<String>,
+    /// The instant of the import, RFC 3339 (default: the current time).
+    #[serde(default)]
+    #[tsify(optional, type = "DateTime<Utc>")]
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// What `importTransactions` gives: the new rows and the report.
+#[derive(Clone, Debug, Serialize, Tsify)]
+pub struct ImportResult {
+    /// The new transactions, categorised where a rule or a correction knew the payee.
+    pub transactions: Vec<Transaction>,
+    /// Rows imported, duplicates skipped, rows refused with their line and reason.
+    pub report: actuals::ImportReport,
+}
+
+/// Options of `planVsActual`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlanOptions {
+    /// The day the pace is measured at, `"YYYY-MM-DD"` (default: today in local time); the pace
+    /// is given only for the month containing it.
+    #[serde(default)]
+    #[tsify(optional, type = "NaiveDate")]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Guesses how to read a bank's CSV file from its first rows: delimiter, header, date format,
+/// amount columns (signed, or debit and credit), decimal comma, payee; with how sure it is
+/// (`confidence` 0–1) and notes on what it saw.
+#[wasm_bindgen(js_name = detectCsvLayout, unchecked_return_type = "LayoutGuess")]
+pub fn detect_csv_layout(text: &str) -> JsResult {
+    call(|| {
+        let guess = actuals::detect_csv_layout(text)
+            .map_err(|e| LifepathError::invalid("text", e.to_string()))?;
+        output(&guess)
+    })
+}
+
+/// Imports a bank file (CSV of any layout, OFX/QFX 1.x or 2.x, QIF) offline: the format is
+/// recognised from the content; rows already among `existing` (same fingerprint) are skipped;
+/// new rows are categorised by `rules`, then by what the user's corrections taught; a bad row
+/// is refused with its line and the file goes on. The same core function as the server's
+/// `POST /transactions/import`.
+#[wasm_bindgen(js_name = importTransactions, unchecked_return_type = "ImportResult")]
+pub fn import_transactions(
+    text: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "ImportTransactionsOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let o: ImportTransactionsOptions = options_arg(&options)?;
+        let now = o.now.map_or_else(now, Ok)?;
+        let import_id = o.import_id.clone().unwrap_or_else(random_id);
+        let existing = o.existing.unwrap_or_default();
+        let rules = o.rules.unwrap_or_default();
+        // Ids from the fingerprint: the same bank row imported on two devices is one record.
+        let namespace = Uuid::from_u128(0x6c69_6665_7061_7468_2d74_7278_6e2d_6964);
+        let options = ImportOptions {
+            format: o.format,
+            layout: o.mapping.as_ref(),
+            account: o.account.as_deref(),
+            currency: o.currency.as_deref(),
+        };
+        let (mut transactions, report) = actuals::import_transactions(
+            text,
+            &options,
+            &import_id,
+            &existing,
+            &rules,
+            || TransactionId(Uuid::nil()),
+            now,
+        )
+        .map_err(|e| match e {
+            actuals::ImportError::Csv(actuals::CsvError::BadLayout(m)) => {
+                LifepathError::invalid("mapping", m)
+            }
+            other => LifepathError::invalid("text", other.to_string()),
+        })?;
+        for t in &mut transactions {
+            t.id = TransactionId(Uuid::new_v5(&namespace, t.fingerprint.as_bytes()));
+        }
+        output(&ImportResult {
+            transactions,
+            report,
+        })
+    })
+}
+
+/// A new random UUID (v4) from the JavaScript engine's random numbers.
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    for b in &mut bytes {
+        *b = (js_sys::Math::random() * 256.0) as u8;
+    }
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// A month added up from transactions: income (Σ money in), spending per category (Σ money
+/// out; uncategorised under `uncategorized`), totals, surplus and savings rate; transfers count
+/// neither way. The summary shape of a snapshot, so every analytic runs on it.
+#[wasm_bindgen(js_name = monthlyActuals, unchecked_return_type = "MonthlyActuals")]
+pub fn monthly_actuals(
+    #[wasm_bindgen(unchecked_param_type = "Transaction[]")] transactions: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Period")] period: JsValue,
+) -> JsResult {
+    call(|| {
+        let rows: Vec<Transaction> = records(&transactions, "transactions")?;
+        let period: Period = arg(&period, "period")?;
+        output(&actuals::monthly_actuals(&rows, period))
+    })
+}
+
+/// A budget against a month's actuals, per category: planned, actual, remaining, over by, and
+/// the pace for the month containing `asOf` (actual ÷ the plan pro rata); largest overrun
+/// first.
+#[wasm_bindgen(js_name = planVsActual, unchecked_return_type = "PlanVsActual")]
+pub fn plan_vs_actual(
+    #[wasm_bindgen(js_name = budgetModel, unchecked_param_type = "BudgetModel")]
+    budget_model: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MonthlyActuals")] actuals_value: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let plan: BudgetModel = record(&budget_model, "budgetModel")?;
+        let month: actuals::MonthlyActuals = arg(&actuals_value, "actuals")?;
+        let o: PlanOptions = options_arg(&options)?;
+        let as_of = o.as_of.map_or_else(today, Ok)?;
+        output(&actuals::plan_vs_actual(&plan, &month, Some(as_of)))
+    })
+}
