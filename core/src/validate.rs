@@ -486,7 +486,7 @@ fn expected_words(expected: &str) -> String {
 
 /// The embedding and isolate controls that can make a name display as something else
 /// ("Trojan Source"); they are format characters, not `is_control`.
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 

@@ -13,6 +13,7 @@ use lifepath_core::actuals::{
     AmountColumns, CsvLayout, Transaction, detect_csv_layout, import_csv, parse_amount,
 };
 use lifepath_core::money::Money;
+use lifepath_core::validate::Validate;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -261,4 +262,30 @@ proptest! {
             .collect();
         prop_assert_eq!(back, rows);
     }
+}
+
+/// Found by the fuzzer (core/fuzz, import_csv): control characters inside a payee made a row
+/// that the data rules refuse. Every kept row now passes them; one that cannot is refused.
+#[test]
+fn control_characters_are_dropped_and_an_unstorable_row_is_refused() {
+    let text = "Date,Description,Amount\n2026-03-22,SHELL OI\u{1}\u{0}\u{0}T 444,-41.20\n\
+                2026-03-23,Huge,-99999999999999.00\n2026-03-24,\u{202e}\u{1},-1.00\n";
+    let layout = detect_csv_layout(text).unwrap().layout;
+    let r = import_csv(
+        text,
+        &layout,
+        Some("Main\u{7}"),
+        "t",
+        &HashSet::new(),
+        ids(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(r.transactions.len(), 1, "{r:?}");
+    assert_eq!(r.transactions[0].payee, "SHELL OIT 444");
+    assert_eq!(r.transactions[0].account.as_deref(), Some("Main"));
+    r.transactions[0].validate().unwrap();
+    let lines: Vec<usize> = r.refused.iter().map(|x| x.line).collect();
+    assert_eq!(lines, [3, 4], "{:?}", r.refused);
+    assert!(r.refused[0].reason.contains("amount"), "{:?}", r.refused);
 }

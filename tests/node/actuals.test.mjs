@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, thrown } from './lifepath.mjs';
+import { lifepath, root, thrown } from './lifepath.mjs';
 
 const entry = join(root, 'wasm', 'pkg', 'actuals', 'node', 'index.mjs');
 if (!existsSync(entry)) throw new Error(`${entry} is missing: build the package first (bash wasm/build.sh)`);
@@ -14,7 +14,7 @@ const fixture = (name) => readFileSync(join(root, 'tests', 'fixtures', 'imports'
 const NOW = '2026-04-01T12:00:00Z';
 
 test('exports of lifepath/actuals', () => {
-  for (const name of ['detectCsvLayout', 'importTransactions', 'monthlyActuals', 'planVsActual']) {
+  for (const name of ['detectCsvLayout', 'detectFileFormat', 'importTransactions', 'explainCategory', 'monthlyActuals', 'planVsActual', 'snapshotFromActuals']) {
     assert.equal(typeof actuals[name], 'function', name);
   }
   assert.equal(typeof actuals.default, 'function', 'init');
@@ -77,6 +77,15 @@ test('rules, then the corrections the user made, categorise new rows', () => {
   assert.equal(by('Boots Pharmacy').category, 'health');
   assert.equal(by('Boots Pharmacy').categorised_by, 'learned');
   assert.equal(by('Unknown Place').category ?? null, null);
+  // The same answers, explained, for one payee.
+  assert.deepEqual(actuals.explainCategory('Tesco Metro', { rules, existing }), {
+    category: 'groceries', categorised_by: 'rule:r1', explanation: 'categorised by rule 1 (payee contains "tesco")',
+  });
+  assert.equal(actuals.explainCategory('boots  PHARMACY', { existing }).explanation, 'learned from 1 earlier transaction');
+  assert.equal(actuals.explainCategory('Nobody'), null);
+  assert.equal(actuals.detectFileFormat(fixture('ofx1-sgml-checking.ofx')), 'ofx');
+  assert.equal(actuals.detectFileFormat(fixture('quicken-bank.qif')), 'qif');
+  assert.equal(actuals.detectFileFormat(fixture('us-card-chase-style.csv')), 'csv');
 });
 
 test('a mapping given by the caller, and a broken one named', () => {
@@ -116,6 +125,17 @@ test('monthlyActuals and planVsActual, worked by hand from the Chase fixture', (
   assert.ok(Math.abs(g.pace - 82.17 / (50 * 15 / 31)) < 1e-9, String(g.pace));
   assert.equal(p.categories[0].pace, null);
   assert.equal(actuals.planVsActual(budget, m, { asOf: '2026-05-01' }).categories[1].pace, null);
+  // A month of actuals as a snapshot: the main module's analytics read it unchanged.
+  const snap = actuals.snapshotFromActuals(m, { userId: '0190f1f4-6c3a-7b1e-9d2a-3c4b5a697800', currency: 'USD', now: NOW });
+  assert.equal(snap.period_year, 2026);
+  assert.equal(snap.period_month, 3);
+  assert.equal(snap.total_expenses, '207.56');
+  assert.equal(snap.total_income, '523.99');
+  assert.deepEqual(snap.category_totals, m.category_totals);
+  assert.equal(snap.id, actuals.snapshotFromActuals(m, { userId: '0190f1f4-6c3a-7b1e-9d2a-3c4b5a697800', now: NOW }).id, 'one id per user and month');
+  const trends = lifepath.computeTrends([snap]);
+  assert.equal(trends.expense_trend.values[0].amount, '207.56');
+  assert.ok('gas' in trends.category_changes, JSON.stringify(Object.keys(trends.category_changes)));
   const bad = thrown(() => actuals.monthlyActuals([{ ...transactions[0], amount: '0' }], '2026-03'));
   assert.equal(bad.field, 'transactions[0].amount');
   assert.equal(thrown(() => actuals.monthlyActuals(transactions, '2026-13')).field, 'period');

@@ -585,7 +585,7 @@ test('the package ships lifepath/sync, and its types are precise (never any)', a
     ]) {
       assert.ok(code.includes(sig), `${target}/lifepath.d.ts: ${sig}`);
     }
-    assert.match(code, /export type EntityKind = "snapshot" \| "goal" \| "goal_contribution" \| "goal_progress" \| "recommendation_feedback" \| "budget_session";/);
+    assert.match(code, /export type EntityKind = "snapshot" \| "goal" \| "goal_contribution" \| "goal_progress" \| "recommendation_feedback" \| "budget_session" \| "transaction" \| "category_rule";/);
     assert.match(code, /export interface SyncState \{\s*records: StoredRecord\[\];\s*queue: PendingMutation\[\];\s*cursor: string \| null;\s*\}/);
   }
 });

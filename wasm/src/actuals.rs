@@ -139,6 +139,52 @@ pub fn import_transactions(
     })
 }
 
+/// The format of a bank file from its content: `"ofx"` (OFX 1.x/2.x, QFX), `"qif"`, else
+/// `"csv"`.
+#[wasm_bindgen(js_name = detectFileFormat, unchecked_return_type = "FileFormat")]
+pub fn detect_file_format(text: &str) -> JsResult {
+    call(|| output(&actuals::detect_format(text)))
+}
+
+/// Options of `explainCategory`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExplainOptions {
+    /// The row's notes (rules may read them).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub notes: Option<String>,
+    /// The user's categorisation rules.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub rules: Option<Vec<CategoryRule>>,
+    /// The user's transactions: the categories they gave teach the payees' categories.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub existing: Option<Vec<Transaction>>,
+}
+
+/// The category a new row of `payee` would get on import, with how and why
+/// (`"categorised by rule 2 (payee contains \"tesco\")"`, `"learned from 3 earlier
+/// transactions"`); `null` when no rule and no correction knows the payee.
+#[wasm_bindgen(js_name = explainCategory, unchecked_return_type = "Categorisation | null")]
+pub fn explain_category(
+    payee: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "ExplainOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let o: ExplainOptions = options_arg(&options)?;
+        let rules = actuals::Rules::new(&o.rules.unwrap_or_default());
+        let learned = actuals::learn(&o.existing.unwrap_or_default());
+        output(&actuals::categorise(
+            payee,
+            o.notes.as_deref(),
+            &rules,
+            &learned,
+        ))
+    })
+}
+
 /// A new random UUID (v4) from the JavaScript engine's random numbers.
 fn random_id() -> String {
     let mut bytes = [0u8; 16];
@@ -165,6 +211,51 @@ pub fn monthly_actuals(
     })
 }
 
+/// Options of `snapshotFromActuals`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActualsSnapshotOptions {
+    /// The owner (default: the nil UUID).
+    #[serde(default)]
+    #[tsify(optional, type = "Uuid")]
+    pub user_id: Option<Uuid>,
+    /// ISO 4217 code (default `"USD"`).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub currency: Option<String>,
+    /// The instant, RFC 3339 (default: the current time).
+    #[serde(default)]
+    #[tsify(optional, type = "DateTime<Utc>")]
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// A month of actuals as a `BudgetSnapshot` (one income line, one expense line per category;
+/// its totals are the actuals' totals), so every analytic — `computeTrends`,
+/// `detectAnomalies`, `forecast`, `comparePeriods` — runs on actuals unchanged. Its id is
+/// derived from the user and the month.
+#[wasm_bindgen(js_name = snapshotFromActuals, unchecked_return_type = "BudgetSnapshot")]
+pub fn snapshot_from_actuals(
+    #[wasm_bindgen(js_name = actuals, unchecked_param_type = "MonthlyActuals")]
+    actuals_value: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ActualsSnapshotOptions")] options: JsValue,
+) -> JsResult {
+    call(|| {
+        let month: actuals::MonthlyActuals = arg(&actuals_value, "actuals")?;
+        let o: ActualsSnapshotOptions = options_arg(&options)?;
+        let now = o.now.map_or_else(now, Ok)?;
+        let user = o.user_id.unwrap_or_default();
+        let namespace = Uuid::from_u128(0x6c69_6665_7061_7468_2d61_6374_7561_6c73);
+        let id = Uuid::new_v5(&namespace, format!("{user}:{}", month.period).as_bytes());
+        output(&actuals::snapshot_from_actuals(
+            &month,
+            lifepath_core::SnapshotId(id),
+            lifepath_core::UserId(user),
+            o.currency.as_deref().unwrap_or("USD"),
+            now,
+        )?)
+    })
+}
+
 /// A budget against a month's actuals, per category: planned, actual, remaining, over by, and
 /// the pace for the month containing `asOf` (actual ÷ the plan pro rata); largest overrun
 /// first.
@@ -172,7 +263,8 @@ pub fn monthly_actuals(
 pub fn plan_vs_actual(
     #[wasm_bindgen(js_name = budgetModel, unchecked_param_type = "BudgetModel")]
     budget_model: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MonthlyActuals")] actuals_value: JsValue,
+    #[wasm_bindgen(js_name = actuals, unchecked_param_type = "MonthlyActuals")]
+    actuals_value: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: JsValue,
 ) -> JsResult {
     call(|| {

@@ -8,6 +8,7 @@ import { authView } from './views/auth';
 import { budgetEditor, budgetsView } from './views/budgets';
 import { goalDetail, goalForm, goalsView } from './views/goals';
 import { insightView } from './views/insight';
+import { transactionsView } from './views/transactions';
 import { accountView, forgotView, resetView } from './views/password';
 import { label, periodOf } from './model';
 
@@ -116,6 +117,7 @@ function drawNav(): void {
     link('#/budgets', 'Budgets', 'budgets'),
     link('#/insight', 'Insight', 'insight'),
     link('#/goals', 'Goals', 'goals'),
+    link('#/transactions', 'Transactions', 'transactions'),
     h('a', { class: 'who', href: '#/account', title: app.session.user.email ?? '', 'aria-current': route === 'account' ? 'page' : false }, app.session.user.display_name || app.session.user.email || 'Account'),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: () => void doLogout() }, 'Log out'),
   );
@@ -225,6 +227,9 @@ async function routeAsync(): Promise<void> {
       break;
     case 'insight':
       insightView(root, app);
+      break;
+    case 'transactions':
+      transactionsView(root, app);
       break;
     case 'account':
       editing = true; // a form: not redrawn under the person by a sync

@@ -7,7 +7,8 @@
 // contribution and its trajectory → offline: edit, pending > 0, reload from the service worker
 // → online: synced (pending 0) → a second browser context logs in and sees the same data →
 // session kept across a reload, log out → 375 px wide without horizontal scrolling → no console
-// errors. Screenshots of every screen go to target/demo-screenshots/.
+// errors. Also: a bank CSV imported in the browser (lifepath/actuals), its mapping changed, a
+// category fixed and learned, plan vs actual with the over-budget rows marked, Insight on actuals. Screenshots of every screen go to target/demo-screenshots/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -197,6 +198,53 @@ try {
   await page.waitForSelector('#goal-status:has-text("Active")');
   console.log(`  goal projected ${projected}`);
 
+  step('transactions: a bank CSV imported in the browser, its guessed columns changed, a category fixed and learned, the month and plan vs actual');
+  const chase = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'fixtures', 'imports', 'us-card-chase-style.csv');
+  await page.click('nav >> text=Transactions');
+  await page.waitForSelector('#import-file');
+  await page.setInputFiles('#import-file', chase);
+  await page.waitForSelector('#mapping');
+  assert.equal(await page.inputValue('#map-delimiter'), ',');
+  assert.equal(await page.inputValue('#map-date-format'), '%m/%d/%Y');
+  assert.match(await page.textContent('#mapping legend'), /guessed with \d+ % confidence/);
+  await page.waitForSelector('#import-preview caption:has-text("7 new, 0 already here, 0 refused")');
+  // The bank's own category column, switched off: the preview follows the changed mapping.
+  assert.equal(await page.textContent('#import-preview tbody tr:first-child td:nth-child(4)'), 'Groceries');
+  await page.selectOption('#map-category', '');
+  await page.waitForSelector('#import-preview tbody tr:first-child td:nth-child(4):text-is("—")');
+  await page.fill('#import-account', 'Visa');
+  await page.press('#import-account', 'Tab');
+  await page.click('#import-go');
+  await page.waitForSelector('#import-report:has-text("Imported 7 · 0 duplicates skipped · 0 refused")');
+  await page.waitForSelector('#tx-table tbody tr[data-payee="NETFLIX.COM"]');
+  assert.equal(await page.inputValue('#tx-period'), '2026-03');
+  assert.equal(await page.locator('#tx-table tbody tr').count(), 7);
+  assert.match(await page.textContent('#actual-income'), /523\.99/);
+  assert.match(await page.textContent('#actual-expenses'), /207\.56/);
+  await page.selectOption('#tx-table tr[data-payee="NETFLIX.COM"] select', 'subscriptions');
+  await page.waitForSelector('#learned:has-text("learned from 1 earlier transaction")');
+  assert.match(await page.textContent('#learned'), /NETFLIX\.COM.+Subscriptions/);
+  assert.equal(await page.textContent('#tx-table tr[data-payee="NETFLIX.COM"] td:last-child'), 'user');
+  // The sample budget of that month against it: spending nobody planned is over budget, marked.
+  await page.waitForSelector('#plan-vs-actual tbody tr');
+  const over = await page.locator('#plan-vs-actual tbody tr.over').count();
+  assert.ok(over >= 1, `over-budget rows marked: ${over}`);
+  assert.match(await page.textContent('#plan-vs-actual tbody tr.over >> nth=0'), /over by/);
+  await screenshot(page, 'transactions');
+  // The same file again: every row already here, nothing to import.
+  await page.setInputFiles('#import-file', chase);
+  await page.waitForSelector('#import-preview caption:has-text("0 new, 7 already here")');
+  assert.equal(await page.isDisabled('#import-go'), true);
+
+  step('insight on actuals: the same analytics over the months built from the transactions');
+  await page.click('nav >> text=Insight');
+  await page.selectOption('#insight-source', 'actuals');
+  await page.waitForSelector('#category-table tr[data-series="Subscriptions"]');
+  assert.match(await page.textContent('#trend-table tr[data-series="Expenses"]'), /207\.56/);
+  await screenshot(page, 'insight-actuals');
+  await page.selectOption('#insight-source', 'budgets');
+  await page.waitForSelector('[data-chart="totals"] canvas');
+
   if (!SKIP_SYNC) {
     step('synced: pending 0');
     await page.waitForFunction(() => document.querySelector('#sync-status')?.getAttribute('data-pending') === '0', null, { timeout: 30000 });
@@ -238,6 +286,9 @@ try {
     await page2.click('nav >> text=Goals');
     await page2.waitForSelector('#goal-list [data-goal="Emergency fund"]');
     assert.match(await page2.textContent('#goal-list'), /1,900\.00 of 12,000\.00/);
+    await page2.click('nav >> text=Transactions');
+    await page2.waitForFunction(() => document.querySelectorAll('#tx-table tbody tr').length === 7, null, { timeout: 30000 });
+    assert.equal(await page2.inputValue('#tx-table tr[data-payee="NETFLIX.COM"] select'), 'subscriptions');
     await screenshot(page2, 'second-device');
 
     step('both devices edit one month offline: the later edit wins, the merge is announced');
@@ -277,7 +328,7 @@ try {
 
   step('375 px wide: every screen without horizontal scrolling');
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const [hash, name] of [['#/budgets', 'phone-history'], ['#/insight', 'phone-insight'], ['#/goals', 'phone-goals'], [`#/budgets/edit/${formMonth}`, 'phone-month']]) {
+  for (const [hash, name] of [['#/budgets', 'phone-history'], ['#/insight', 'phone-insight'], ['#/goals', 'phone-goals'], ['#/transactions', 'phone-transactions'], [`#/budgets/edit/${formMonth}`, 'phone-month']]) {
     await page.goto(`${URL_}/${hash}`);
     await page.waitForSelector('main h1');
     await page.waitForTimeout(400);

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::{Occurrences, fingerprint};
-use super::transaction::Transaction;
+use super::transaction::{Transaction, checked, clean_text};
 use crate::ids::TransactionId;
 use crate::money::{MAX_AMOUNT, Money};
 use crate::validate::is_slug;
@@ -593,7 +593,7 @@ pub fn import_csv(
                 continue;
             }
         };
-        let payee = cell(&r, layout.payee_column).unwrap_or("").trim();
+        let payee = clean_text(cell(&r, layout.payee_column).unwrap_or(""));
         if payee.is_empty() {
             refuse(&mut out, "no payee".into());
             continue;
@@ -613,9 +613,9 @@ pub fn import_csv(
         let notes = layout
             .notes_column
             .and_then(|c| cell(&r, c))
-            .map(|n| n.trim().chars().take(2000).collect::<String>())
+            .map(|n| clean_text(n).chars().take(2000).collect::<String>())
             .filter(|n| !n.is_empty());
-        out.transactions.push(Transaction {
+        let row = checked(Transaction {
             user_id: None,
             id: next_id(),
             date,
@@ -623,7 +623,7 @@ pub fn import_csv(
             payee,
             categorised_by: category.as_ref().map(|_| "file".to_owned()),
             category,
-            account: account.map(str::to_owned),
+            account: account.map(clean_text),
             notes,
             import_id: Some(import_id.to_owned()),
             fingerprint: fp,
@@ -631,6 +631,10 @@ pub fn import_csv(
             created_at: now,
             updated_at: now,
         });
+        match row {
+            Ok(t) => out.transactions.push(t),
+            Err(reason) => refuse(&mut out, reason),
+        }
     }
     Ok(out)
 }

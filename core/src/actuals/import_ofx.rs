@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::fingerprint::fingerprint_fitid;
 use super::import_csv::{FileImport, RefusedRow, parse_amount};
-use super::transaction::Transaction;
+use super::transaction::{Transaction, checked, clean_text};
 use crate::ids::TransactionId;
 use crate::money::Money;
 
@@ -223,14 +223,15 @@ pub fn import_ofx(
             refuse(&mut out, "no FITID".into());
             continue;
         };
-        let payee: String = r
-            .name
-            .clone()
-            .or_else(|| r.memo.clone())
-            .unwrap_or_default()
-            .chars()
-            .take(200)
-            .collect();
+        let payee: String = clean_text(
+            &r.name
+                .clone()
+                .or_else(|| r.memo.clone())
+                .unwrap_or_default(),
+        )
+        .chars()
+        .take(200)
+        .collect();
         if payee.trim().is_empty() {
             refuse(&mut out, "no NAME or MEMO".into());
             continue;
@@ -240,15 +241,19 @@ pub fn import_ofx(
             out.duplicates += 1;
             continue;
         }
-        out.transactions.push(Transaction {
+        let row = checked(Transaction {
             user_id: None,
             id: next_id(),
             date,
             amount,
             payee: payee.trim().to_owned(),
             category: None,
-            account: account.clone(),
-            notes: r.memo.filter(|m| Some(m) != r.name.as_ref()),
+            account: account.as_deref().map(clean_text),
+            notes: r
+                .memo
+                .filter(|m| Some(m) != r.name.as_ref())
+                .map(|m| clean_text(&m).chars().take(2000).collect::<String>())
+                .filter(|m| !m.is_empty()),
             import_id: Some(import_id.to_owned()),
             fingerprint: fp,
             categorised_by: None,
@@ -256,6 +261,10 @@ pub fn import_ofx(
             created_at: now,
             updated_at: now,
         });
+        match row {
+            Ok(t) => out.transactions.push(t),
+            Err(reason) => refuse(&mut out, reason),
+        }
     }
     Ok(out)
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::fingerprint::{Occurrences, fingerprint};
 use super::import_csv::{FileImport, RefusedRow, parse_amount, slugify};
-use super::transaction::{TRANSFER, Transaction};
+use super::transaction::{TRANSFER, Transaction, checked, clean_text};
 use crate::ids::TransactionId;
 use crate::money::Money;
 use crate::validate::is_slug;
@@ -181,17 +181,17 @@ pub fn import_qif(
                 continue;
             }
             let category = cat.as_deref().and_then(category_of);
-            out.transactions.push(Transaction {
+            let row = checked(Transaction {
                 user_id: None,
                 id: next_id(),
                 date,
                 amount,
-                payee: payee.trim().to_owned(),
+                payee: clean_text(&payee),
                 categorised_by: category.as_ref().map(|_| "file".to_owned()),
                 category,
-                account: account.map(str::to_owned),
+                account: account.map(clean_text),
                 notes: memo
-                    .map(|m| m.chars().take(2000).collect::<String>())
+                    .map(|m| clean_text(&m).chars().take(2000).collect::<String>())
                     .filter(|m| !m.is_empty()),
                 import_id: Some(import_id.to_owned()),
                 fingerprint: fp,
@@ -199,6 +199,10 @@ pub fn import_qif(
                 created_at: now,
                 updated_at: now,
             });
+            match row {
+                Ok(t) => out.transactions.push(t),
+                Err(reason) => refuse(&mut out, reason),
+            }
         }
     }
     out

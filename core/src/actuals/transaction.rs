@@ -124,6 +124,29 @@ pub struct TransactionInput {
     pub notes: Option<String>,
 }
 
+/// Text from a bank file made fit for a record: line breaks and tabs become spaces, other
+/// control and bidirectional control characters are dropped, and the ends trimmed.
+pub fn clean_text(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() || crate::validate::is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// An imported row as it is kept, or why it is refused (the data rules of every transaction:
+/// a row a reader builds never reaches a store without passing them).
+pub(crate) fn checked(t: Transaction) -> Result<Transaction, String> {
+    match t.validate() {
+        Ok(()) => Ok(t),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// A change to a transaction: only the fields given change; `null` clears `category`,
 /// `account` or `notes`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -19,8 +19,10 @@ import { forecastChart, lineChart, PALETTE } from '../charts';
 import { field, h, money, mount, select } from '../dom';
 import { addMonths, byPeriod, label, parsePeriod, periodOf } from '../model';
 import type { App } from '../app';
+import { actualsSnapshots } from './transactions';
 
 const ui = {
+  source: 'budgets' as 'budgets' | 'actuals',
   months: 12,
   anomalyPeriod: '',
   method: 'zscore' as AnomalyMethod,
@@ -62,12 +64,39 @@ function errorBox(e: unknown): HTMLElement {
   return h('p', { class: 'error banner', role: 'alert' }, msg);
 }
 
+/** The history the analytics read: the budgets typed by hand, or the months built from the
+ * imported transactions (the same analytics run on both). */
+function sourceSelect(root: HTMLElement, app: App): HTMLElement {
+  const sel = select('source', [['budgets', 'Budgets (planned)'], ['actuals', 'Actuals (from transactions)']], ui.source, { id: 'insight-source' });
+  sel.addEventListener('change', () => {
+    ui.source = sel.value === 'actuals' ? 'actuals' : 'budgets';
+    insightView(root, app);
+  });
+  return field('Months from', sel);
+}
+
 export function insightView(root: HTMLElement, app: App): void {
-  const snaps = byPeriod(app.data.list<BudgetSnapshot>('snapshot'));
+  if (ui.source === 'actuals') {
+    mount(root, h('div', { class: 'insight' }, h('h1', {}, 'Insight'), sourceSelect(root, app), h('p', { class: 'muted' }, 'Adding up the transactions…')));
+    void actualsSnapshots(app).then((snaps) => drawInsight(root, app, snaps));
+    return;
+  }
+  drawInsight(root, app, byPeriod(app.data.list<BudgetSnapshot>('snapshot')));
+}
+
+function drawInsight(root: HTMLElement, app: App, snaps: BudgetSnapshot[]): void {
   if (snaps.length === 0) {
     mount(
       root,
-      h('section', {}, h('h1', {}, 'Insight'), h('div', { class: 'card empty' }, h('p', {}, 'No months yet. '), h('a', { href: '#/budgets' }, 'Enter a month or load sample data'))),
+      h(
+        'section',
+        {},
+        h('h1', {}, 'Insight'),
+        sourceSelect(root, app),
+        ui.source === 'actuals'
+          ? h('div', { class: 'card empty' }, h('p', {}, 'No transactions yet. '), h('a', { href: '#/transactions' }, 'Import a bank file'))
+          : h('div', { class: 'card empty' }, h('p', {}, 'No months yet. '), h('a', { href: '#/budgets' }, 'Enter a month or load sample data')),
+      ),
     );
     return;
   }
@@ -339,5 +368,5 @@ export function insightView(root: HTMLElement, app: App): void {
     mount(forecastSection, h('h2', { id: 'forecast-h' }, 'Forecast'), errorBox(e));
   }
 
-  mount(root, h('div', { class: 'insight' }, h('h1', {}, 'Insight'), h('p', { class: 'muted' }, 'Every number here is computed on this device by the lifepath package — it works offline.'), trendSection, anomalySection, compareSection, forecastSection));
+  mount(root, h('div', { class: 'insight' }, h('h1', {}, 'Insight'), sourceSelect(root, app), h('p', { class: 'muted' }, 'Every number here is computed on this device by the lifepath package — it works offline.'), trendSection, anomalySection, compareSection, forecastSection));
 }
