@@ -18,3 +18,5 @@ cargo build -p lifepath-core --target wasm32-unknown-unknown --locked
 cargo bench -p lifepath-core --bench analytics --locked -- --test
 # The import benchmark too (figures: cargo bench -p lifepath-core --bench import).
 cargo bench -p lifepath-core --bench import --locked -- --test
+# The insight derivation benchmark too (figures: cargo bench -p lifepath-core --bench insights).
+cargo bench -p lifepath-core --bench insights --locked -- --test

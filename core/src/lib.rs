@@ -29,6 +29,7 @@ pub mod analytics;
 pub mod error;
 pub mod goals;
 pub mod ids;
+pub mod insights;
 pub mod models;
 pub mod money;
 pub mod period;

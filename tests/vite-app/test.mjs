@@ -34,6 +34,11 @@ try {
   assert.equal(await text('exports'), '15');
   assert.equal(await text('sync'), '2 pushed; saved 2 records and 1 pending, loaded the same state (Rainy day, pending 1); deleted: true');
   assert.equal(await text('client'), 'POST /api/v1/goals Bearer a → 422 validation_failed target_amount');
+  const actuals = await text('actuals');
+  const m = /^5000 rows imported in (\d+) ms; 1000 categorised; 5000 in 2026-03$/.exec(actuals ?? '');
+  assert.ok(m, `lifepath/actuals: ${actuals}`);
+  // A figure, not a timed test: printed with its budget.
+  console.log(`lifepath/actuals in headless Chromium: a 5,000-row bank CSV imported in ${m[1]} ms (budget < 200 ms: ${Number(m[1]) < 200 ? 'met' : 'NOT met'})`);
   assert.deepEqual(problems, []);
   console.log(`vite app in headless Chromium (${browser.version()}): surplus 1600.00, dining increasing, goal 2027-08-21, sync state saved to and loaded from IndexedDB, the REST client's typed error, no console errors`);
 } finally {

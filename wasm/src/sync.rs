@@ -24,14 +24,6 @@ use crate::interop::{
     entity_arg, json_arg, max_arg, op_id_or_fresh, optional_output, uuid_arg, wire_arg,
 };
 
-#[wasm_bindgen(typescript_custom_section)]
-const SYNC_TYPES: &'static str = r#"
-/** Any JSON value. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
-/** A JSON object: a synced record as the server writes it (`snake_case`, money as strings). */
-export type JsonObject = { [field: string]: JsonValue };
-"#;
-
 /// The engine's store in WebAssembly: the records in a vector sorted by kind and id (the order
 /// of the core's `MemoryStore`, whose map would cost more code), the queue and the cursor.
 #[derive(Default)]

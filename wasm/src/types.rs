@@ -23,6 +23,10 @@ export type DateTime<_Tz = Utc> = string;
 export type Utc = "UTC";
 /** A decimal percentage written as a string, e.g. an APR of `"22.99"`. */
 export type Decimal = string;
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+/** A JSON object: a synced record as the server writes it (`snake_case`, money as strings). */
+export type JsonObject = { [field: string]: JsonValue };
 
 /**
  * A goal as the core and the server write it: the record plus the derived

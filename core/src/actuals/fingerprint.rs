@@ -13,11 +13,19 @@ use crate::money::Money;
 
 /// The payee as compared: lower case, runs of whitespace as one space, trimmed.
 pub fn normalise_payee(payee: &str) -> String {
-    payee
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+    // One allocation: words lowercased, joined by one space (what split_whitespace + join did).
+    let mut out = String::with_capacity(payee.len());
+    for word in payee.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
+    }
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -3,6 +3,7 @@ import init from 'lifepath';
 import { runExample } from './example';
 import { runClientCheck } from './client';
 import { runSyncCheck } from './sync';
+import { runActualsCheck } from './actuals';
 
 const show = (id: string, text: string): void => {
   const el = document.getElementById(id);
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   show('exports', String(r.exportsUsed));
   show('sync', await runSyncCheck());
   show('client', await runClientCheck());
+  show('actuals', await runActualsCheck());
   show('status', 'ok');
 }
 
