@@ -135,6 +135,10 @@ pub struct Flags {
     /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtp://127.0.0.1:2525` (plain).
     #[arg(long, env = "LIFEPATH_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// Seconds before the first retry of a failed webhook delivery; each next one waits twice as
+    /// long (with jitter), at most an hour, for 24 hours.
+    #[arg(long, env = "LIFEPATH_WEBHOOK_RETRY_BASE_SECS", default_value_t = 10)]
+    pub webhook_retry_base_secs: u64,
     /// The sender of every email.
     #[arg(
         long,
@@ -274,6 +278,8 @@ pub struct Config {
     pub oidc: Vec<OidcProvider>,
     /// Where a browser lands after an OpenID sign-in (`?login_code=` added).
     pub oidc_app_redirect: String,
+    /// First webhook retry delay, seconds.
+    pub webhook_retry_base_secs: u64,
     /// SMTP URL (never logged).
     pub smtp_url: Option<String>,
     /// Sender address.
@@ -737,6 +743,7 @@ impl Config {
             oidc,
             oidc_app_redirect: flags.oidc_app_redirect,
             smtp_url: flags.smtp_url.filter(|u| !u.is_empty()),
+            webhook_retry_base_secs: flags.webhook_retry_base_secs.max(1),
             smtp_from: flags.smtp_from,
             password_reset_url: flags.password_reset_url.filter(|u| !u.is_empty()),
         })
@@ -782,6 +789,7 @@ impl Config {
             oidc: Vec::new(),
             oidc_app_redirect: "/".into(),
             smtp_url: None,
+            webhook_retry_base_secs: 10,
             smtp_from: "lifepath <no-reply@localhost>".into(),
             password_reset_url: None,
         }

@@ -18,6 +18,7 @@
 //!   future sync pull feed). [`crypto`] seals every payload with AES-256-GCM before it is
 //!   stored.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -222,6 +223,11 @@ pub fn app(state: AppState) -> Router {
     router
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        // Insights derived again after each write that can change them (issue 16).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            alerts::derive_after_write,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -386,6 +392,8 @@ pub async fn run(config: Config) -> Result<(), String> {
             }
         })
     };
+    // The alerts' outbox: worked by every instance (rows are claimed, never sent twice).
+    let _alerts = alerts::deliver::spawn(state.clone());
     // The success metrics in /metrics: computed on a schedule, never per scrape.
     let success = {
         let state = state.clone();

@@ -23,6 +23,10 @@ pub struct Metrics {
     /// The success metrics of the current month, as last computed by the schedule (not per
     /// scrape): `(key, value)`, a withheld or empty figure absent.
     success: std::sync::RwLock<Vec<(String, Option<f64>)>>,
+    /// Alert deliveries: attempted, succeeded, retried, dead.
+    deliveries: [AtomicU64; 4],
+    /// Outbox rows not yet delivered nor dead, and the age of the oldest (µs).
+    outbox: [AtomicU64; 2],
 }
 
 impl Metrics {
@@ -37,6 +41,24 @@ impl Metrics {
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum_micros
             .fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Counts a delivery attempt by what became of it.
+    pub fn delivery(&self, outcome: &crate::store::OutboxOutcome) {
+        use crate::store::OutboxOutcome;
+        self.deliveries[0].fetch_add(1, Ordering::Relaxed);
+        let i = match outcome {
+            OutboxOutcome::Delivered(_) => 1,
+            OutboxOutcome::Retry(..) => 2,
+            OutboxOutcome::Dead(..) => 3,
+        };
+        self.deliveries[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps the outbox backlog the worker read.
+    pub fn set_outbox(&self, pending: i64, oldest_age_us: i64) {
+        self.outbox[0].store(u64::try_from(pending).unwrap_or(0), Ordering::Relaxed);
+        self.outbox[1].store(u64::try_from(oldest_age_us).unwrap_or(0), Ordering::Relaxed);
     }
 
     /// Keeps the success metrics the schedule computed.
@@ -105,6 +127,35 @@ impl Metrics {
         out.push_str(&format!(
             "lifepath_http_requests_in_flight {}\n",
             self.in_flight.load(Ordering::Relaxed)
+        ));
+        out.push_str(
+            "# HELP lifepath_alert_deliveries_total Alert delivery attempts (webhook and email), by outcome.\n",
+        );
+        out.push_str("# TYPE lifepath_alert_deliveries_total counter\n");
+        for (i, name) in ["attempted", "succeeded", "retried", "dead"]
+            .iter()
+            .enumerate()
+        {
+            out.push_str(&format!(
+                "lifepath_alert_deliveries_total{{outcome=\"{name}\"}} {}\n",
+                self.deliveries[i].load(Ordering::Relaxed)
+            ));
+        }
+        out.push_str(
+            "# HELP lifepath_outbox_pending Alert outbox rows not yet delivered nor dead.\n",
+        );
+        out.push_str("# TYPE lifepath_outbox_pending gauge\n");
+        out.push_str(&format!(
+            "lifepath_outbox_pending {}\n",
+            self.outbox[0].load(Ordering::Relaxed)
+        ));
+        out.push_str(
+            "# HELP lifepath_outbox_oldest_age_seconds Age of the oldest pending outbox row.\n",
+        );
+        out.push_str("# TYPE lifepath_outbox_oldest_age_seconds gauge\n");
+        out.push_str(&format!(
+            "lifepath_outbox_oldest_age_seconds {}\n",
+            self.outbox[1].load(Ordering::Relaxed) as f64 / 1e6
         ));
         out
     }

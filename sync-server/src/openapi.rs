@@ -67,6 +67,7 @@ pub struct Problem {
         (name = "budgets", description = "Budget snapshots, sessions and their analytics"),
         (name = "goals", description = "Goals, contributions, progress, trajectories and recommendations"),
         (name = "transactions", description = "Actuals: transactions, bank file import, categorisation rules"),
+        (name = "insights", description = "Alerts: the insight feed, notification preferences, webhook endpoints"),
         (name = "sync", description = "Offline-first sync: push and pull"),
         (name = "admin", description = "Support operations for the admin role (404 for everyone else; the role is granted only by `lifepath-server admin grant EMAIL`)"),
         (name = "operations", description = "Health, readiness and this document"),

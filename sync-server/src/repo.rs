@@ -38,6 +38,14 @@ pub mod entity {
     pub const TRANSACTION: &str = EntityKind::Transaction.as_str();
     /// Categorisation rules.
     pub const CATEGORY_RULE: &str = EntityKind::CategoryRule.as_str();
+    /// Insights (derived on the server, delivered, never synced).
+    pub const INSIGHT: &str = "insight";
+    /// Webhook endpoints (never synced: their secrets stay on the server).
+    pub const WEBHOOK: &str = "webhook";
+    /// A webhook endpoint's delivery log.
+    pub const WEBHOOK_DELIVERY: &str = "webhook_delivery";
+    /// Notification preferences (one per user).
+    pub const NOTIFICATION_PREFS: &str = "notification_prefs";
     /// Recommendations (stored so feedback can refer to them; derived, so never synced).
     pub const RECOMMENDATION: &str = "recommendation";
     /// The user account itself (sealed on `account`, not in `record`).
@@ -375,7 +383,20 @@ impl Repo {
         version: i64,
         expect: Expect,
     ) -> Result<Op> {
-        let entity = kind.as_str();
+        self.put_entity(kind.as_str(), id, c, json, version, expect)
+    }
+
+    /// [`Repo::put_json`] for a kind that is stored but never synced (insights, webhook
+    /// endpoints and their delivery log, notification preferences), named by its entity.
+    pub fn put_entity(
+        &self,
+        entity: &'static str,
+        id: &str,
+        c: crate::record::Columns,
+        json: &impl Serialize,
+        version: i64,
+        expect: Expect,
+    ) -> Result<Op> {
         let plain = serde_json::to_vec(json).map_err(ApiError::internal)?;
         check_size(&self.s, &plain, "")?;
         Ok(Op::Put(RecordWrite {

@@ -334,6 +334,24 @@ async fn two_concurrent_imports_of_one_file_add_each_row_once() {
 async fn a_file_over_ten_mib_is_413_and_nothing_is_kept() {
     let s = Server::start().await;
     let u = s.register("big@example.com").await;
+    // Over the 1 MiB of a JSON body, under the file limit: imported.
+    let memo = "m".repeat(1000);
+    let mut ok = b"Date,Description,Amount,Memo\n".to_vec();
+    let mut rows = 0;
+    while ok.len() <= 2 * 1024 * 1024 {
+        rows += 1;
+        ok.extend_from_slice(
+            format!(
+                "2026-01-{:02},Shop {rows},-{rows}.00,{memo}\n",
+                1 + rows % 28
+            )
+            .as_bytes(),
+        );
+    }
+    let r = import(&s, &u, &ok, &[]).await;
+    assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(300)]);
+    assert_eq!(r.body["imported"], rows);
+    let u = s.register("big2@example.com").await;
     let mut text = b"Date,Description,Amount\n".to_vec();
     while text.len() <= 10 * 1024 * 1024 {
         text.extend_from_slice(b"2026-01-01,Padding row of a big file,-1.00\n");

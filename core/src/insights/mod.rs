@@ -16,6 +16,10 @@
 //! - `goal_reached`: a completed goal (period: the month it was completed); "info".
 //! - `goal_deadline_near`: an active goal due within 30 days and not reached; "warning".
 
+pub mod preferences;
+
+pub use preferences::*;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -110,6 +114,52 @@ pub struct Insight {
     #[cfg_attr(feature = "wasm", tsify(type = "JsonObject"))]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub numbers: Value,
+}
+
+/// Where a person is with an insight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum InsightState {
+    /// Not looked at yet.
+    New,
+    /// Seen.
+    Seen,
+    /// Dismissed: it never comes back for its `dedup_key`.
+    Dismissed,
+}
+
+impl InsightState {
+    /// The JSON name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InsightState::New => "new",
+            InsightState::Seen => "seen",
+            InsightState::Dismissed => "dismissed",
+        }
+    }
+}
+
+/// An insight as the server keeps it: the insight, its id, its state and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InsightRecord {
+    /// Id.
+    #[cfg_attr(feature = "wasm", tsify(type = "Uuid"))]
+    pub id: uuid::Uuid,
+    /// The insight.
+    #[serde(flatten)]
+    pub insight: Insight,
+    /// `new`, `seen` or `dismissed`.
+    pub state: InsightState,
+    /// +1 on each change.
+    pub version: i64,
+    /// When it was first derived.
+    pub created_at: DateTime<Utc>,
+    /// Last change of state.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// What the derivation reads.

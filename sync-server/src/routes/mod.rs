@@ -7,6 +7,7 @@ pub mod category_rules;
 pub mod export;
 pub mod goals;
 pub mod identities;
+pub mod insights;
 pub mod oidc;
 pub mod ops;
 pub mod password_reset;
@@ -17,6 +18,7 @@ pub mod snapshots;
 pub mod sync;
 pub mod transactions;
 pub mod users;
+pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -44,6 +46,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(transactions::router())
         .merge(category_rules::router())
         .merge(actuals::router())
+        .merge(insights::router())
+        .merge(webhooks::router())
         .merge(admin::router().layer(axum::middleware::map_response(no_store)))
 }
 

@@ -300,6 +300,18 @@ pub enum Op {
         /// The result as JSON.
         result: String,
     },
+    /// Queues the delivery of an insight on one channel (the alerts' outbox), in the same
+    /// transaction as the insight.
+    Outbox {
+        /// Outbox row id.
+        id: String,
+        /// The insight's record id.
+        insight_id: String,
+        /// `webhook:<endpoint id>` or `email`.
+        channel: String,
+        /// When it is first due (µs).
+        due_at: i64,
+    },
     /// Delete every live child of a parent.
     TombstoneChildren {
         /// Child entity.
@@ -307,6 +319,34 @@ pub enum Op {
         /// Parent id.
         parent_id: String,
     },
+}
+
+/// An outbox row claimed by a delivery worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Id (the event id a webhook receiver deduplicates by).
+    pub id: String,
+    /// The user.
+    pub user_id: String,
+    /// The insight's record id.
+    pub insight_id: String,
+    /// `webhook:<endpoint id>` or `email`.
+    pub channel: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    /// Queued at (µs).
+    pub created_at: i64,
+}
+
+/// What became of a delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutboxOutcome {
+    /// Delivered at (µs).
+    Delivered(i64),
+    /// Failed; due again at (µs), with why.
+    Retry(i64, String),
+    /// Given up at (µs), with why.
+    Dead(i64, String),
 }
 
 /// One limit of [`Store::rate_reserve`]: at most `limit` events of `key` in `window_us`.
@@ -615,6 +655,18 @@ pub trait Store: Send + Sync + 'static {
         before: Option<(i64, String)>,
         limit: i64,
     ) -> StoreResult<Vec<AuditRow>>;
+    /// Claims up to `limit` due outbox rows until `lease_until` (µs) — rows no other worker holds
+    /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL), oldest due first.
+    async fn claim_outbox(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRow>>;
+    /// Records what became of the attempt on a claimed row (and releases the claim).
+    async fn finish_outbox(&self, id: &str, outcome: &OutboxOutcome) -> StoreResult<()>;
+    /// Rows not yet delivered nor dead, and the age (µs) of the oldest of them.
+    async fn outbox_backlog(&self, now: i64) -> StoreResult<(i64, i64)>;
     /// Purges tombstones, audit events, rate events and refresh tokens older than the cut-offs.
     /// Before tombstones go, each user's [`Store::purged_through`] mark moves up to the last of
     /// theirs that goes.

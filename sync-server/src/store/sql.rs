@@ -485,6 +485,25 @@ async fn apply_write(
                 .execute(&mut *conn)
                 .await?;
             }
+            Op::Outbox {
+                id,
+                insight_id,
+                channel,
+                due_at,
+            } => {
+                sqlx::query(
+                    "insert into outbox (id, user_id, insight_id, channel, attempts, \
+                         next_attempt_at, created_at) values ($1, $2, $3, $4, 0, $5, $6)",
+                )
+                .bind(&id)
+                .bind(user)
+                .bind(&insight_id)
+                .bind(&channel)
+                .bind(due_at)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
             Op::TombstoneChildren { entity, parent_id } => {
                 delta -= payload_bytes(&mut *conn, user, entity, "parent_id", &parent_id).await?;
                 sqlx::query(
@@ -721,6 +740,7 @@ impl Store for SqlStore {
             "delete from refresh_token where user_id = $1",
             "delete from audit_event where user_id = $1",
             "delete from sync_op where user_id = $1",
+            "delete from outbox where user_id = $1",
         ] {
             sqlx::query(q).bind(user).execute(&mut *tx).await?;
         }
@@ -1732,6 +1752,88 @@ impl Store for SqlStore {
             )),
             None => Ok((0, String::new(), String::new())),
         }
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        // PostgreSQL: the due rows no other instance holds (`skip locked`), leased in the same
+        // statement. SQLite: one writer at a time, under the store's write lock.
+        let q = if self.sqlite {
+            "update outbox set claimed_until = $1 where id in (select id from outbox \
+             where delivered_at is null and dead_at is null and next_attempt_at <= $2 \
+             and (claimed_until is null or claimed_until < $2) \
+             order by next_attempt_at, id limit $3) \
+             returning id, user_id, insight_id, channel, attempts, created_at"
+        } else {
+            "update outbox set claimed_until = $1 where id in (select id from outbox \
+             where delivered_at is null and dead_at is null and next_attempt_at <= $2 \
+             and (claimed_until is null or claimed_until < $2) \
+             order by next_attempt_at, id limit $3 for update skip locked) \
+             returning id, user_id, insight_id, channel, attempts, created_at"
+        };
+        let _g = self.lock().await;
+        let rows = sqlx::query(q)
+            .bind(lease_until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    insight_id: r.try_get("insight_id")?,
+                    channel: r.try_get("channel")?,
+                    attempts: r.try_get("attempts")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn finish_outbox(&self, id: &str, outcome: &OutboxOutcome) -> StoreResult<()> {
+        let _g = self.lock().await;
+        let q = match outcome {
+            OutboxOutcome::Delivered(at) => sqlx::query(
+                "update outbox set delivered_at = $1, attempts = attempts + 1, \
+                 claimed_until = null, last_error = null where id = $2",
+            )
+            .bind(*at)
+            .bind(id),
+            OutboxOutcome::Retry(at, error) => sqlx::query(
+                "update outbox set next_attempt_at = $1, attempts = attempts + 1, \
+                 claimed_until = null, last_error = $2 where id = $3",
+            )
+            .bind(*at)
+            .bind(error.as_str())
+            .bind(id),
+            OutboxOutcome::Dead(at, error) => sqlx::query(
+                "update outbox set dead_at = $1, attempts = attempts + 1, \
+                 claimed_until = null, last_error = $2 where id = $3",
+            )
+            .bind(*at)
+            .bind(error.as_str())
+            .bind(id),
+        };
+        q.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn outbox_backlog(&self, now: i64) -> StoreResult<(i64, i64)> {
+        let r = sqlx::query(
+            "select count(*) as n, min(created_at) as oldest from outbox \
+             where delivered_at is null and dead_at is null",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let n: i64 = r.try_get("n")?;
+        let oldest: Option<i64> = r.try_get("oldest")?;
+        Ok((n, oldest.map_or(0, |o| (now - o).max(0))))
     }
 
     async fn prune(&self, tombstones_before: i64, audit_before: i64, now: i64) -> StoreResult<()> {

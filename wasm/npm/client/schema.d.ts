@@ -543,6 +543,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The insight feed, newest first */
+        get: operations["getInsights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insights/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Mark an insight seen or dismissed (a dismissed one never comes back) */
+        patch: operations["patchInsightsById"];
+        trace?: never;
+    };
+    "/api/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The unsubscribe link of an alert email: stops emails of one kind, without signing in */
+        get: operations["getNotificationsUnsubscribe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/recommendations/{id}": {
         parameters: {
             query?: never;
@@ -820,6 +871,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notification preferences: kinds, minimum severity, channels, quiet hours */
+        get: operations["getUsersMeNotifications"];
+        /** Replace the notification preferences (absent fields take their defaults) */
+        put: operations["putUsersMeNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/password": {
         parameters: {
             query?: never;
@@ -882,6 +951,75 @@ export interface paths {
         put?: never;
         /** Rotate a refresh token */
         post: operations["postUsersRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook endpoints (without their secrets) */
+        get: operations["getWebhooks"];
+        put?: never;
+        /** Add a webhook endpoint (the answer carries its signing secret, once) */
+        post: operations["postWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint (deliveries still queued for it are dropped) */
+        delete: operations["deleteWebhooksById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's delivery log, newest first */
+        get: operations["getWebhooksByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a signed test event (`webhook.test`) now, and say what the endpoint answered */
+        post: operations["postWebhooksByIdTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1281,6 +1419,17 @@ export interface components {
          * @enum {string}
          */
         ContributionSource: "direct" | "savings" | "expense_reduction" | "income" | "other";
+        /** @description An endpoint as created: with its signing secret, shown this once. */
+        CreatedWebhook: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            kinds?: components["schemas"]["InsightKind"][] | null;
+            /** @description The HMAC-SHA256 key of the `lifepath-signature` header; shown only in this answer. */
+            secret: string;
+            url: string;
+        };
         /** @description How to read a bank's CSV file. */
         CsvLayout: {
             /** @description The amount. */
@@ -1324,6 +1473,47 @@ export interface components {
          * @example 22.99
          */
         Decimal: string | number;
+        /** @description One delivery attempt, as the endpoint's log keeps it. */
+        Delivery: {
+            /**
+             * Format: int64
+             * @description Attempt number, from 1.
+             */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description How long it took.
+             */
+            duration_ms: number;
+            /** @description Why it failed. */
+            error?: string | null;
+            /** @description The event's id (the same on every attempt of one event). */
+            event_id: string;
+            /** @description `insight.created` or `webhook.test`. */
+            event_type: string;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description 2xx. */
+            ok: boolean;
+            /**
+             * Format: int32
+             * @description The endpoint's HTTP status, when it answered.
+             */
+            status_code?: number | null;
+            /**
+             * Format: uuid
+             * @description The webhook endpoint.
+             */
+            webhook_id: string;
+        };
         /**
          * @description How hard a recommendation is to follow.
          * @enum {string}
@@ -1720,6 +1910,70 @@ export interface components {
          * @enum {string}
          */
         IncomeType: "earned" | "passive" | "transfer";
+        /** @description One insight. */
+        Insight: {
+            /** @description `kind:subject:period`: the same insight derived again has the same key. */
+            dedup_key: string;
+            /** @description What it is about. */
+            kind: components["schemas"]["InsightKind"];
+            /** @description The sentence a person reads. */
+            message: string;
+            /** @description The numbers behind it (money as decimal strings). */
+            numbers: Record<string, never>;
+            /** @description The month it is about. */
+            period: components["schemas"]["Period"];
+            /** @description How much it matters. */
+            severity: components["schemas"]["InsightSeverity"];
+            /** @description A category slug, or a goal's id. */
+            subject: string;
+            /** @description A short title ("Dining over plan in 2026-03"). */
+            title: string;
+        };
+        /**
+         * @description What an insight is about.
+         * @enum {string}
+         */
+        InsightKind: "anomaly" | "over_plan" | "pace_over_plan" | "goal_off_track" | "goal_reached" | "goal_deadline_near";
+        /** @description `{state}`. */
+        InsightPatch: {
+            /** @description `seen` or `dismissed` (or `new` again). */
+            state: components["schemas"]["InsightState"];
+        };
+        /** @description An insight as the server keeps it: the insight, its id, its state and when. */
+        InsightRecord: components["schemas"]["Insight"] & {
+            /**
+             * Format: date-time
+             * @description When it was first derived.
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description `new`, `seen` or `dismissed`. */
+            state: components["schemas"]["InsightState"];
+            /**
+             * Format: date-time
+             * @description Last change of state.
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description +1 on each change.
+             */
+            version: number;
+        };
+        /**
+         * @description How much an insight matters (ordered: `info` < `warning` < `alert`).
+         * @enum {string}
+         */
+        InsightSeverity: "info" | "warning" | "alert";
+        /**
+         * @description Where a person is with an insight.
+         * @enum {string}
+         */
+        InsightState: "new" | "seen" | "dismissed";
         /** @description `POST /users/login`. */
         LoginInput: {
             /** @description Email address. */
@@ -1794,6 +2048,27 @@ export interface components {
              * @description Makes the mutation idempotent: a replay returns the first result.
              */
             op_id: string;
+        };
+        /** @description What reaches the person. */
+        NotificationPreferences: {
+            /** @description The anomaly baseline (default `recent`). */
+            anomaly_baseline?: components["schemas"]["Baseline"];
+            /** @description The anomaly method the insights use (default `zscore`). */
+            anomaly_method?: components["schemas"]["AnomalyMethod"];
+            /**
+             * Format: double
+             * @description The anomaly threshold (default 2).
+             */
+            anomaly_threshold?: number;
+            /** @description Email (to the account's address) on or off (default on). */
+            email?: boolean;
+            /** @description The kinds delivered (default: every kind). */
+            kinds?: components["schemas"]["InsightKind"][];
+            /** @description Nothing below this severity is delivered (default `warning`). */
+            min_severity?: components["schemas"]["InsightSeverity"];
+            quiet_hours?: null | components["schemas"]["QuietHours"];
+            /** @description Webhooks (the account's endpoints) on or off (default on). */
+            webhooks?: boolean;
         };
         /**
          * @description Create-or-replace, or delete.
@@ -1882,6 +2157,52 @@ export interface components {
                  * @description +1 on each change.
                  */
                 version?: number;
+            }[];
+            /** @description Where the next page starts; null at the end. */
+            next_cursor?: string | null;
+        };
+        /** @description A list page: `{items, next_cursor}`. */
+        Page_Delivery: {
+            /** @description The records. */
+            items: {
+                /**
+                 * Format: int64
+                 * @description Attempt number, from 1.
+                 */
+                attempt: number;
+                /**
+                 * Format: date-time
+                 * @description When.
+                 */
+                created_at: string;
+                /**
+                 * Format: int64
+                 * @description How long it took.
+                 */
+                duration_ms: number;
+                /** @description Why it failed. */
+                error?: string | null;
+                /** @description The event's id (the same on every attempt of one event). */
+                event_id: string;
+                /** @description `insight.created` or `webhook.test`. */
+                event_type: string;
+                /**
+                 * Format: uuid
+                 * @description Id.
+                 */
+                id: string;
+                /** @description 2xx. */
+                ok: boolean;
+                /**
+                 * Format: int32
+                 * @description The endpoint's HTTP status, when it answered.
+                 */
+                status_code?: number | null;
+                /**
+                 * Format: uuid
+                 * @description The webhook endpoint.
+                 */
+                webhook_id: string;
             }[];
             /** @description Where the next page starts; null at the end. */
             next_cursor?: string | null;
@@ -2015,6 +2336,36 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A list page: `{items, next_cursor}`. */
+        Page_InsightRecord: {
+            /** @description The records. */
+            items: (components["schemas"]["Insight"] & {
+                /**
+                 * Format: date-time
+                 * @description When it was first derived.
+                 */
+                created_at: string;
+                /**
+                 * Format: uuid
+                 * @description Id.
+                 */
+                id: string;
+                /** @description `new`, `seen` or `dismissed`. */
+                state: components["schemas"]["InsightState"];
+                /**
+                 * Format: date-time
+                 * @description Last change of state.
+                 */
+                updated_at: string;
+                /**
+                 * Format: int64
+                 * @description +1 on each change.
+                 */
+                version: number;
+            })[];
+            /** @description Where the next page starts; null at the end. */
+            next_cursor?: string | null;
+        };
+        /** @description A list page: `{items, next_cursor}`. */
         Page_Recommendation: {
             /** @description The records. */
             items: {
@@ -2095,6 +2446,20 @@ export interface components {
                  * @description +1 on each change.
                  */
                 version?: number;
+            }[];
+            /** @description Where the next page starts; null at the end. */
+            next_cursor?: string | null;
+        };
+        /** @description A list page: `{items, next_cursor}`. */
+        Page_Webhook: {
+            /** @description The records. */
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                id: string;
+                kinds?: components["schemas"]["InsightKind"][] | null;
+                url: string;
             }[];
             /** @description Where the next page starts; null at the end. */
             next_cursor?: string | null;
@@ -2278,6 +2643,22 @@ export interface components {
          * @enum {string}
          */
         PushStatus: "applied" | "duplicate" | "conflict" | "rejected";
+        /**
+         * @description Hours in which no email is sent (they wait until the end), in UTC hours `0..24`;
+         *     `start > end` spans midnight (22 → 7).
+         */
+        QuietHours: {
+            /**
+             * Format: int32
+             * @description First hour that is not quiet again (UTC, 0–23).
+             */
+            end_hour: number;
+            /**
+             * Format: int32
+             * @description First quiet hour (UTC, 0–23).
+             */
+            start_hour: number;
+        };
         /** @description A proposal to bring a goal back on track. */
         Recommendation: {
             /** @description The budget category it concerns (an expense slug, `surplus`, `debt` or `timeline`). */
@@ -2798,6 +3179,22 @@ export interface components {
              */
             retention_months?: number | null;
         };
+        /** @description An endpoint as listed (no secret). */
+        Webhook: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            kinds?: components["schemas"]["InsightKind"][] | null;
+            url: string;
+        };
+        /** @description `{url, kinds?}`. */
+        WebhookInput: {
+            /** @description The kinds it receives (default: all). */
+            kinds?: components["schemas"]["InsightKind"][] | null;
+            /** @description An https URL (plain http only to loopback in development). */
+            url: string;
+        };
         /** @description The window the trends cover. */
         Window: {
             from?: null | components["schemas"]["Period"];
@@ -2989,9 +3386,11 @@ export type Comparison = components['schemas']['Comparison'];
 export type ContributionId = components['schemas']['ContributionId'];
 export type ContributionInput = components['schemas']['ContributionInput'];
 export type ContributionSource = components['schemas']['ContributionSource'];
+export type CreatedWebhook = components['schemas']['CreatedWebhook'];
 export type CsvLayout = components['schemas']['CsvLayout'];
 export type Debt = components['schemas']['Debt'];
 export type Decimal = components['schemas']['Decimal'];
+export type Delivery = components['schemas']['Delivery'];
 export type Difficulty = components['schemas']['Difficulty'];
 export type Direction = components['schemas']['Direction'];
 export type EntityKind = components['schemas']['EntityKind'];
@@ -3021,6 +3420,12 @@ export type ImportForm = components['schemas']['ImportForm'];
 export type ImportReport = components['schemas']['ImportReport'];
 export type Income = components['schemas']['Income'];
 export type IncomeType = components['schemas']['IncomeType'];
+export type Insight = components['schemas']['Insight'];
+export type InsightKind = components['schemas']['InsightKind'];
+export type InsightPatch = components['schemas']['InsightPatch'];
+export type InsightRecord = components['schemas']['InsightRecord'];
+export type InsightSeverity = components['schemas']['InsightSeverity'];
+export type InsightState = components['schemas']['InsightState'];
 export type LoginInput = components['schemas']['LoginInput'];
 export type MatchField = components['schemas']['MatchField'];
 export type MatchOp = components['schemas']['MatchOp'];
@@ -3028,15 +3433,19 @@ export type MeOut = components['schemas']['MeOut'];
 export type Money = components['schemas']['Money'];
 export type MonthlyActuals = components['schemas']['MonthlyActuals'];
 export type Mutation = components['schemas']['Mutation'];
+export type NotificationPreferences = components['schemas']['NotificationPreferences'];
 export type Op = components['schemas']['Op'];
 export type OptimizationFocus = components['schemas']['OptimizationFocus'];
 export type PageBudgetSnapshot = components['schemas']['Page_BudgetSnapshot'];
 export type PageCategoryRule = components['schemas']['Page_CategoryRule'];
+export type PageDelivery = components['schemas']['Page_Delivery'];
 export type PageGoal = components['schemas']['Page_Goal'];
 export type PageGoalContribution = components['schemas']['Page_GoalContribution'];
 export type PageGoalProgress = components['schemas']['Page_GoalProgress'];
+export type PageInsightRecord = components['schemas']['Page_InsightRecord'];
 export type PageRecommendation = components['schemas']['Page_Recommendation'];
 export type PageTransaction = components['schemas']['Page_Transaction'];
+export type PageWebhook = components['schemas']['Page_Webhook'];
 export type PasswordChangeInput = components['schemas']['PasswordChangeInput'];
 export type Period = components['schemas']['Period'];
 export type PeriodTotals = components['schemas']['PeriodTotals'];
@@ -3055,6 +3464,7 @@ export type PushRequest = components['schemas']['PushRequest'];
 export type PushResponse = components['schemas']['PushResponse'];
 export type PushResult = components['schemas']['PushResult'];
 export type PushStatus = components['schemas']['PushStatus'];
+export type QuietHours = components['schemas']['QuietHours'];
 export type Recommendation = components['schemas']['Recommendation'];
 export type RecommendationFeedback = components['schemas']['RecommendationFeedback'];
 export type RecommendationId = components['schemas']['RecommendationId'];
@@ -3094,6 +3504,8 @@ export type UnreachableReason = components['schemas']['UnreachableReason'];
 export type User = components['schemas']['User'];
 export type UserId = components['schemas']['UserId'];
 export type UserPatch = components['schemas']['UserPatch'];
+export type Webhook = components['schemas']['Webhook'];
+export type WebhookInput = components['schemas']['WebhookInput'];
 export type Window = components['schemas']['Window'];
 export type WithVersionCategoryRulePatch = components['schemas']['WithVersion_CategoryRulePatch'];
 export type WithVersionGoalPatch = components['schemas']['WithVersion_GoalPatch'];
@@ -5739,6 +6151,191 @@ export interface operations {
             };
         };
     };
+    getInsights: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page (default 24). */
+                limit?: number;
+                /** @description Only insights in this state (default: `new` and `seen`, not `dismissed`). */
+                state?: components["schemas"]["InsightState"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InsightRecord"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchInsightsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InsightPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightRecord"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Version conflict (the current record in `current`), or taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNotificationsUnsubscribe: {
+        parameters: {
+            query: {
+                /** @description The token of the email's link. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed (an HTML page) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     patchRecommendationsById: {
         parameters: {
             query?: never;
@@ -6988,6 +7585,104 @@ export interface operations {
             };
         };
     };
+    getUsersMeNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putUsersMeNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferences"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postUsersMePassword: {
         parameters: {
             query?: never;
@@ -7260,6 +7955,248 @@ export interface operations {
             };
             /** @description Validation failed (field paths in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Webhook"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 1 MiB, a record over LIFEPATH_MAX_RECORD_KB (record_too_large), the storage quota reached (quota_exceeded), or, on push, over 500 mutations */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhooksByIdDeliveries: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page (default 24). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Delivery"];
+                };
+            };
+            /** @description Malformed request (no body, invalid JSON or query string) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWebhooksByIdTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt, as logged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another user's record is 404 too) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

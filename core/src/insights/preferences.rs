@@ -1,0 +1,134 @@
+//! Notification preferences (issue 16 §2): which insights reach a person, how, and when not.
+
+use serde::{Deserialize, Serialize};
+
+use super::{InsightKind, InsightSeverity};
+use crate::analytics::{AnomalyMethod, AnomalyOptions, Baseline};
+use crate::validate::{Validate, Validator, join};
+
+/// Hours in which no email is sent (they wait until the end), in UTC hours `0..24`;
+/// `start > end` spans midnight (22 → 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuietHours {
+    /// First quiet hour (UTC, 0–23).
+    pub start_hour: u8,
+    /// First hour that is not quiet again (UTC, 0–23).
+    pub end_hour: u8,
+}
+
+impl QuietHours {
+    /// Whether `hour` (UTC) is quiet.
+    pub fn contains(self, hour: u32) -> bool {
+        let (s, e, h) = (u32::from(self.start_hour), u32::from(self.end_hour), hour);
+        if s == e {
+            false
+        } else if s < e {
+            (s..e).contains(&h)
+        } else {
+            h >= s || h < e
+        }
+    }
+}
+
+/// What reaches the person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferences {
+    /// The kinds delivered (default: every kind).
+    #[serde(default = "all_kinds")]
+    pub kinds: Vec<InsightKind>,
+    /// Nothing below this severity is delivered (default `warning`).
+    #[serde(default = "warning")]
+    pub min_severity: InsightSeverity,
+    /// Email (to the account's address) on or off (default on).
+    #[serde(default = "yes")]
+    pub email: bool,
+    /// Webhooks (the account's endpoints) on or off (default on).
+    #[serde(default = "yes")]
+    pub webhooks: bool,
+    /// No email in these hours.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// The anomaly method the insights use (default `zscore`).
+    #[serde(default)]
+    pub anomaly_method: AnomalyMethod,
+    /// The anomaly baseline (default `recent`).
+    #[serde(default)]
+    pub anomaly_baseline: Baseline,
+    /// The anomaly threshold (default 2).
+    #[serde(default = "two")]
+    pub anomaly_threshold: f64,
+}
+
+fn all_kinds() -> Vec<InsightKind> {
+    InsightKind::ALL.to_vec()
+}
+fn warning() -> InsightSeverity {
+    InsightSeverity::Warning
+}
+fn yes() -> bool {
+    true
+}
+fn two() -> f64 {
+    2.0
+}
+
+impl Default for NotificationPreferences {
+    fn default() -> Self {
+        NotificationPreferences {
+            kinds: all_kinds(),
+            min_severity: warning(),
+            email: true,
+            webhooks: true,
+            quiet_hours: None,
+            anomaly_method: AnomalyMethod::default(),
+            anomaly_baseline: Baseline::default(),
+            anomaly_threshold: two(),
+        }
+    }
+}
+
+impl NotificationPreferences {
+    /// Whether an insight of `kind` and `severity` is delivered at all.
+    pub fn wants(&self, kind: InsightKind, severity: InsightSeverity) -> bool {
+        self.kinds.contains(&kind) && severity >= self.min_severity
+    }
+
+    /// The anomaly options the derivation uses.
+    pub fn anomaly_options(&self) -> AnomalyOptions {
+        AnomalyOptions {
+            threshold: self.anomaly_threshold,
+            method: self.anomaly_method,
+            baseline: self.anomaly_baseline,
+            ..AnomalyOptions::default()
+        }
+    }
+}
+
+impl Validate for NotificationPreferences {
+    fn validate_into(&self, v: &mut Validator, path: &str) {
+        if let Some(q) = self.quiet_hours {
+            if q.start_hour > 23 {
+                v.push(
+                    join(path, "quiet_hours.start_hour"),
+                    "must be an hour from 0 to 23",
+                );
+            }
+            if q.end_hour > 23 {
+                v.push(
+                    join(path, "quiet_hours.end_hour"),
+                    "must be an hour from 0 to 23",
+                );
+            }
+        }
+        if let Err(e) = self.anomaly_options().check() {
+            for f in e.field_errors() {
+                v.push(join(path, &format!("anomaly_{}", f.field)), f.message);
+            }
+        }
+    }
+}
