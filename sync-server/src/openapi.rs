@@ -255,6 +255,7 @@ pub fn error_statuses(
         || path == "/api/v1/users/me/export"
         || path == "/api/v1/users/me"
         || path == "/api/v1/budgets/plan-vs-actual"
+        || path == "/api/v1/notifications/unsubscribe"
     {
         out.push((404, "Not found (another user's record is 404 too)"));
     }

@@ -432,3 +432,129 @@ async fn email_alerts_with_a_working_unsubscribe_link() {
     let forged = link.replace("token=", "token=x");
     assert_problem(&s.raw(s.req(reqwest::Method::GET, &forged)).await, 404);
 }
+
+/// Counts what a receiver got, per event id; answers 204 (or sleeps past the timeout once).
+#[derive(Default)]
+struct Count {
+    by_event: std::collections::HashMap<String, usize>,
+    slow_first: bool,
+}
+
+async fn count(State(c): State<Arc<Mutex<Count>>>, body: String) -> StatusCode {
+    let event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let id = event["id"].as_str().unwrap_or("").to_owned();
+    let slow = {
+        let mut g = c.lock().unwrap();
+        let first = !g.by_event.contains_key(&id);
+        *g.by_event.entry(id).or_default() += 1;
+        g.slow_first && first
+    };
+    if slow {
+        // Past the 10 s a delivery attempt may take.
+        tokio::time::sleep(Duration::from_secs(12)).await;
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn receiver(slow_first: bool) -> (std::net::SocketAddr, Arc<Mutex<Count>>) {
+    let c = Arc::new(Mutex::new(Count {
+        slow_first,
+        ..Count::default()
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(count))
+        .with_state(c.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, c)
+}
+
+#[tokio::test]
+async fn two_instances_working_one_outbox_send_nothing_twice() {
+    let a = Server::start_with(|c| c.webhook_retry_base_secs = 1).await;
+    let b = a.another_instance(|c| c.webhook_retry_base_secs = 1).await;
+    let (addr, got) = receiver(false).await;
+    let mut queued = 0;
+    for n in 0..6 {
+        let u = a.register(&format!("outbox-{n}@example.com")).await;
+        let r = a
+            .post(
+                "/webhooks",
+                &u,
+                json!({"url": format!("http://{addr}/hook")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        for k in 0..3 {
+            let mut g = due_soon_goal();
+            g["name"] = json!(format!("Goal {k}"));
+            assert_eq!(a.post("/goals", &u, g).await.status, 201);
+        }
+        queued += a.get("/insights?limit=200", &u).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len();
+    }
+    assert!(queued >= 18, "{queued}");
+    // Both instances work the outbox at the same time, in several passes each.
+    let (sa, sb) = (a.state.clone(), b.state.clone());
+    let wa = tokio::spawn(async move {
+        let mut n = 0;
+        for _ in 0..20 {
+            n += deliver_due(&sa).await;
+        }
+        n
+    });
+    let wb = tokio::spawn(async move {
+        let mut n = 0;
+        for _ in 0..20 {
+            n += deliver_due(&sb).await;
+        }
+        n
+    });
+    let (na, nb) = (wa.await.unwrap(), wb.await.unwrap());
+    let g = got.lock().unwrap();
+    assert_eq!(g.by_event.len(), queued, "every insight delivered");
+    assert!(
+        g.by_event.values().all(|n| *n == 1),
+        "nothing sent twice: {:?}",
+        g.by_event.values().filter(|n| **n > 1).count()
+    );
+    assert_eq!(na + nb, queued, "each row claimed once ({na} + {nb})");
+    println!(
+        "{} ({}): instance a delivered {na}, instance b {nb}",
+        a.dialect, queued
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_that_times_out_is_retried() {
+    let s = Server::start_with(|c| c.webhook_retry_base_secs = 1).await;
+    let u = s.register("slow@example.com").await;
+    let (addr, got) = receiver(true).await;
+    let r = s
+        .post(
+            "/webhooks",
+            &u,
+            json!({"url": format!("http://{addr}/hook"), "kinds": ["goal_deadline_near"]}),
+        )
+        .await;
+    let hook = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post("/goals", &u, due_soon_goal()).await.status, 201);
+    let started = Instant::now();
+    deliver_due(&s.state).await; // times out after 10 s
+    assert!(started.elapsed() >= Duration::from_secs(10));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.lock().unwrap().by_event.values().sum::<usize>() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        deliver_due(&s.state).await;
+    }
+    let log = s.get(&format!("/webhooks/{hook}/deliveries"), &u).await;
+    let entries = log.body["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{}", log.text);
+    // Newest first: the retry succeeded, the first attempt timed out.
+    assert_eq!(entries[0]["ok"], true);
+    assert_eq!(entries[1]["error"], "timed out after 10 s");
+    assert_eq!(got.lock().unwrap().by_event.len(), 1, "one event");
+}

@@ -17,6 +17,7 @@ fn free_port() -> u16 {
 
 fn spawn(db: &str, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_lifepath-server"))
+        .env("LIFEPATH_WEBHOOK_RETRY_BASE_SECS", "1")
         .env("DATABASE_URL", db)
         .env("LIFEPATH_BIND", format!("127.0.0.1:{port}"))
         .env(
@@ -205,4 +206,113 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
     child2.kill().unwrap();
     child2.wait().unwrap();
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Issue 16: an insight stored with its outbox row survives a SIGKILL before its delivery; the
+/// restarted server delivers it (at least once, under the same event id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_between_insight_and_delivery_loses_no_alert() {
+    if std::env::var("LIFEPATH_TEST_PG_URL").is_ok_and(|s| !s.is_empty()) {
+        println!("SKIPPED alert sigkill test under PostgreSQL: it runs against the SQLite default");
+        return;
+    }
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_addr = listener.local_addr().unwrap();
+    // The receiver answers 503 until `open`, so nothing is delivered before the kill.
+    let open = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let app = {
+        let (got, open) = (got.clone(), open.clone());
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: String| {
+                let (got, open) = (got.clone(), open.clone());
+                async move {
+                    if !open.load(std::sync::atomic::Ordering::SeqCst) {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                    got.lock()
+                        .unwrap()
+                        .push(v["id"].as_str().unwrap_or("").to_owned());
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }),
+        )
+    };
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = std::env::temp_dir().join(format!("lifepath-kill-alerts-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/kill.db", dir.display());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let c = reqwest::Client::new();
+    let mut child = spawn(&db, port);
+    wait_ready(&c, &base).await;
+    let r: Value = c
+        .post(format!("{base}/api/v1/users"))
+        .json(&json!({"email": "alerts-kill@example.com", "password": "durable password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["access_token"].as_str().unwrap().to_owned();
+    let r = c
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(&token)
+        .json(&json!({"url": format!("http://{hook_addr}/hook")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let today = chrono::Utc::now().date_naive();
+    let r = c
+        .post(format!("{base}/api/v1/goals"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"name": "Trip", "goal_type": "savings_target", "category": "vacation",
+            "target_amount": "2000.00", "current_amount": "10.00",
+            "start_date": (today - chrono::Duration::days(30)).to_string(),
+            "target_date": (today + chrono::Duration::days(5)).to_string()}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let insights: Value = c
+        .get(format!("{base}/api/v1/insights"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let n = insights["items"].as_array().unwrap().len();
+    assert!(n >= 1, "{insights}");
+    child.kill().unwrap(); // SIGKILL, with the alerts stored and not delivered
+    child.wait().unwrap();
+    assert!(got.lock().unwrap().is_empty());
+
+    open.store(true, std::sync::atomic::Ordering::SeqCst);
+    let port2 = free_port();
+    let mut child2 = spawn(&db, port2);
+    wait_ready(&c, &format!("http://127.0.0.1:{port2}")).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut ids = got.lock().unwrap().clone();
+        ids.sort();
+        ids.dedup();
+        if ids.len() >= n || Instant::now() > deadline {
+            assert_eq!(ids.len(), n, "every alert delivered after the restart");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child2.kill().unwrap();
+    child2.wait().unwrap();
 }
