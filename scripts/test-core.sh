@@ -7,8 +7,10 @@ ensure_rust
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# The npm package's second module (lifepath/actuals) is the wasm crate with other features.
+# The npm package's other modules (lifepath/actuals, lifepath/insights): the wasm crate with
+# other features.
 cargo clippy -p lifepath --no-default-features --features actuals --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p lifepath --no-default-features --features insights --target wasm32-unknown-unknown --locked -- -D warnings
 cargo test -p lifepath-core --locked
 # The common-passwords list (a feature the server turns on, the npm package leaves off).
 cargo test -p lifepath-core --locked --features common-passwords --lib password_policy

@@ -19,18 +19,21 @@ for target in web bundler nodejs; do
     --out-dir "pkg-$target" --out-name lifepath --no-pack
 done
 
-# lifepath/actuals: bank file import and actuals, its own module (the crate's `actuals`
-# feature without the main one), for the web (also what bundlers take) and for Node.
-for target in web nodejs; do
-  rm -rf "pkg-actuals-$target/snippets"
-  wasm-pack --quiet build . --profile wasm-release --target "$target" \
-    --out-dir "pkg-actuals-$target" --out-name actuals --no-pack \
-    -- --no-default-features --features actuals
+# lifepath/actuals (bank file import and actuals) and lifepath/insights (the insight feed): each
+# its own module (the crate's feature of that name without the main one), for the web (also what
+# bundlers take) and for Node.
+for module in actuals insights; do
+  for target in web nodejs; do
+    rm -rf "pkg-$module-$target/snippets"
+    wasm-pack --quiet build . --profile wasm-release --target "$target" \
+      --out-dir "pkg-$module-$target" --out-name "$module" --no-pack \
+      -- --no-default-features --features "$module"
+  done
 done
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' ../Cargo.toml | head -1)
 rm -rf pkg
-mkdir -p pkg/web pkg/bundler pkg/node pkg/sync pkg/client pkg/actuals/web pkg/actuals/node
+mkdir -p pkg/web pkg/bundler pkg/node pkg/sync pkg/client
 for f in lifepath.js lifepath.d.ts lifepath_bg.wasm lifepath_bg.wasm.d.ts; do
   cp "pkg-web/$f" pkg/web/
 done
@@ -54,23 +57,26 @@ if grep -rqE '^\s*(export|import)\b' pkg/node/snippets; then
   echo "build.sh: a nodejs snippet still has ES module syntax" >&2
   exit 1
 fi
-for f in actuals.js actuals.d.ts actuals_bg.wasm actuals_bg.wasm.d.ts; do
-  cp "pkg-actuals-web/$f" pkg/actuals/web/
-  cp "pkg-actuals-nodejs/$f" pkg/actuals/node/
+for module in actuals insights; do
+  mkdir -p "pkg/$module/web" "pkg/$module/node"
+  for f in "$module.js" "$module.d.ts" "${module}_bg.wasm" "${module}_bg.wasm.d.ts"; do
+    cp "pkg-$module-web/$f" "pkg/$module/web/"
+    cp "pkg-$module-nodejs/$f" "pkg/$module/node/"
+  done
+  sed -i '/^export interface InitOutput/,/^}/ s/\bany\b/unknown/g' "pkg/$module/web/$module.d.ts"
+  sed -i '/\[Symbol\.dispose\]()/d' "pkg/$module/web/$module.d.ts" "pkg/$module/node/$module.d.ts"
+  cp -r "pkg-$module-web/snippets" "pkg/$module/web/"
+  cp -r "pkg-$module-nodejs/snippets" "pkg/$module/node/"
+  find "pkg/$module/node/snippets" -name '*.js' -exec \
+    sed -i 's/^export function \([A-Za-z0-9_]*\)/exports.\1 = function \1/' {} +
+  if grep -rqE '^\s*(export|import)\b' "pkg/$module/node/snippets"; then
+    echo "build.sh: a $module nodejs snippet still has ES module syntax" >&2
+    exit 1
+  fi
+  cp npm/node/package.json "pkg/$module/node/"
+  sed "s#./lifepath.js#./$module.js#" npm/node/index.mjs > "pkg/$module/node/index.mjs"
+  sed "s#./lifepath.js#./$module.js#" npm/node/index.d.mts > "pkg/$module/node/index.d.mts"
 done
-sed -i '/^export interface InitOutput/,/^}/ s/\bany\b/unknown/g' pkg/actuals/web/actuals.d.ts
-sed -i '/\[Symbol\.dispose\]()/d' pkg/actuals/web/actuals.d.ts pkg/actuals/node/actuals.d.ts
-cp -r pkg-actuals-web/snippets pkg/actuals/web/
-cp -r pkg-actuals-nodejs/snippets pkg/actuals/node/
-find pkg/actuals/node/snippets -name '*.js' -exec \
-  sed -i 's/^export function \([A-Za-z0-9_]*\)/exports.\1 = function \1/' {} +
-if grep -rqE '^\s*(export|import)\b' pkg/actuals/node/snippets; then
-  echo "build.sh: an actuals nodejs snippet still has ES module syntax" >&2
-  exit 1
-fi
-cp npm/node/package.json pkg/actuals/node/
-sed 's#./lifepath.js#./actuals.js#' npm/node/index.mjs > pkg/actuals/node/index.mjs
-sed 's#./lifepath.js#./actuals.js#' npm/node/index.d.mts > pkg/actuals/node/index.d.mts
 # The nodejs build is CommonJS inside an ESM package: mark its folder, and give Node an ESM
 # entry with the same no-op `init` the web build needs, so `await init()` works everywhere.
 cp npm/node/package.json npm/node/index.mjs npm/node/index.d.mts pkg/node/

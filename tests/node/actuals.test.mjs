@@ -10,6 +10,8 @@ import { lifepath, root, thrown } from './lifepath.mjs';
 const entry = join(root, 'wasm', 'pkg', 'actuals', 'node', 'index.mjs');
 if (!existsSync(entry)) throw new Error(`${entry} is missing: build the package first (bash wasm/build.sh)`);
 const actuals = await import(entry);
+const insightsEntry = join(root, 'wasm', 'pkg', 'insights', 'node', 'index.mjs');
+const insights = await import(insightsEntry);
 const fixture = (name) => readFileSync(join(root, 'tests', 'fixtures', 'imports', name), 'utf8');
 const NOW = '2026-04-01T12:00:00Z';
 
@@ -139,4 +141,32 @@ test('monthlyActuals and planVsActual, worked by hand from the Chase fixture', (
   const bad = thrown(() => actuals.monthlyActuals([{ ...transactions[0], amount: '0' }], '2026-03'));
   assert.equal(bad.field, 'transactions[0].amount');
   assert.equal(thrown(() => actuals.monthlyActuals(transactions, '2026-13')).field, 'period');
+});
+
+test('lifepath/insights deriveInsights: the feed the server derives, offline', () => {
+  assert.equal(typeof insights.deriveInsights, 'function');
+  assert.equal(typeof insights.default, 'function', 'init');
+  const goal = {
+    id: '0190f1f4-6c3a-7b1e-9d2a-3c4b5a697801', user_id: '0190f1f4-6c3a-7b1e-9d2a-3c4b5a697800',
+    name: 'Holiday', goal_type: 'savings_target', category: 'vacation', priority: 'high',
+    target_amount: '2000.00', current_amount: '1500.00', start_date: '2026-01-01', target_date: '2026-04-30',
+    status: 'active', version: 1, created_at: NOW, updated_at: NOW,
+  };
+  const budget = (dining) => ({
+    incomes: [{ name: 'Pay', type: 'earned', monthly_amount: '5000.00', stability: 'stable' }],
+    expenses: [{ name: 'Dining', category: 'dining', monthly_amount: dining, essential: false }], debts: [],
+  });
+  const snapshot = { ...actuals.snapshotFromActuals(actuals.monthlyActuals([], '2026-03'), { now: NOW }), budget_model: budget('300.00') };
+  const { transactions } = actuals.importTransactions('Date,Description,Amount,Category\n2026-03-05,Bistro,-345.00,Dining\n', { now: NOW });
+  const list = insights.deriveInsights({ snapshots: [snapshot], transactions, goals: [goal], asOf: '2026-04-10' });
+  const keys = list.map((i) => i.dedup_key);
+  assert.ok(keys.includes('over_plan:dining:2026-03'), keys.join());
+  assert.ok(keys.includes(`goal_deadline_near:${goal.id}:2026-04`), keys.join());
+  const over = list.find((i) => i.kind === 'over_plan');
+  assert.equal(over.severity, 'alert');
+  assert.equal(over.numbers.over, '45.00');
+  assert.equal(over.message, 'Dining came to 345.00 in 2026-03, 45.00 over the 300.00 planned.');
+  assert.deepEqual(insights.deriveInsights({ snapshots: [snapshot], transactions, goals: [goal], asOf: '2026-04-10' }), list, 'deterministic');
+  assert.deepEqual(insights.deriveInsights({}), []);
+  assert.equal(thrown(() => insights.deriveInsights({ asOf: 'soon' })).field, 'asOf');
 });

@@ -49,8 +49,11 @@ pub mod sync;
 // where bank files are imported, so the main module stays under its size budget.
 #[cfg(feature = "actuals")]
 pub mod actuals;
+// `lifepath/insights`: the insight feed, its own module too (`--features insights`).
 pub mod convert;
 pub mod error;
+#[cfg(feature = "insights")]
+pub mod insights;
 pub mod types;
 
 pub use error::LifepathError;

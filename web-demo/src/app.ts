@@ -9,6 +9,7 @@ import { budgetEditor, budgetsView } from './views/budgets';
 import { goalDetail, goalForm, goalsView } from './views/goals';
 import { insightView } from './views/insight';
 import { transactionsView } from './views/transactions';
+import { alertsView } from './views/alerts';
 import { accountView, forgotView, resetView } from './views/password';
 import { label, periodOf } from './model';
 
@@ -118,6 +119,7 @@ function drawNav(): void {
     link('#/insight', 'Insight', 'insight'),
     link('#/goals', 'Goals', 'goals'),
     link('#/transactions', 'Transactions', 'transactions'),
+    link('#/alerts', 'Alerts', 'alerts'),
     h('a', { class: 'who', href: '#/account', title: app.session.user.email ?? '', 'aria-current': route === 'account' ? 'page' : false }, app.session.user.display_name || app.session.user.email || 'Account'),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: () => void doLogout() }, 'Log out'),
   );
@@ -230,6 +232,9 @@ async function routeAsync(): Promise<void> {
       break;
     case 'transactions':
       transactionsView(root, app);
+      break;
+    case 'alerts':
+      alertsView(root, app);
       break;
     case 'account':
       editing = true; // a form: not redrawn under the person by a sync

@@ -272,6 +272,29 @@ try {
     assert.match(await page.textContent('#sync-state'), /Online/);
     await screenshot(page, 'online-synced');
 
+    step('alerts: the server derived an insight from the synced goal; preferences saved; offline the device derives the same feed, a dismissal waits and reaches the server online');
+    await page.click('nav >> text=Alerts');
+    await page.waitForSelector('#alerts-source[data-source="server"]');
+    await page.waitForSelector('#alerts-feed li[data-kind="goal_off_track"]');
+    assert.match(await page.textContent('#alerts-feed li[data-kind="goal_off_track"]'), /Emergency fund/);
+    await page.selectOption('#pref-severity', 'alert');
+    await page.click('#pref-save');
+    await page.waitForSelector('#notice:has-text("Notification preferences saved")');
+    await screenshot(page, 'alerts');
+    await ctx.setOffline(true);
+    await page.click('nav >> text=Budgets');
+    await page.click('nav >> text=Alerts');
+    await page.waitForSelector('#alerts-source[data-source="device"]');
+    await page.waitForSelector('#alerts-feed li[data-kind="goal_off_track"]');
+    await page.click('#alerts-feed li[data-kind="goal_off_track"] [data-action=dismiss]');
+    await page.waitForFunction(() => !document.querySelector('#alerts-feed li[data-kind="goal_off_track"]'));
+    await ctx.setOffline(false);
+    await page.waitForSelector('#sync-status[data-state=online]');
+    await page.click('nav >> text=Budgets');
+    await page.click('nav >> text=Alerts');
+    await page.waitForSelector('#alerts-source[data-source="server"]');
+    assert.equal(await page.locator('#alerts-feed li[data-kind="goal_off_track"]').count(), 0, 'the offline dismissal reached the server');
+
     step('a second device logs in and sees the same data');
     const ctx2 = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page2 = await ctx2.newPage();
@@ -328,7 +351,7 @@ try {
 
   step('375 px wide: every screen without horizontal scrolling');
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const [hash, name] of [['#/budgets', 'phone-history'], ['#/insight', 'phone-insight'], ['#/goals', 'phone-goals'], ['#/transactions', 'phone-transactions'], [`#/budgets/edit/${formMonth}`, 'phone-month']]) {
+  for (const [hash, name] of [['#/budgets', 'phone-history'], ['#/insight', 'phone-insight'], ['#/goals', 'phone-goals'], ['#/transactions', 'phone-transactions'], ['#/alerts', 'phone-alerts'], [`#/budgets/edit/${formMonth}`, 'phone-month']]) {
     await page.goto(`${URL_}/${hash}`);
     await page.waitForSelector('main h1');
     await page.waitForTimeout(400);
@@ -407,13 +430,20 @@ try {
     await pp.click('button[type=submit]');
     await pp.waitForSelector('#forgot-sent');
     await screenshot(pp, 'forgot-password');
+    // The user's mail: the alerts the server sent (issue 16) and the reset email.
+    const mail = () =>
+      readdirSync(SMTP_DIR)
+        .filter((n) => n.startsWith(`${email.toLowerCase()}-`) && n.endsWith('.eml'))
+        .map((n) => readFileSync(join(SMTP_DIR, n), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='));
     let message = '';
     for (let i = 0; i < 100 && !message; i++) {
-      const f = readdirSync(SMTP_DIR).find((n) => n.startsWith(`${email.toLowerCase()}-`) && n.endsWith('.eml'));
-      if (f) message = readFileSync(join(SMTP_DIR, f), 'utf8');
-      else await new Promise((r) => setTimeout(r, 100));
+      message = mail().find((m) => m.includes('reset-password')) ?? '';
+      if (!message) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(message, 'the reset email arrived');
+    const alerts = mail().filter((m) => m.includes('/api/v1/notifications/unsubscribe?token='));
+    assert.ok(alerts.length >= 1, 'an alert email arrived, with its unsubscribe link');
+    console.log(`  ${alerts.length} alert email(s) received, e.g. ${alerts[0].match(/^Subject: (.*)$/m)?.[1]}`);
     const plain = message.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
     const link = plain.match(/(http\S+#\/reset-password\?token=[A-Za-z0-9_-]+)/)?.[1];
     assert.ok(link, `a reset link in ${plain}`);
