@@ -558,3 +558,92 @@ async fn a_delivery_that_times_out_is_retried() {
     assert_eq!(entries[1]["error"], "timed out after 10 s");
     assert_eq!(got.lock().unwrap().by_event.len(), 1, "one event");
 }
+
+#[tokio::test]
+async fn a_daily_digest_sends_one_email_with_every_insight() {
+    let (Ok(url), Ok(dir)) = (
+        std::env::var("LIFEPATH_TEST_SMTP_URL"),
+        std::env::var("LIFEPATH_TEST_SMTP_DIR"),
+    ) else {
+        println!(
+            "SKIPPED: LIFEPATH_TEST_SMTP_URL / _DIR not set (scripts/test-server.sh starts the \
+             SMTP server tests/smtp/server.py and sets them)"
+        );
+        return;
+    };
+    let s = Server::start_with(move |c| {
+        c.smtp_url = Some(url);
+        c.smtp_from = "lifepath <alerts@lifepath.test>".into();
+    })
+    .await;
+    let email = format!("digest-{}@example.com", uuid::Uuid::new_v4().simple());
+    let u = s.register(&email).await;
+    let r = s
+        .call(
+            reqwest::Method::PUT,
+            "/users/me/notifications",
+            Some(&u.token),
+            Some(json!({"digest": "daily"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["digest"], "daily");
+    assert_eq!(s.post("/goals", &u, due_soon_goal()).await.status, 201);
+    let n = s.get("/insights", &u).await.body["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(n >= 2, "deadline near and off track");
+    let mine = || -> Vec<String> {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{email}-"))
+            })
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .map(|m| {
+                m.replace("=\r\n", "")
+                    .replace("=\n", "")
+                    .replace("=3D", "=")
+            })
+            .collect()
+    };
+    // Not before the digest's hour (08:00 UTC): nothing is due yet.
+    deliver_due(&s.state).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(mine().is_empty(), "no email before the digest's hour");
+    // The hour comes (the rows made due now).
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::AnyConnection::connect(&s.database_url).await.unwrap();
+        sqlx::query("update outbox set next_attempt_at = 0 where user_id = $1")
+            .bind(&u.id)
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    deliver_due(&s.state).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while mine().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let got = mine();
+    assert_eq!(got.len(), 1, "one digest email");
+    assert!(got[0].contains(&format!("{n} insights")), "{}", got[0]);
+    assert!(got[0].contains("due in 10 days"), "{}", got[0]);
+    assert!(got[0].contains("off track"), "{}", got[0]);
+    assert_eq!(
+        got[0]
+            .matches("/api/v1/notifications/unsubscribe?token=")
+            .count(),
+        2 * n,
+        "an unsubscribe link per insight, in both bodies"
+    );
+    // Delivered once: another pass sends nothing more.
+    deliver_due(&s.state).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mine().len(), 1);
+}

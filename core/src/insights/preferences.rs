@@ -32,6 +32,19 @@ impl QuietHours {
     }
 }
 
+/// One email per insight, or one a day with all of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Digest {
+    /// An email for each insight as it comes.
+    #[default]
+    Off,
+    /// One email a day (at 08:00 UTC) with the insights of the last day.
+    Daily,
+}
+
 /// What reaches the person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
@@ -53,6 +66,9 @@ pub struct NotificationPreferences {
     /// No email in these hours.
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
+    /// `off` (an email per insight) or `daily` (one email a day at 08:00 UTC).
+    #[serde(default)]
+    pub digest: Digest,
     /// The anomaly method the insights use (default `zscore`).
     #[serde(default)]
     pub anomaly_method: AnomalyMethod,
@@ -85,6 +101,7 @@ impl Default for NotificationPreferences {
             email: true,
             webhooks: true,
             quiet_hours: None,
+            digest: Digest::Off,
             anomaly_method: AnomalyMethod::default(),
             anomaly_baseline: Baseline::default(),
             anomaly_threshold: two(),

@@ -85,6 +85,22 @@ pub async fn deliver_due(s: &AppState) -> usize {
         }
     };
     let n = rows.len();
+    // The daily digests: one email per user with every insight due together.
+    let (digests, rows): (Vec<OutboxRow>, Vec<OutboxRow>) =
+        rows.into_iter().partition(|r| r.channel == "email_digest");
+    let mut by_user: std::collections::BTreeMap<String, Vec<OutboxRow>> = Default::default();
+    for r in digests {
+        by_user.entry(r.user_id.clone()).or_default().push(r);
+    }
+    for (_, group) in by_user {
+        let outcome = digest(s, &group).await;
+        for row in &group {
+            s.metrics.delivery(&outcome);
+            if let Err(e) = s.store.finish_outbox(&row.id, &outcome).await {
+                tracing::warn!(error = %e, "outbox row not finished");
+            }
+        }
+    }
     for row in rows {
         let outcome = attempt(s, &row).await;
         s.metrics.delivery(&outcome);
@@ -93,6 +109,73 @@ pub async fn deliver_due(s: &AppState) -> usize {
         }
     }
     n
+}
+
+/// One digest email for a user's due `email_digest` rows.
+async fn digest(s: &AppState, rows: &[OutboxRow]) -> OutboxOutcome {
+    let now = Utc::now();
+    let Some(first) = rows.first() else {
+        return OutboxOutcome::Delivered(micros(now));
+    };
+    let Ok(user) = Uuid::parse_str(&first.user_id) else {
+        return OutboxOutcome::Dead(micros(now), "bad user id".into());
+    };
+    let me = AuthUser(lifepath_core::UserId(user));
+    let mut items: Vec<InsightRecord> = Vec::new();
+    for r in rows {
+        if let Ok((i, _)) = s
+            .load::<InsightRecord>(me.0, entity::INSIGHT, &r.insight_id)
+            .await
+        {
+            items.push(i);
+        }
+    }
+    if items.is_empty() {
+        return OutboxOutcome::Dead(micros(now), "the insights are gone".into());
+    }
+    items.sort_by_key(|i| std::cmp::Reverse(i.insight.severity));
+    let to = match super::account_email(s, &me).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return OutboxOutcome::Delivered(micros(now)),
+        Err(e) => return OutboxOutcome::Retry(micros(now) + 60_000_000, e.to_string()),
+    };
+    let user_key = me.0.to_string();
+    let mut text = format!("Your lifepath digest: {} new insight(s).\n\n", items.len());
+    let mut html = format!(
+        "<p>Your lifepath digest: {} new insight(s).</p><ul>",
+        items.len()
+    );
+    for i in &items {
+        let link = unsubscribe_link(s, &user_key, i.insight.kind.as_str());
+        text.push_str(&format!(
+            "- {}\n  {}\n  Stop these emails about {}: {link}\n\n",
+            i.insight.title,
+            i.insight.message,
+            i.insight.kind.as_str().replace('_', " ")
+        ));
+        html.push_str(&format!(
+            "<li><strong>{}</strong><br>{}<br><a href=\"{}\" style=\"font-size:small\">Stop these emails about {}</a></li>",
+            crate::mail::escape(&i.insight.title),
+            crate::mail::escape(&i.insight.message),
+            crate::mail::escape(&link),
+            crate::mail::escape(&i.insight.kind.as_str().replace('_', " "))
+        ));
+    }
+    text.push_str("— lifepath\n");
+    html.push_str("</ul><p>— lifepath</p>");
+    let subject = format!("lifepath: your daily digest ({} insights)", items.len());
+    match s.mailer.send(&to, &subject, text, html).await {
+        Ok(()) => OutboxOutcome::Delivered(micros(Utc::now())),
+        Err(e) => {
+            let wait = backoff_secs(s.config.webhook_retry_base_secs, first.attempts);
+            let next = micros(now) + (wait * 1e6) as i64;
+            if next > first.created_at + RETRY_FOR_US {
+                OutboxOutcome::Dead(micros(now), e)
+            } else {
+                OutboxOutcome::Retry(next, e)
+            }
+        }
+    }
 }
 
 async fn attempt(s: &AppState, row: &OutboxRow) -> OutboxOutcome {

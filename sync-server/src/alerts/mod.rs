@@ -15,7 +15,7 @@ use axum::response::Response;
 use chrono::Utc;
 use lifepath_core::actuals::{Transaction, monthly_actuals};
 use lifepath_core::insights::{
-    InsightInput, InsightKind, InsightRecord, InsightState, NotificationPreferences,
+    Digest, InsightInput, InsightKind, InsightRecord, InsightState, NotificationPreferences,
     derive_insights,
 };
 use lifepath_core::models::{BudgetSnapshot, Goal, GoalContribution};
@@ -151,11 +151,15 @@ pub async fn refresh(s: &AppState, me: &AuthUser) -> Result<usize> {
             }
         }
         if email {
+            let (channel, due_at) = match prefs.digest {
+                Digest::Off => ("email", due),
+                Digest::Daily => ("email_digest", micros(next_digest_time(now))),
+            };
             ops.push(Op::Outbox {
                 id: Uuid::now_v7().to_string(),
                 insight_id: id.clone(),
-                channel: "email".into(),
-                due_at: due,
+                channel: channel.into(),
+                due_at,
             });
         }
     }
@@ -168,6 +172,20 @@ pub async fn refresh(s: &AppState, me: &AuthUser) -> Result<usize> {
             tracing::warn!(user = %user, error = %e, "insights not stored");
             Err(e.into())
         }
+    }
+}
+
+/// When the daily digest goes out: the next 08:00 UTC after `now`.
+pub fn next_digest_time(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    let today = now
+        .date_naive()
+        .and_hms_opt(8, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    if today > now {
+        today
+    } else {
+        today + chrono::Duration::days(1)
     }
 }
 

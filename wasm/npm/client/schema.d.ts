@@ -1520,6 +1520,11 @@ export interface components {
          */
         Difficulty: "easy" | "medium" | "hard";
         /**
+         * @description One email per insight, or one a day with all of them.
+         * @enum {string}
+         */
+        Digest: "off" | "daily";
+        /**
          * @description Whether the month is above or below its baseline.
          * @enum {string}
          */
@@ -2060,6 +2065,8 @@ export interface components {
              * @description The anomaly threshold (default 2).
              */
             anomaly_threshold?: number;
+            /** @description `off` (an email per insight) or `daily` (one email a day at 08:00 UTC). */
+            digest?: components["schemas"]["Digest"];
             /** @description Email (to the account's address) on or off (default on). */
             email?: boolean;
             /** @description The kinds delivered (default: every kind). */
@@ -3392,6 +3399,7 @@ export type Debt = components['schemas']['Debt'];
 export type Decimal = components['schemas']['Decimal'];
 export type Delivery = components['schemas']['Delivery'];
 export type Difficulty = components['schemas']['Difficulty'];
+export type Digest = components['schemas']['Digest'];
 export type Direction = components['schemas']['Direction'];
 export type EntityKind = components['schemas']['EntityKind'];
 export type ExchangeInput = components['schemas']['ExchangeInput'];

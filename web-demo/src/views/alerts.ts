@@ -140,6 +140,7 @@ async function preferencesCard(app: App): Promise<HTMLElement | null> {
   const email = h('input', { type: 'checkbox', id: 'pref-email', checked: prefs.email });
   const webhooks = h('input', { type: 'checkbox', id: 'pref-webhooks', checked: prefs.webhooks });
   const quiet = h('input', { type: 'checkbox', id: 'pref-quiet', checked: !!prefs.quiet_hours });
+  const digest = h('input', { type: 'checkbox', id: 'pref-digest', checked: prefs.digest === 'daily' });
   const save = h('button', { type: 'submit', class: 'primary', id: 'pref-save' }, 'Save');
   const form = h(
     'form',
@@ -150,6 +151,7 @@ async function preferencesCard(app: App): Promise<HTMLElement | null> {
     field('Email', email),
     field('Webhooks', webhooks),
     field('No email from 22:00 to 07:00 (UTC)', quiet),
+    field('One email a day (08:00 UTC) instead of one per alert', digest),
     h('div', { class: 'actions' }, save),
   );
   form.addEventListener('submit', (e) => {
@@ -161,6 +163,7 @@ async function preferencesCard(app: App): Promise<HTMLElement | null> {
       email: email.checked,
       webhooks: webhooks.checked,
       quiet_hours: quiet.checked ? { start_hour: 22, end_hour: 7 } : null,
+      digest: digest.checked ? ('daily' as const) : ('off' as const),
     };
     void client.api
       .PUT('/api/v1/users/me/notifications', { body })
