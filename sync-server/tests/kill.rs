@@ -296,7 +296,6 @@ async fn sigkill_between_insight_and_delivery_loses_no_alert() {
     assert!(n >= 1, "{insights}");
     child.kill().unwrap(); // SIGKILL, with the alerts stored and not delivered
     child.wait().unwrap();
-    assert!(got.lock().unwrap().is_empty());
 
     open.store(true, std::sync::atomic::Ordering::SeqCst);
     let port2 = free_port();

@@ -4,7 +4,6 @@
 
 use chrono::NaiveDate;
 use lifepath_core::actuals::{self, Transaction};
-use lifepath_core::period::Period;
 use serde::Deserialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
@@ -53,16 +52,7 @@ pub fn derive_insights(
         let i: InsightsInput = options_arg(&input)?;
         let as_of = i.as_of.map_or_else(today, Ok)?;
         let transactions = i.transactions.unwrap_or_default();
-        let mut months: Vec<Period> = transactions
-            .iter()
-            .map(|t| Period::of_date(t.date))
-            .collect();
-        months.sort_unstable();
-        months.dedup();
-        let actuals: Vec<actuals::MonthlyActuals> = months
-            .into_iter()
-            .map(|p| actuals::monthly_actuals(&transactions, p))
-            .collect();
+        let actuals = actuals::every_month_of_actuals(&transactions);
         let prefs = i.preferences.unwrap_or_default();
         let anomaly = prefs.anomaly_options();
         output(&lifepath_core::insights::derive_insights(

@@ -68,6 +68,28 @@ pub fn monthly_actuals(transactions: &[Transaction], period: Period) -> MonthlyA
     }
 }
 
+/// Every month that has transactions, added up (oldest first).
+pub fn every_month_of_actuals(transactions: &[Transaction]) -> Vec<MonthlyActuals> {
+    let mut months: Vec<Period> = transactions
+        .iter()
+        .map(|t| Period::of_date(t.date))
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    months
+        .into_iter()
+        .map(|p| monthly_actuals(transactions, p))
+        .collect()
+}
+
+/// The plan of month `period`: its snapshot, else the latest one before it.
+pub fn plan_for(snapshots: &[BudgetSnapshot], period: Period) -> Option<&BudgetSnapshot> {
+    snapshots
+        .iter()
+        .filter(|s| s.period() <= period)
+        .max_by_key(|s| s.period())
+}
+
 /// The budget a month of actuals amounts to: one income line (the month's income) and one
 /// expense line per category.
 pub fn actuals_budget(actuals: &MonthlyActuals) -> BudgetModel {

@@ -26,7 +26,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::actuals::{MonthlyActuals, plan_vs_actual, snapshot_from_actuals};
+use crate::actuals::{MonthlyActuals, plan_for, plan_vs_actual, snapshot_from_actuals};
 use crate::analytics::{AnomalyOptions, Severity, detect_anomalies};
 use crate::goals::trajectory;
 use crate::ids::{SnapshotId, UserId};
@@ -222,13 +222,7 @@ pub fn derive_insights(input: &InsightInput<'_>) -> Vec<Insight> {
     }
 
     // Plan against actual: the last complete month, and the month in progress.
-    let plan_for = |p: Period| -> Option<&BudgetSnapshot> {
-        input
-            .snapshots
-            .iter()
-            .filter(|s| s.period() <= p)
-            .max_by_key(|s| s.period())
-    };
+    let plan_for = |p: Period| plan_for(input.snapshots, p);
     let last_month = this_month.add_months(-1);
     if let (Some(month), Some(plan)) = (
         input.actuals.iter().find(|a| a.period == last_month),

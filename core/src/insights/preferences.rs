@@ -109,6 +109,25 @@ impl Default for NotificationPreferences {
     }
 }
 
+impl Digest {
+    /// The hour (UTC) the daily digest goes out.
+    pub const HOUR_UTC: u32 = 8;
+
+    /// When a daily digest that collects an insight made at `now` goes out: the next 08:00 UTC.
+    pub fn next_send_time(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        let today = now
+            .date_naive()
+            .and_hms_opt(Self::HOUR_UTC, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or(now);
+        if today > now {
+            today
+        } else {
+            today + chrono::Duration::days(1)
+        }
+    }
+}
+
 impl NotificationPreferences {
     /// Whether an insight of `kind` and `severity` is delivered at all.
     pub fn wants(&self, kind: InsightKind, severity: InsightSeverity) -> bool {
@@ -147,5 +166,44 @@ impl Validate for NotificationPreferences {
                 v.push(join(path, &format!("anomaly_{}", f.field)), f.message);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_goes_out_at_the_next_eight_utc() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(
+            Digest::next_send_time(at("2026-12-04T07:59:00Z")),
+            at("2026-12-04T08:00:00Z")
+        );
+        assert_eq!(
+            Digest::next_send_time(at("2026-12-04T08:00:00Z")),
+            at("2026-12-05T08:00:00Z")
+        );
+        assert_eq!(
+            Digest::next_send_time(at("2026-12-31T23:00:00Z")),
+            at("2027-01-01T08:00:00Z")
+        );
+    }
+
+    #[test]
+    fn quiet_hours_span_midnight() {
+        let q = QuietHours {
+            start_hour: 22,
+            end_hour: 7,
+        };
+        assert!(q.contains(23) && q.contains(0) && q.contains(6));
+        assert!(!q.contains(7) && !q.contains(12) && !q.contains(21));
+        assert!(
+            !QuietHours {
+                start_hour: 5,
+                end_hour: 5
+            }
+            .contains(5)
+        );
     }
 }

@@ -13,13 +13,12 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use chrono::Utc;
-use lifepath_core::actuals::{Transaction, monthly_actuals};
+use lifepath_core::actuals::{Transaction, every_month_of_actuals};
 use lifepath_core::insights::{
     Digest, InsightInput, InsightKind, InsightRecord, InsightState, NotificationPreferences,
     derive_insights,
 };
 use lifepath_core::models::{BudgetSnapshot, Goal, GoalContribution};
-use lifepath_core::period::Period;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -75,16 +74,7 @@ pub async fn refresh(s: &AppState, me: &AuthUser) -> Result<usize> {
     let goals: Vec<Goal> = repo.all().await?;
     let contributions: Vec<GoalContribution> = repo.all().await?;
     let prefs = preferences(s, me).await?;
-    let mut months: Vec<Period> = transactions
-        .iter()
-        .map(|t| Period::of_date(t.date))
-        .collect();
-    months.sort_unstable();
-    months.dedup();
-    let actuals: Vec<_> = months
-        .into_iter()
-        .map(|p| monthly_actuals(&transactions, p))
-        .collect();
+    let actuals = every_month_of_actuals(&transactions);
     let anomaly = prefs.anomaly_options();
     let now = crate::repo::now();
     let derived = derive_insights(&InsightInput {
@@ -153,7 +143,7 @@ pub async fn refresh(s: &AppState, me: &AuthUser) -> Result<usize> {
         if email {
             let (channel, due_at) = match prefs.digest {
                 Digest::Off => ("email", due),
-                Digest::Daily => ("email_digest", micros(next_digest_time(now))),
+                Digest::Daily => ("email_digest", micros(Digest::next_send_time(now))),
             };
             ops.push(Op::Outbox {
                 id: Uuid::now_v7().to_string(),
@@ -172,20 +162,6 @@ pub async fn refresh(s: &AppState, me: &AuthUser) -> Result<usize> {
             tracing::warn!(user = %user, error = %e, "insights not stored");
             Err(e.into())
         }
-    }
-}
-
-/// When the daily digest goes out: the next 08:00 UTC after `now`.
-pub fn next_digest_time(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
-    let today = now
-        .date_naive()
-        .and_hms_opt(8, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or(now);
-    if today > now {
-        today
-    } else {
-        today + chrono::Duration::days(1)
     }
 }
 

@@ -4,7 +4,7 @@
 use axum::Json;
 use lifepath_core::Period;
 use lifepath_core::actuals::{
-    MonthlyActuals, PlanVsActual, Transaction, monthly_actuals, plan_vs_actual,
+    MonthlyActuals, PlanVsActual, Transaction, monthly_actuals, plan_for, plan_vs_actual,
 };
 use lifepath_core::models::BudgetSnapshot;
 use utoipa_axum::router::OpenApiRouter;
@@ -68,11 +68,7 @@ struct PlanQuery {
 )]
 async fn plan_route(repo: Repo, ApiQuery(q): ApiQuery<PlanQuery>) -> Result<Json<PlanVsActual>> {
     let snapshots: Vec<BudgetSnapshot> = repo.all().await?;
-    let plan = snapshots
-        .into_iter()
-        .filter(|s| s.period() <= q.period)
-        .max_by_key(|s| s.period())
-        .ok_or(ApiError::NotFound)?;
+    let plan = plan_for(&snapshots, q.period).ok_or(ApiError::NotFound)?;
     let rows: Vec<Transaction> = repo.all().await?;
     let as_of = q
         .as_of
