@@ -34,11 +34,25 @@ try {
   assert.equal(await text('exports'), '15');
   assert.equal(await text('sync'), '2 pushed; saved 2 records and 1 pending, loaded the same state (Rainy day, pending 1); deleted: true');
   assert.equal(await text('client'), 'POST /api/v1/goals Bearer a → 422 validation_failed target_amount');
-  const actuals = await text('actuals');
-  const m = /^5000 rows imported in (\d+) ms; 1000 categorised; 5000 in 2026-03$/.exec(actuals ?? '');
-  assert.ok(m, `lifepath/actuals: ${actuals}`);
+  const imported = (actuals) => {
+    const m = /^5000 rows imported in (\d+) ms; 1000 categorised; 5000 in 2026-03$/.exec(actuals ?? '');
+    assert.ok(m, `lifepath/actuals: ${actuals}`);
+    return Number(m[1]);
+  };
+  // The first import of a page (the module freshly loaded), in three fresh pages: this machine
+  // is noisy, so the median is the figure and all three are printed.
+  const firsts = [imported(await text('actuals'))];
+  for (let i = 0; i < 2; i++) {
+    const again = await browser.newPage();
+    again.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await again.goto(url);
+    await again.waitForFunction(() => document.getElementById('status')?.textContent !== 'loading', null, { timeout: 20000 });
+    firsts.push(imported((await again.textContent('#actuals'))?.trim()));
+    await again.close();
+  }
+  const median = [...firsts].sort((a, b) => a - b)[1];
   // A figure, not a timed test: printed with its budget.
-  console.log(`lifepath/actuals in headless Chromium: a 5,000-row bank CSV imported in ${m[1]} ms (budget < 200 ms: ${Number(m[1]) < 200 ? 'met' : 'NOT met'})`);
+  console.log(`lifepath/actuals in headless Chromium: a 5,000-row bank CSV imported in ${median} ms, the median of the first import of three fresh pages (${firsts.join(', ')} ms; budget < 200 ms: ${median < 200 ? 'met' : 'NOT met'})`);
   assert.deepEqual(problems, []);
   console.log(`vite app in headless Chromium (${browser.version()}): surplus 1600.00, dining increasing, goal 2027-08-21, sync state saved to and loaded from IndexedDB, the REST client's typed error, no console errors`);
 } finally {

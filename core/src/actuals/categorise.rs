@@ -161,7 +161,13 @@ impl CategoryRule {
 
 /// Rules made ready to apply (regexes compiled once, priority order).
 pub struct Rules {
-    rules: Vec<(CategoryRule, Option<regex_lite::Regex>)>,
+    /// Each rule with its value normalised (contains, equals) or compiled (regex).
+    rules: Vec<(CategoryRule, Matcher)>,
+}
+
+enum Matcher {
+    Text(String),
+    Regex(Option<regex_lite::Regex>),
 }
 
 impl Rules {
@@ -174,14 +180,18 @@ impl Rules {
             rules: sorted
                 .into_iter()
                 .map(|r| {
-                    let re = (r.matches.op == MatchOp::Regex).then(|| {
-                        regex_lite::RegexBuilder::new(&r.matches.value)
-                            .case_insensitive(true)
-                            .size_limit(1 << 16)
-                            .build()
-                            .ok()
-                    });
-                    (r.clone(), re.flatten())
+                    let m = if r.matches.op == MatchOp::Regex {
+                        Matcher::Regex(
+                            regex_lite::RegexBuilder::new(&r.matches.value)
+                                .case_insensitive(true)
+                                .size_limit(1 << 16)
+                                .build()
+                                .ok(),
+                        )
+                    } else {
+                        Matcher::Text(normalise_payee(&r.matches.value))
+                    };
+                    (r.clone(), m)
                 })
                 .collect(),
         }
@@ -189,17 +199,23 @@ impl Rules {
 
     /// The first rule (in order) matching the payee or notes, and its position (from 1).
     pub fn find(&self, payee: &str, notes: Option<&str>) -> Option<(usize, &CategoryRule)> {
-        self.rules.iter().enumerate().find_map(|(i, (r, re))| {
-            let text = match r.matches.field {
-                MatchField::Payee => payee,
-                MatchField::Notes => notes?,
+        // Each text normalised once, and only when a rule compares it.
+        let (mut payee_n, mut notes_n) = (None::<String>, None::<String>);
+        self.rules.iter().enumerate().find_map(|(i, (r, m))| {
+            let (text, normal) = match r.matches.field {
+                MatchField::Payee => (payee, &mut payee_n),
+                MatchField::Notes => (notes?, &mut notes_n),
             };
-            let hit = match r.matches.op {
-                MatchOp::Contains => {
-                    normalise_payee(text).contains(&normalise_payee(&r.matches.value))
+            let hit = match (m, r.matches.op) {
+                (Matcher::Regex(re), _) => re.as_ref().is_some_and(|re| re.is_match(text)),
+                (Matcher::Text(value), op) => {
+                    let normal = normal.get_or_insert_with(|| normalise_payee(text));
+                    if op == MatchOp::Equals {
+                        normal == value
+                    } else {
+                        normal.contains(value.as_str())
+                    }
                 }
-                MatchOp::Equals => normalise_payee(text) == normalise_payee(&r.matches.value),
-                MatchOp::Regex => re.as_ref().is_some_and(|re| re.is_match(text)),
             };
             hit.then_some((i + 1, r))
         })
@@ -259,54 +275,82 @@ pub fn categorise(
     rules: &Rules,
     learned: &Learned,
 ) -> Option<Categorisation> {
-    if let Some((n, r)) = rules.find(payee, notes) {
-        let field = match r.matches.field {
-            MatchField::Payee => "payee",
-            MatchField::Notes => "notes",
-        };
-        let op = match r.matches.op {
-            MatchOp::Contains => "contains",
-            MatchOp::Equals => "equals",
-            MatchOp::Regex => "matches",
-        };
-        return Some(Categorisation {
-            category: r.category.clone(),
-            categorised_by: CategorisedBy::Rule(r.id.clone()).as_text(),
+    Some(match decide(payee, notes, rules, learned)? {
+        Decision::Rule(n, r) => {
+            let field = match r.matches.field {
+                MatchField::Payee => "payee",
+                MatchField::Notes => "notes",
+            };
+            let op = match r.matches.op {
+                MatchOp::Contains => "contains",
+                MatchOp::Equals => "equals",
+                MatchOp::Regex => "matches",
+            };
+            Categorisation {
+                category: r.category.clone(),
+                categorised_by: CategorisedBy::Rule(r.id.clone()).as_text(),
+                explanation: format!(
+                    "categorised by rule {n} ({field} {op} {:?})",
+                    r.matches.value
+                ),
+            }
+        }
+        Decision::Learned(category, n) => Categorisation {
+            category: category.to_owned(),
+            categorised_by: CategorisedBy::Learned.as_text(),
             explanation: format!(
-                "categorised by rule {n} ({field} {op} {:?})",
-                r.matches.value
+                "learned from {n} earlier transaction{}",
+                if n == 1 { "" } else { "s" }
             ),
-        });
-    }
-    let (category, n) = learned.0.get(&normalise_payee(payee))?;
-    Some(Categorisation {
-        category: category.clone(),
-        categorised_by: CategorisedBy::Learned.as_text(),
-        explanation: format!(
-            "learned from {n} earlier transaction{}",
-            if *n == 1 { "" } else { "s" }
-        ),
+        },
     })
 }
 
-/// Gives a category to every row of `rows` that has none; the explanations, by row index.
-pub fn apply_categories(
-    rows: &mut [Transaction],
-    rules: &Rules,
-    learned: &Learned,
-) -> Vec<(usize, Categorisation)> {
-    let mut out = Vec::new();
-    for (i, t) in rows.iter_mut().enumerate() {
-        if t.category.is_some() {
-            continue;
-        }
-        if let Some(c) = categorise(&t.payee, t.notes.as_deref(), rules, learned) {
-            t.category = Some(c.category.clone());
-            t.categorised_by = Some(c.categorised_by.clone());
-            out.push((i, c));
-        }
+/// Which rule, or what was learned, gives a row its category.
+enum Decision<'a> {
+    /// The rule and its position (from 1).
+    Rule(usize, &'a CategoryRule),
+    /// The category the user gave the payee most often, and on how many rows.
+    Learned(&'a str, usize),
+}
+
+/// The rules first, in order; else what was learned. A function of its own, called for each
+/// row (see `import_csv`'s row reader on why that matters in WebAssembly).
+#[inline(never)]
+fn decide<'a>(
+    payee: &str,
+    notes: Option<&str>,
+    rules: &'a Rules,
+    learned: &'a Learned,
+) -> Option<Decision<'a>> {
+    if let Some((n, r)) = rules.find(payee, notes) {
+        return Some(Decision::Rule(n, r));
     }
-    out
+    if learned.0.is_empty() {
+        return None;
+    }
+    let (category, n) = learned.0.get(&normalise_payee(payee))?;
+    Some(Decision::Learned(category, *n))
+}
+
+/// Gives a category to every row of `rows` that has none, as [`categorise`] does; how many it
+/// categorised (a row's explanation is [`categorise`]'s, asked for when it is shown).
+pub fn apply_categories(rows: &mut [Transaction], rules: &Rules, learned: &Learned) -> usize {
+    let mut n = 0;
+    for t in rows.iter_mut().filter(|t| t.category.is_none()) {
+        let (category, by) = match decide(&t.payee, t.notes.as_deref(), rules, learned) {
+            None => continue,
+            Some(Decision::Rule(_, r)) => (
+                r.category.clone(),
+                CategorisedBy::Rule(r.id.clone()).as_text(),
+            ),
+            Some(Decision::Learned(c, _)) => (c.to_owned(), CategorisedBy::Learned.as_text()),
+        };
+        t.category = Some(category);
+        t.categorised_by = Some(by);
+        n += 1;
+    }
+    n
 }
 
 #[cfg(test)]
@@ -427,7 +471,7 @@ mod tests {
             tx("Shop B", Some("gifts"), Some("user")),
         ];
         let done = apply_categories(&mut rows, &rules, &Learned::default());
-        assert_eq!(done.len(), 1);
+        assert_eq!(done, 1);
         assert_eq!(rows[0].category.as_deref(), Some("groceries"));
         assert_eq!(rows[1].category.as_deref(), Some("gifts"));
     }

@@ -13,19 +13,86 @@ use crate::money::Money;
 
 /// The payee as compared: lower case, runs of whitespace as one space, trimmed.
 pub fn normalise_payee(payee: &str) -> String {
-    // One allocation: words lowercased, joined by one space (what split_whitespace + join did).
     let mut out = String::with_capacity(payee.len());
+    push_normalised(&mut out, payee);
+    out
+}
+
+/// Appends [`normalise_payee`] of `payee` to `out` (words lowercased, joined by one space).
+fn push_normalised(out: &mut String, payee: &str) {
+    if payee.is_ascii() {
+        // Bytes, not chars (what `split_whitespace` does, for ASCII text).
+        let (mut space, mut wrote) = (false, false);
+        for b in payee.bytes() {
+            if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+                space = true;
+            } else {
+                if space && wrote {
+                    out.push(' ');
+                }
+                space = false;
+                wrote = true;
+                out.push(char::from(b.to_ascii_lowercase()));
+            }
+        }
+        return;
+    }
+    let mut first = true;
     for word in payee.split_whitespace() {
-        if !out.is_empty() {
+        if !first {
             out.push(' ');
         }
+        first = false;
         if word.is_ascii() {
             out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
         } else {
             out.push_str(&word.to_lowercase());
         }
     }
-    out
+}
+
+/// Appends the date as `YYYY-MM-DD` (what its `Display` writes).
+fn push_date(out: &mut String, date: NaiveDate) {
+    use chrono::Datelike;
+    use std::fmt::Write;
+    let (y, m, d) = (date.year(), date.month(), date.day());
+    if (1000..=9999).contains(&y) {
+        let digits = [
+            y / 1000,
+            y / 100 % 10,
+            y / 10 % 10,
+            y % 10,
+            -1,
+            (m / 10) as i32,
+            (m % 10) as i32,
+            -1,
+            (d / 10) as i32,
+            (d % 10) as i32,
+        ];
+        out.extend(digits.iter().map(|&v| {
+            if v < 0 {
+                '-'
+            } else {
+                char::from(b'0' + v as u8)
+            }
+        }));
+    } else {
+        let _ = write!(out, "{date}");
+    }
+}
+
+/// The text a fingerprint hashes, without the occurrence: `v1␟date␟amount␟payee␟account␟`.
+fn push_key(out: &mut String, date: NaiveDate, amount: Money, payee: &str, account: Option<&str>) {
+    use std::fmt::Write;
+    out.push_str("v1\u{1f}");
+    push_date(out, date);
+    let _ = write!(out, "\u{1f}{}\u{1f}", amount.as_decimal().normalize());
+    push_normalised(out, payee);
+    out.push('\u{1f}');
+    if let Some(a) = account {
+        push_normalised(out, a);
+    }
+    out.push('\u{1f}');
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -47,12 +114,9 @@ pub fn fingerprint(
     account: Option<&str>,
     occurrence: &str,
 ) -> String {
-    let key = format!(
-        "v1\u{1f}{date}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{occurrence}",
-        amount.as_decimal().normalize(),
-        normalise_payee(payee),
-        account.map(normalise_payee).unwrap_or_default()
-    );
+    let mut key = String::with_capacity(64 + payee.len());
+    push_key(&mut key, date, amount, payee, account);
+    key.push_str(occurrence);
     hex(&Sha256::digest(key.as_bytes()))
 }
 
@@ -66,29 +130,53 @@ pub fn fingerprint_fitid(account: Option<&str>, fitid: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
 }
 
-/// Counts occurrences of each (date, amount, payee, account) key in the order rows come, for
-/// [`fingerprint`]'s `occurrence`.
+/// Fingerprints the rows of one file in order: each (date, amount, payee, account) key's
+/// occurrences are counted and the fingerprint is [`fingerprint`] of the row with its
+/// occurrence number (from 1). One buffer is reused and a key seen before is not copied: an
+/// import fingerprints every row. Two rows of one file never get the same fingerprint (equal
+/// keys get different occurrence numbers).
 #[derive(Debug, Default)]
-pub struct Occurrences(HashMap<String, u32>);
+pub struct Fingerprinter {
+    key: String,
+    counts: HashMap<String, u32>,
+}
 
-impl Occurrences {
-    /// The occurrence number (from 1) of this row's key.
+impl Fingerprinter {
+    /// The fingerprint of the next row.
     pub fn next(
         &mut self,
         date: NaiveDate,
         amount: Money,
         payee: &str,
         account: Option<&str>,
-    ) -> u32 {
-        let key = format!(
-            "{date}|{}|{}|{}",
-            amount.as_decimal().normalize(),
-            normalise_payee(payee),
-            account.map(normalise_payee).unwrap_or_default()
-        );
-        let n = self.0.entry(key).or_default();
-        *n += 1;
-        *n
+    ) -> String {
+        self.key.clear();
+        push_key(&mut self.key, date, amount, payee, account);
+        let n = match self.counts.get_mut(self.key.as_str()) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.counts.insert(self.key.clone(), 1);
+                1
+            }
+        };
+        let mut digits = [0u8; 10];
+        let mut i = digits.len();
+        let mut v = n;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let mut h = Sha256::new();
+        h.update(self.key.as_bytes());
+        h.update(&digits[i..]);
+        hex(&h.finalize())
     }
 }
 
@@ -155,11 +243,52 @@ mod tests {
     }
 
     #[test]
-    fn occurrences_count_equal_rows() {
-        let mut o = Occurrences::default();
+    fn ascii_payees_normalise_as_words_do() {
+        for p in [
+            "  Corner   SHOP ",
+            "a\tb\u{b}c\u{c}d\r\ne",
+            "",
+            "   ",
+            "x",
+            "A  b\u{1c}C",
+        ] {
+            let words: Vec<String> = p.split_whitespace().map(str::to_lowercase).collect();
+            assert_eq!(normalise_payee(p), words.join(" "), "{p:?}");
+        }
+        assert_eq!(normalise_payee("ÉCOLE  Straße"), "école straße");
+    }
+
+    #[test]
+    fn the_fingerprinter_counts_equal_rows() {
+        let mut f = Fingerprinter::default();
         let m: Money = "-3.00".parse().unwrap();
-        assert_eq!(o.next(d("2026-01-02"), m, "Coffee", None), 1);
-        assert_eq!(o.next(d("2026-01-02"), m, "coffee ", None), 2);
-        assert_eq!(o.next(d("2026-01-03"), m, "Coffee", None), 1);
+        let a = f.next(d("2026-01-02"), m, "Coffee", None);
+        let b = f.next(d("2026-01-02"), m, "coffee ", None);
+        let c = f.next(d("2026-01-03"), m, "Coffee", Some("Checking"));
+        assert_eq!(a, fingerprint(d("2026-01-02"), m, "coffee", None, "1"));
+        assert_eq!(b, fingerprint(d("2026-01-02"), m, "coffee", None, "2"));
+        assert_eq!(
+            c,
+            fingerprint(d("2026-01-03"), m, "coffee", Some("checking"), "1")
+        );
+        // Fingerprints kept by earlier versions stay what they were (a re-import matches them).
+        assert_eq!(
+            fingerprint(
+                d("2026-03-04"),
+                "-12.50".parse().unwrap(),
+                "Corner Shop",
+                Some("Checking"),
+                "1"
+            ),
+            hex(&Sha256::digest(
+                "v1\u{1f}2026-03-04\u{1f}-12.5\u{1f}corner shop\u{1f}checking\u{1f}1".as_bytes()
+            ))
+        );
+        assert_eq!(
+            fingerprint(d("0999-03-04"), "7".parse().unwrap(), "x", None, "9"),
+            hex(&Sha256::digest(
+                "v1\u{1f}0999-03-04\u{1f}7\u{1f}x\u{1f}\u{1f}9".as_bytes()
+            ))
+        );
     }
 }

@@ -145,7 +145,7 @@ pub fn import_transactions(
         imported: result.transactions.len(),
         duplicates: result.duplicates,
         refused: result.refused,
-        categorised: categorised.len(),
+        categorised,
     };
     Ok((result.transactions, report))
 }

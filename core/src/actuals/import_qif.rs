@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::fingerprint::{Occurrences, fingerprint};
+use super::fingerprint::Fingerprinter;
 use super::import_csv::{FileImport, RefusedRow, parse_amount, slugify};
 use super::transaction::{TRANSFER, Transaction, checked, clean_text};
 use crate::ids::TransactionId;
@@ -117,8 +117,7 @@ pub fn import_qif(
             _ => {}
         }
     }
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut occurrences = Occurrences::default();
+    let mut fingerprints = Fingerprinter::default();
     for r in records {
         let refuse = |out: &mut FileImport, reason: String| {
             out.refused.push(RefusedRow {
@@ -174,9 +173,8 @@ pub fn import_qif(
         }
         for (cat, memo, amount) in rows {
             let amount = Money::from(amount);
-            let n = occurrences.next(date, amount, &payee, account);
-            let fp = fingerprint(date, amount, &payee, account, &n.to_string());
-            if known.contains(&fp) || !seen.insert(fp.clone()) {
+            let fp = fingerprints.next(date, amount, &payee, account);
+            if known.contains(&fp) {
                 out.duplicates += 1;
                 continue;
             }

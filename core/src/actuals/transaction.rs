@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{TransactionId, UserId};
 use crate::models::double_option;
 use crate::money::{MAX_AMOUNT, Money};
-use crate::validate::{Validate, Validator, join};
+use crate::period::{MAX_YEAR, MIN_YEAR};
+use crate::validate::{Validate, Validator, is_slug, join};
 
 /// The category of money moved between the user's own accounts: counted neither as income nor
 /// as spending.
@@ -127,15 +128,44 @@ pub struct TransactionInput {
 /// Text from a bank file made fit for a record: line breaks and tabs become spaces, other
 /// control and bidirectional control characters are dropped, and the ends trimmed.
 pub fn clean_text(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| match c {
-            '\n' | '\r' | '\t' => Some(' '),
-            c if c.is_control() || crate::validate::is_bidi_control(c) => None,
-            c => Some(c),
-        })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    cleaned(s).into_owned()
+}
+
+/// [`clean_text`] without a copy when the text is clean already (the common case: an import
+/// reads every cell).
+pub(crate) fn cleaned(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let clean = if t.is_ascii() {
+        !t.bytes().any(|b| b.is_ascii_control())
+    } else {
+        !t.chars()
+            .any(|c| c.is_control() || crate::validate::is_bidi_control(c))
+    };
+    if clean {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .filter_map(|c| match c {
+                '\n' | '\r' | '\t' => Some(' '),
+                c if c.is_control() || crate::validate::is_bidi_control(c) => None,
+                c => Some(c),
+            })
+            .collect::<String>()
+            .trim()
+            .to_owned(),
+    )
+}
+
+/// The first `max` characters of `s` (a copy only when it is longer).
+pub(crate) fn at_most(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
 }
 
 /// An imported row as it is kept, or why it is refused (the data rules of every transaction:
@@ -185,8 +215,22 @@ pub struct TransactionPatch {
     pub notes: Option<Option<String>>,
 }
 
-fn check(v: &mut Validator, path: &str, t: &TransactionInput) {
-    v.date(join(path, "date"), t.date);
+/// The checked fields of a transaction, borrowed (checking a row copies nothing, and a field's
+/// name is built only when it is wrong: an import checks every row).
+struct Fields<'a> {
+    date: NaiveDate,
+    amount: Money,
+    payee: &'a str,
+    category: Option<&'a str>,
+    account: Option<&'a str>,
+    notes: Option<&'a str>,
+}
+
+fn check(v: &mut Validator, path: &str, t: &Fields<'_>) {
+    use crate::validate::text_problem;
+    if !(MIN_YEAR..=MAX_YEAR).contains(&t.date.year()) {
+        v.date(join(path, "date"), t.date);
+    }
     let amount = t.amount;
     if amount.is_zero() || !amount.has_cents_precision() || amount.abs().as_decimal() > MAX_AMOUNT {
         v.push(
@@ -194,36 +238,56 @@ fn check(v: &mut Validator, path: &str, t: &TransactionInput) {
             "must not be 0, with at most 2 decimals (negative for money out)",
         );
     }
-    v.text(join(path, "payee"), &t.payee, 1, 200);
-    if let Some(c) = &t.category {
+    if let Some(p) = text_problem(t.payee, 1, 200) {
+        v.push(join(path, "payee"), p);
+    }
+    if let Some(c) = t.category
+        && !is_slug(c)
+    {
         v.slug(join(path, "category"), c);
     }
-    if let Some(a) = &t.account {
-        v.text(join(path, "account"), a, 0, 100);
+    if let Some(p) = t.account.and_then(|a| text_problem(a, 0, 100)) {
+        v.push(join(path, "account"), p);
     }
-    if let Some(n) = &t.notes {
-        v.text(join(path, "notes"), n, 0, 2000);
+    if let Some(p) = t.notes.and_then(|n| text_problem(n, 0, 2000)) {
+        v.push(join(path, "notes"), p);
     }
 }
 
 impl Validate for TransactionInput {
     fn validate_into(&self, v: &mut Validator, path: &str) {
-        check(v, path, self);
+        check(
+            v,
+            path,
+            &Fields {
+                date: self.date,
+                amount: self.amount,
+                payee: &self.payee,
+                category: self.category.as_deref(),
+                account: self.account.as_deref(),
+                notes: self.notes.as_deref(),
+            },
+        );
     }
 }
 
 impl Validate for Transaction {
     fn validate_into(&self, v: &mut Validator, path: &str) {
-        let fields = TransactionInput {
-            date: self.date,
-            amount: self.amount,
-            payee: self.payee.clone(),
-            category: self.category.clone(),
-            account: self.account.clone(),
-            notes: self.notes.clone(),
-        };
-        check(v, path, &fields);
-        v.text(join(path, "fingerprint"), &self.fingerprint, 1, 128);
+        check(
+            v,
+            path,
+            &Fields {
+                date: self.date,
+                amount: self.amount,
+                payee: &self.payee,
+                category: self.category.as_deref(),
+                account: self.account.as_deref(),
+                notes: self.notes.as_deref(),
+            },
+        );
+        if let Some(p) = crate::validate::text_problem(&self.fingerprint, 1, 128) {
+            v.push(join(path, "fingerprint"), p);
+        }
         if let Some(by) = &self.categorised_by
             && CategorisedBy::parse(by).is_none()
         {
