@@ -16,7 +16,7 @@ const fixture = (name) => readFileSync(join(root, 'tests', 'fixtures', 'imports'
 const NOW = '2026-04-01T12:00:00Z';
 
 test('exports of lifepath/actuals', () => {
-  for (const name of ['detectCsvLayout', 'detectFileFormat', 'importTransactions', 'explainCategory', 'monthlyActuals', 'planVsActual', 'snapshotFromActuals']) {
+  for (const name of ['detectCsvLayout', 'detectFileFormat', 'importTransactions', 'explainCategory', 'monthlyActuals', 'planVsActual', 'snapshotFromActuals', 'planFor']) {
     assert.equal(typeof actuals[name], 'function', name);
   }
   assert.equal(typeof actuals.default, 'function', 'init');
@@ -141,6 +141,15 @@ test('monthlyActuals and planVsActual, worked by hand from the Chase fixture', (
   const bad = thrown(() => actuals.monthlyActuals([{ ...transactions[0], amount: '0' }], '2026-03'));
   assert.equal(bad.field, 'transactions[0].amount');
   assert.equal(thrown(() => actuals.monthlyActuals(transactions, '2026-13')).field, 'period');
+  // The plan of a month: its snapshot, else the latest before it (the object passed in).
+  const jan = { ...snap, period_month: 1 };
+  const list = [snap, jan];
+  assert.equal(actuals.planFor(list, '2026-03'), snap);
+  assert.equal(actuals.planFor(list, '2026-02'), jan);
+  assert.equal(actuals.planFor(list, '2027-01'), snap);
+  assert.equal(actuals.planFor(list, '2025-12'), null);
+  assert.equal(actuals.planFor([], '2026-03'), null);
+  assert.equal(thrown(() => actuals.planFor([{ ...snap, period_month: 13 }], '2026-03')).field, 'snapshots[0].period_month');
 });
 
 test('lifepath/insights deriveInsights: the feed the server derives, offline', () => {

@@ -420,6 +420,31 @@ pub fn snapshot_from_actuals(
     })
 }
 
+/// The plan of month `period` among `snapshots`: that month's snapshot, else the latest one
+/// before it; `null` when there is none. The same rule as the server's
+/// `GET /budgets/plan-vs-actual`; the snapshot given back is the one passed in (not a copy).
+#[wasm_bindgen(js_name = planFor, unchecked_return_type = "BudgetSnapshot | null")]
+pub fn plan_for(
+    #[wasm_bindgen(unchecked_param_type = "BudgetSnapshot[]")] snapshots: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Period")] period: JsValue,
+) -> JsResult {
+    call(|| {
+        let period: Period = arg(&period, "period")?;
+        // Only the months are read; a list that is not of snapshots is read whole for its error.
+        let periods = match crate::convert::list_index(&snapshots) {
+            Some((periods, _)) => periods,
+            None => records::<lifepath_core::models::BudgetSnapshot>(&snapshots, "snapshots")?
+                .iter()
+                .map(lifepath_core::models::BudgetSnapshot::period)
+                .collect(),
+        };
+        Ok(match actuals::plan_position(&periods, period) {
+            Some(i) => js_sys::Array::from(&snapshots).get(u32::try_from(i).unwrap_or(u32::MAX)),
+            None => JsValue::NULL,
+        })
+    })
+}
+
 /// A budget against a month's actuals, per category: planned, actual, remaining, over by, and
 /// the pace for the month containing `asOf` (actual ÷ the plan pro rata); largest overrun
 /// first.

@@ -248,7 +248,7 @@ pub fn analytics_snapshots(
 
 /// The period and currency of every snapshot of a list, read without the rest of them;
 /// `None` when the list is not one of objects with valid periods and string currencies.
-fn list_index(value: &JsValue) -> Option<(Vec<Period>, String)> {
+pub(crate) fn list_index(value: &JsValue) -> Option<(Vec<Period>, String)> {
     let pair = lifepath_list_index(value);
     if pair.is_undefined() {
         return None;

@@ -84,10 +84,19 @@ pub fn every_month_of_actuals(transactions: &[Transaction]) -> Vec<MonthlyActual
 
 /// The plan of month `period`: its snapshot, else the latest one before it.
 pub fn plan_for(snapshots: &[BudgetSnapshot], period: Period) -> Option<&BudgetSnapshot> {
-    snapshots
+    let periods: Vec<Period> = snapshots.iter().map(BudgetSnapshot::period).collect();
+    plan_position(&periods, period).map(|i| &snapshots[i])
+}
+
+/// [`plan_for`] on the months of the snapshots alone: the position of the plan among them
+/// (the last of equal months).
+pub fn plan_position(periods: &[Period], period: Period) -> Option<usize> {
+    periods
         .iter()
-        .filter(|s| s.period() <= period)
-        .max_by_key(|s| s.period())
+        .enumerate()
+        .filter(|(_, p)| **p <= period)
+        .max_by_key(|(_, p)| **p)
+        .map(|(i, _)| i)
 }
 
 /// The budget a month of actuals amounts to: one income line (the month's income) and one

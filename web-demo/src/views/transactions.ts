@@ -15,7 +15,7 @@ import type {
   Transaction,
 } from 'lifepath/actuals';
 import { field, h, money, mount, percent, select } from '../dom';
-import { byPeriod, CATEGORIES, label, nowIso, periodOf, today } from '../model';
+import { CATEGORIES, label, nowIso, periodOf, today } from '../model';
 import type { App } from '../app';
 
 type Actuals = typeof import('lifepath/actuals');
@@ -300,9 +300,8 @@ function monthCards(m: Actuals, app: App, rows: Transaction[], rules: CategoryRu
   );
 
   const actuals: MonthlyActuals = m.monthlyActuals(rows, ui.period);
-  const plan = byPeriod(app.data.list<BudgetSnapshot>('snapshot'))
-    .filter((s) => periodOf(s) <= ui.period)
-    .at(-1);
+  // The month's budget, else the latest before it: the core's rule, as the server applies it.
+  const plan: BudgetSnapshot | null = m.planFor(app.data.list<BudgetSnapshot>('snapshot'), ui.period);
   const pva: PlanVsActual | null = plan ? m.planVsActual(plan.budget_model, actuals, { asOf: today() }) : null;
   return [
     h('div', { class: 'toolbar' }, h('h2', {}, 'Month'), field('Month', periodSelect)),
