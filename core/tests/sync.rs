@@ -571,3 +571,59 @@ fn starting_over_keeps_a_record_with_a_pending_edit_for_its_push_to_decide() {
     );
     assert_eq!(b.pending_count(), 0);
 }
+
+#[test]
+fn a_batch_says_when_more_of_the_queue_follows() {
+    let mut server = Server::default();
+    let mut e: SyncEngine = SyncEngine::default();
+    let mut n = 0;
+    for k in 0..5 {
+        let id = rid(100 + k);
+        e.upsert(
+            EntityKind::Goal,
+            id,
+            json!({"id": id.to_string(), "x": k, "updated_at": stamp(1)}),
+            op(&mut n),
+        )
+        .unwrap();
+    }
+    let mut more = Vec::new();
+    while let Some(req) = e.next_push(2) {
+        more.push(req.more);
+        let resp = server.push(&req);
+        e.apply_push_response(&resp).unwrap();
+    }
+    assert_eq!(more, [true, true, false], "5 mutations in batches of 2");
+    // Two changes of one record go out one per batch: the first batch says more follows.
+    let id = rid(100);
+    for x in [7, 8] {
+        e.upsert(
+            EntityKind::Goal,
+            id,
+            json!({"id": id.to_string(), "x": x, "updated_at": stamp(2)}),
+            op(&mut n),
+        )
+        .unwrap();
+        // Keep the first queued (in flight) so the second cannot coalesce into it.
+        if x == 7 {
+            let req = e.next_push(10).unwrap();
+            assert!(!req.more, "alone in the queue");
+            e.push_failed();
+            let again = e.next_push(10).unwrap();
+            assert_eq!(again, req);
+            e.push_failed();
+        }
+    }
+    let req = e.next_push(10).unwrap();
+    assert_eq!(req.mutations.len(), 1);
+    assert!(req.more, "the second change of the record follows");
+    // The field is left out of the JSON when false, and read as false when absent.
+    let text = serde_json::to_value(&PushRequest {
+        mutations: Vec::new(),
+        more: false,
+    })
+    .unwrap();
+    assert_eq!(text, json!({"mutations": []}));
+    let back: PushRequest = serde_json::from_value(json!({"mutations": []})).unwrap();
+    assert!(!back.more);
+}

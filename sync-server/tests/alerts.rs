@@ -123,6 +123,58 @@ async fn the_feed_keeps_state_and_a_dismissed_insight_never_returns() {
 }
 
 #[tokio::test]
+async fn a_history_pushed_in_batches_is_read_after_its_last_batch() {
+    let s = Server::start().await;
+    let u = s.register("batches@example.com").await;
+    let mutation = |id: &str, data: Value| {
+        json!({"op_id": uuid::Uuid::new_v4(), "entity": "goal", "id": id, "base_version": 0,
+               "op": "upsert", "data": data})
+    };
+    let due = uuid::Uuid::new_v4().to_string();
+    let mut goal = due_soon_goal();
+    goal["id"] = json!(due);
+    // A batch that says more of the device's queue follows: applied, nothing derived yet.
+    let r = s
+        .post(
+            "/sync/push",
+            &u,
+            json!({"mutations": [mutation(&due, goal)], "more": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    assert!(
+        kinds(&s.get("/insights", &u).await).is_empty(),
+        "derived from part of the history"
+    );
+    // The last batch (no `more`): the whole history is read.
+    let other = uuid::Uuid::new_v4().to_string();
+    let mut far = due_soon_goal();
+    far["id"] = json!(other);
+    far["name"] = json!("Car");
+    far["target_date"] = json!("2030-01-01");
+    let r = s
+        .post(
+            "/sync/push",
+            &u,
+            json!({"mutations": [mutation(&other, far)]}),
+        )
+        .await;
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    let feed = s.get("/insights", &u).await;
+    assert!(
+        kinds(&feed).contains(&"goal_deadline_near".to_owned()),
+        "{}",
+        feed.text
+    );
+    // `more` must be a boolean.
+    let bad = s
+        .post("/sync/push", &u, json!({"mutations": [], "more": "yes"}))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+}
+
+#[tokio::test]
 async fn notification_preferences_round_trip_and_are_checked() {
     let s = Server::start().await;
     let u = s.register("prefs@example.com").await;

@@ -58,7 +58,9 @@ test('nextPush: the mutations in flight, one per record, at most max', () => {
   e.upsert('goal', id(2), goal(2));
   e.upsert('goal_progress', id(3), { id: id(3) }, op(3));
   const first = e.nextPush(2);
-  assert.deepEqual(Object.keys(first), ['mutations']);
+  // `more`: a third mutation waits for the next batch (the server derives insights after it).
+  assert.deepEqual(Object.keys(first), ['mutations', 'more']);
+  assert.equal(first.more, true);
   assert.equal(first.mutations.length, 2);
   assert.deepEqual(first.mutations[0], { op_id: op(1), entity: 'goal', id: id(1), base_version: 0, op: 'upsert', data: goal(1) });
   assert.match(first.mutations[1].op_id, UUID_V4, 'a generated opId is a UUID v4');
@@ -68,6 +70,7 @@ test('nextPush: the mutations in flight, one per record, at most max', () => {
   e.pushFailed();
   const again = e.nextPush();
   assert.equal(again.mutations.length, 3);
+  assert.deepEqual(Object.keys(again), ['mutations'], 'the last batch leaves `more` out');
   assert.deepEqual(again.mutations.slice(0, 2), first.mutations, 'a retry resends the same op_ids');
   e.pushFailed();
   // The default and the cap are 500.

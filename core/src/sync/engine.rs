@@ -303,6 +303,7 @@ impl<S: LocalStore> SyncEngine<S> {
         }
         let max = max.clamp(1, MAX_PUSH_BATCH);
         let mut mutations = Vec::new();
+        let mut more = false;
         self.store.update_queue(&mut |queue| {
             let mut seen = std::collections::BTreeSet::new();
             for p in queue.iter_mut() {
@@ -315,11 +316,12 @@ impl<S: LocalStore> SyncEngine<S> {
                     mutations.push(p.mutation.clone());
                 }
             }
+            more = queue.iter().any(|p| !p.in_flight);
         });
         if mutations.is_empty() {
             return None;
         }
-        Some(PushRequest { mutations })
+        Some(PushRequest { mutations, more })
     }
 
     /// The push could not be delivered or answered: its mutations stay queued with the same

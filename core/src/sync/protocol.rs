@@ -115,6 +115,12 @@ pub struct Mutation {
 pub struct PushRequest {
     /// In the order they were made.
     pub mutations: Vec<Mutation>,
+    /// More of the client's queue follows in the next batch (default `false`). The server
+    /// derives what reads the whole history (the insight feed) after the last batch only, so a
+    /// device pushing a long history in batches is never alerted on part of it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub more: bool,
 }
 
 /// What the server did with one mutation.

@@ -191,8 +191,15 @@ fn changes_insights(method: &Method, path: &str) -> bool {
     .any(|p| path.starts_with(p))
 }
 
+/// Put in a response's extensions by a write after which the insights must not be derived yet:
+/// a sync push batch that says more of the device's queue follows (`PushRequest::more`), so a
+/// long history pushed in batches is never read, and alerted on, half-way.
+#[derive(Clone, Copy, Debug)]
+pub struct DeriveLater;
+
 /// Middleware: after a successful write that can change them, the user's insights are derived
-/// again before the answer goes out (so the next read of the feed has them).
+/// again before the answer goes out (so the next read of the feed has them), unless the write
+/// said [`DeriveLater`].
 pub async fn derive_after_write(State(s): State<AppState>, req: Request, next: Next) -> Response {
     if !changes_insights(req.method(), req.uri().path()) {
         return next.run(req).await;
@@ -202,6 +209,7 @@ pub async fn derive_after_write(State(s): State<AppState>, req: Request, next: N
     let res = next.run(Request::from_parts(parts, body)).await;
     if let Some(me) = me
         && res.status().is_success()
+        && res.extensions().get::<DeriveLater>().is_none()
         && let Err(e) = refresh(&s, &me).await
     {
         // The write itself succeeded; the next write derives again.

@@ -12,6 +12,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lifepath_core::UserId;
@@ -88,7 +89,7 @@ pub async fn push(
     me: AuthUser,
     ClientIp(ip): ClientIp,
     JsonValue(body): JsonValue,
-) -> Result<Json<PushResponse>> {
+) -> Result<Response> {
     if let Some(n) = body
         .get("mutations")
         .and_then(Value::as_array)
@@ -112,7 +113,12 @@ pub async fn push(
     for m in &req.mutations {
         results.push(apply_mutation(&s, &me, &ip, m).await?);
     }
-    Ok(Json(PushResponse { results }))
+    let mut res = Json(PushResponse { results }).into_response();
+    if req.more {
+        // More of the device's queue follows: the insights are derived after its last batch.
+        res.extensions_mut().insert(crate::alerts::DeriveLater);
+    }
+    Ok(res)
 }
 
 /// The answer to a replayed op_id: an applied mutation is a `duplicate` with its first

@@ -64,6 +64,7 @@ async fn two_instances_on_one_postgres() {
             0,
             goal(&id.to_string(), "start", 1000, "2026-11-21T00:00:00Z"),
         )],
+        more: false,
     };
     let r = on_a.push(&first).await;
     assert_eq!(r.results[0].status, PushStatus::Applied);
@@ -88,7 +89,12 @@ async fn two_instances_on_one_postgres() {
                 goal(&id.to_string(), &name, 1000 + w, "2026-11-21T00:00:01Z"),
             );
             tasks.push(tokio::spawn(async move {
-                let res = api.push(&PushRequest { mutations: vec![m] }).await;
+                let res = api
+                    .push(&PushRequest {
+                        mutations: vec![m],
+                        more: false,
+                    })
+                    .await;
                 (name, res.results[0].clone())
             }));
         }

@@ -2619,6 +2619,12 @@ export interface components {
         };
         /** @description `POST /api/v1/sync/push` body. */
         PushRequest: {
+            /**
+             * @description More of the client's queue follows in the next batch (default `false`). The server
+             *     derives what reads the whole history (the insight feed) after the last batch only, so a
+             *     device pushing a long history in batches is never alerted on part of it.
+             */
+            more?: boolean;
             /** @description In the order they were made. */
             mutations: components["schemas"]["Mutation"][];
         };
