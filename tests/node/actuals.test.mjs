@@ -63,6 +63,43 @@ test('importTransactions reads the file, and a second import adds nothing', () =
   assert.ok(qif.report.refused.length >= 1 && qif.report.refused[0].line > 0);
 });
 
+test('imported rows are the objects of the JSON shape, whatever their text', () => {
+  // Payees and notes beyond ASCII (accents, CJK, an emoji: two UTF-16 units), a quoted comma,
+  // an empty note, a category from the file; rows built in JavaScript from columns must be
+  // exactly what the core's JSON would give.
+  const text = [
+    'Date,Description,Amount,Memo,Category',
+    '2026-03-01,Café Müller,-4.50,naïve 😀 note,Food & Drink',
+    '2026-03-02,"ACME, Inc.",2500.00,,',
+    '2026-03-02,東京 ラーメン 🍜,-12.00,領収書,',
+    '2026-03-03,Plain,-1.00,x,Gifts',
+  ].join('\n');
+  const r = actuals.importTransactions(text, { account: 'Girokonto €', now: NOW, importId: 'imp-u' });
+  assert.equal(r.report.imported, 4);
+  const keys = ['id', 'date', 'amount', 'payee', 'category', 'account', 'notes', 'import_id', 'fingerprint', 'categorised_by', 'version', 'created_at', 'updated_at'];
+  for (const t of r.transactions) {
+    assert.deepEqual(Object.keys(t), keys);
+    assert.match(t.id, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID version 8');
+    assert.equal(t.id.replaceAll('-', '').slice(0, 12), t.fingerprint.slice(0, 12), 'from the fingerprint');
+    assert.match(t.fingerprint, /^[0-9a-f]{64}$/);
+    assert.equal(t.account, 'Girokonto €');
+    assert.equal(t.import_id, 'imp-u');
+    assert.equal(t.version, 1);
+    assert.equal(t.created_at, t.updated_at);
+  }
+  const [cafe, acme, ramen, plain] = r.transactions;
+  assert.deepEqual([cafe.payee, cafe.amount, cafe.notes, cafe.category, cafe.categorised_by, cafe.date], ['Café Müller', '-4.50', 'naïve 😀 note', 'food_drink', 'file', '2026-03-01']);
+  assert.deepEqual([acme.payee, acme.amount, acme.notes, acme.category, acme.categorised_by], ['ACME, Inc.', '2500.00', null, null, null]);
+  assert.deepEqual([ramen.payee, ramen.notes, ramen.amount], ['東京 ラーメン 🍜', '領収書', '-12.00']);
+  assert.deepEqual([plain.payee, plain.notes, plain.category], ['Plain', 'x', 'gifts']);
+  // The rows are accepted back as they are (the core reads them: no field is off).
+  const m = actuals.monthlyActuals(r.transactions, '2026-03');
+  assert.equal(m.transactions, 4);
+  assert.equal(m.total_income, '2500.00');
+  // And a re-import knows them all.
+  assert.equal(actuals.importTransactions(text, { account: 'Girokonto €', existing: r.transactions, now: NOW }).report.duplicates, 4);
+});
+
 test('rules, then the corrections the user made, categorise new rows', () => {
   const rules = [{ id: 'r1', match: { field: 'payee', op: 'contains', value: 'tesco' }, category: 'groceries', priority: 0, version: 1 }];
   const existing = [{
