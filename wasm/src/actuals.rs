@@ -163,8 +163,8 @@ fn id_of(fingerprint: &str) -> TransactionId {
 
 #[wasm_bindgen(inline_js = r#"
 // The new rows of an import, from columns (see import_output): each row's id (36 characters),
-// fingerprint (64), then its amount, payee and notes, whose lengths are in `lens` (notes: -1
-// when null); its date and category are indexes into `dates` and `cats` ([category,
+// fingerprint (64), then its amount, payee and notes, whose UTF-16 lengths are in `lens` (notes:
+// 0xffffffff when null); its date and category are indexes into `dates` and `cats` ([category,
 // categorised_by], 0 = none). The keys in the order of the core's JSON.
 export function lifepath_build_import(text, lens, dateIdx, dates, catIdx, cats, account, importId, now, report) {
   const ds = JSON.parse(dates);
