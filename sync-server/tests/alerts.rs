@@ -405,43 +405,20 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
 
 #[tokio::test]
 async fn email_alerts_with_a_working_unsubscribe_link() {
-    let (Ok(url), Ok(dir)) = (
-        std::env::var("LIFEPATH_TEST_SMTP_URL"),
-        std::env::var("LIFEPATH_TEST_SMTP_DIR"),
-    ) else {
-        println!(
-            "SKIPPED: LIFEPATH_TEST_SMTP_URL / _DIR not set (scripts/test-server.sh starts the \
-             SMTP server tests/smtp/server.py and sets them)"
-        );
+    let Some((url, dir)) = smtp_or_skip() else {
         return;
     };
-    let s = Server::start_with(move |c| {
-        c.smtp_url = Some(url);
-        c.smtp_from = "lifepath <alerts@lifepath.test>".into();
-    })
-    .await;
+    let s = mail_server(url, "lifepath <alerts@lifepath.test>").await;
     let email = format!("alerts-{}@example.com", uuid::Uuid::new_v4().simple());
     let u = s.register(&email).await;
     assert_eq!(s.post("/goals", &u, due_soon_goal()).await.status, 201);
     let deadline = Instant::now() + Duration::from_secs(20);
     let message = loop {
         deliver_due(&s.state).await;
-        let found: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with(&format!("{email}-"))
-            })
-            .map(|e| std::fs::read_to_string(e.path()).unwrap())
-            .map(|m| {
-                m.replace("=\r\n", "")
-                    .replace("=\n", "")
-                    .replace("=3D", "=")
-            })
-            .collect();
-        if let Some(m) = found.into_iter().find(|m| m.contains("due in")) {
+        if let Some(m) = messages(&dir, &email)
+            .into_iter()
+            .find(|m| m.contains("due in"))
+        {
             break m;
         }
         assert!(Instant::now() < deadline, "no alert email arrived");
@@ -613,21 +590,10 @@ async fn a_delivery_that_times_out_is_retried() {
 
 #[tokio::test]
 async fn a_daily_digest_sends_one_email_with_every_insight() {
-    let (Ok(url), Ok(dir)) = (
-        std::env::var("LIFEPATH_TEST_SMTP_URL"),
-        std::env::var("LIFEPATH_TEST_SMTP_DIR"),
-    ) else {
-        println!(
-            "SKIPPED: LIFEPATH_TEST_SMTP_URL / _DIR not set (scripts/test-server.sh starts the \
-             SMTP server tests/smtp/server.py and sets them)"
-        );
+    let Some((url, dir)) = smtp_or_skip() else {
         return;
     };
-    let s = Server::start_with(move |c| {
-        c.smtp_url = Some(url);
-        c.smtp_from = "lifepath <alerts@lifepath.test>".into();
-    })
-    .await;
+    let s = mail_server(url, "lifepath <alerts@lifepath.test>").await;
     let email = format!("digest-{}@example.com", uuid::Uuid::new_v4().simple());
     let u = s.register(&email).await;
     let r = s
@@ -646,23 +612,7 @@ async fn a_daily_digest_sends_one_email_with_every_insight() {
         .unwrap()
         .len();
     assert!(n >= 2, "deadline near and off track");
-    let mine = || -> Vec<String> {
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with(&format!("{email}-"))
-            })
-            .map(|e| std::fs::read_to_string(e.path()).unwrap())
-            .map(|m| {
-                m.replace("=\r\n", "")
-                    .replace("=\n", "")
-                    .replace("=3D", "=")
-            })
-            .collect()
-    };
+    let mine = || messages(&dir, &email);
     // Not before the digest's hour (08:00 UTC): nothing is due yet.
     deliver_due(&s.state).await;
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -48,6 +48,20 @@ async fn wait_ready(c: &reqwest::Client, base: &str) {
     panic!("server did not become ready");
 }
 
+/// A new account on the server at `base`; its access token.
+async fn sign_up(c: &reqwest::Client, base: &str, email: &str) -> String {
+    let r: Value = c
+        .post(format!("{base}/api/v1/users"))
+        .json(&json!({"email": email, "password": "durable password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["access_token"].as_str().unwrap().to_owned()
+}
+
 fn model(amount: u32) -> Value {
     json!({"incomes": [{"id": "i", "name": "Pay", "type": "earned", "monthly_amount": "5000.00", "stability": "stable"}],
            "expenses": [{"id": "e", "name": "Food", "category": "groceries", "monthly_amount": format!("{amount}.00"), "essential": true}],
@@ -68,16 +82,7 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
     let c = reqwest::Client::new();
     let mut child = spawn(&db, port);
     wait_ready(&c, &base).await;
-    let r: Value = c
-        .post(format!("{base}/api/v1/users"))
-        .json(&json!({"email": "durable@example.com", "password": "durable password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = r["access_token"].as_str().unwrap().to_owned();
+    let token = sign_up(&c, &base, "durable@example.com").await;
     let goal: Value = c
         .post(format!("{base}/api/v1/goals")).bearer_auth(&token)
         .json(&json!({"name": "Fund", "goal_type": "emergency_fund", "category": "emergency", "target_amount": "100000.00", "start_date": "2026-01-01"}))
@@ -251,16 +256,7 @@ async fn sigkill_between_insight_and_delivery_loses_no_alert() {
     let c = reqwest::Client::new();
     let mut child = spawn(&db, port);
     wait_ready(&c, &base).await;
-    let r: Value = c
-        .post(format!("{base}/api/v1/users"))
-        .json(&json!({"email": "alerts-kill@example.com", "password": "durable password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = r["access_token"].as_str().unwrap().to_owned();
+    let token = sign_up(&c, &base, "alerts-kill@example.com").await;
     let r = c
         .post(format!("{base}/api/v1/webhooks"))
         .bearer_auth(&token)

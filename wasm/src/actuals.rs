@@ -129,36 +129,10 @@ pub fn import_transactions(
         })?;
         // Ids from the fingerprint: the same bank row imported on two devices is one record.
         for t in &mut transactions {
-            t.id = id_of(&t.fingerprint);
+            t.id = actuals::id_from_fingerprint(&t.fingerprint);
         }
         import_output(transactions, report)
     })
-}
-
-/// The id of an imported row: the first 128 bits of its fingerprint (a SHA-256, already unique
-/// to the row), as a UUID version 8 (RFC 9562's custom version). Deriving it costs no second
-/// hash; a fingerprint that is not 64 hex digits (never the case for an imported row) is hashed.
-fn id_of(fingerprint: &str) -> TransactionId {
-    let hex = fingerprint.as_bytes();
-    let mut bytes = [0u8; 16];
-    let digit = |b: u8| (b as char).to_digit(16);
-    let read = hex.len() == 64
-        && bytes.iter_mut().enumerate().all(|(i, out)| {
-            match (digit(hex[2 * i]), digit(hex[2 * i + 1])) {
-                (Some(h), Some(l)) => {
-                    *out = (h * 16 + l) as u8;
-                    true
-                }
-                _ => false,
-            }
-        });
-    if !read {
-        let namespace = Uuid::from_u128(0x6c69_6665_7061_7468_2d74_7278_6e2d_6964);
-        bytes = *Uuid::new_v5(&namespace, hex).as_bytes();
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x80;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    TransactionId(Uuid::from_bytes(bytes))
 }
 
 #[wasm_bindgen(inline_js = r#"

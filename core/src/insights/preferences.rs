@@ -30,6 +30,22 @@ impl QuietHours {
             h >= s || h < e
         }
     }
+
+    /// When an email held at `now` may go: `None` when `now` is not quiet, else the first whole
+    /// hour after it that is not quiet (the quiet hours' end, today or tomorrow).
+    pub fn end_after(
+        self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        use chrono::{Duration, Timelike};
+        if !self.contains(now.hour()) {
+            return None;
+        }
+        let hour = now.with_minute(0)?.with_second(0)?.with_nanosecond(0)?;
+        (1..=24)
+            .map(|n| hour + Duration::hours(n))
+            .find(|t| !self.contains(t.hour()))
+    }
 }
 
 /// One email per insight, or one a day with all of them.
@@ -188,6 +204,33 @@ mod tests {
             Digest::next_send_time(at("2026-12-31T23:00:00Z")),
             at("2027-01-01T08:00:00Z")
         );
+    }
+
+    #[test]
+    fn held_email_goes_when_the_quiet_hours_end() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let q = QuietHours {
+            start_hour: 22,
+            end_hour: 7,
+        };
+        assert_eq!(
+            q.end_after(at("2026-12-04T23:41:12Z")),
+            Some(at("2026-12-05T07:00:00Z"))
+        );
+        assert_eq!(
+            q.end_after(at("2026-12-05T06:59:59Z")),
+            Some(at("2026-12-05T07:00:00Z"))
+        );
+        assert_eq!(q.end_after(at("2026-12-05T07:00:00Z")), None);
+        let day = QuietHours {
+            start_hour: 9,
+            end_hour: 17,
+        };
+        assert_eq!(
+            day.end_after(at("2026-12-05T09:00:00Z")),
+            Some(at("2026-12-05T17:00:00Z"))
+        );
+        assert_eq!(day.end_after(at("2026-12-05T20:00:00Z")), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use lifepath_core::insights::InsightRecord;
 use serde::{Deserialize, Serialize};
@@ -166,15 +166,7 @@ async fn digest(s: &AppState, rows: &[OutboxRow]) -> OutboxOutcome {
     let subject = format!("lifepath: your daily digest ({} insights)", items.len());
     match s.mailer.send(&to, &subject, text, html).await {
         Ok(()) => OutboxOutcome::Delivered(micros(Utc::now())),
-        Err(e) => {
-            let wait = backoff_secs(s.config.webhook_retry_base_secs, first.attempts);
-            let next = micros(now) + (wait * 1e6) as i64;
-            if next > first.created_at + RETRY_FOR_US {
-                OutboxOutcome::Dead(micros(now), e)
-            } else {
-                OutboxOutcome::Retry(next, e)
-            }
-        }
+        Err(e) => failed(s, first, now, e),
     }
 }
 
@@ -218,18 +210,8 @@ async fn attempt(s: &AppState, row: &OutboxRow) -> OutboxOutcome {
             Ok(p) => p,
             Err(e) => return OutboxOutcome::Retry(micros(now) + 60_000_000, e.to_string()),
         };
-        if let Some(q) = prefs.quiet_hours
-            && q.contains(now.hour())
-        {
+        if let Some(at) = prefs.quiet_hours.and_then(|q| q.end_after(now)) {
             // Held until the quiet hours end (not an attempt that failed).
-            let mut at = now;
-            while q.contains(at.hour()) {
-                at += chrono::Duration::hours(1);
-            }
-            let at = at
-                .with_minute(0)
-                .and_then(|t| t.with_second(0))
-                .unwrap_or(at);
             return OutboxOutcome::Retry(micros(at), "quiet hours".into());
         }
         send_email(s, &me, &insight).await
@@ -238,15 +220,19 @@ async fn attempt(s: &AppState, row: &OutboxRow) -> OutboxOutcome {
     };
     match result {
         Ok(()) => OutboxOutcome::Delivered(micros(Utc::now())),
-        Err(e) => {
-            let wait = backoff_secs(s.config.webhook_retry_base_secs, row.attempts);
-            let next = micros(now) + (wait * 1e6) as i64;
-            if next > row.created_at + RETRY_FOR_US {
-                OutboxOutcome::Dead(micros(now), e)
-            } else {
-                OutboxOutcome::Retry(next, e)
-            }
-        }
+        Err(e) => failed(s, row, now, e),
+    }
+}
+
+/// A failed attempt of `row`: retried after the backoff, or dead once retrying would pass
+/// the 24 hours.
+fn failed(s: &AppState, row: &OutboxRow, now: DateTime<Utc>, error: String) -> OutboxOutcome {
+    let wait = backoff_secs(s.config.webhook_retry_base_secs, row.attempts);
+    let next = micros(now) + (wait * 1e6) as i64;
+    if next > row.created_at + RETRY_FOR_US {
+        OutboxOutcome::Dead(micros(now), error)
+    } else {
+        OutboxOutcome::Retry(next, error)
     }
 }
 

@@ -313,3 +313,56 @@ pub fn assert_json_close(path: &str, got: &Value, want: &Value) {
         _ => assert_eq!(got, want, "{path}"),
     }
 }
+
+/// The real SMTP server the test script starts (tests/smtp/server.py, aiosmtpd on loopback):
+/// its URL and the folder where each received message is a file. `None`, after printing why
+/// the test is skipped, when the script did not start one (a plain `cargo test`).
+pub fn smtp_or_skip() -> Option<(String, String)> {
+    let url = std::env::var("LIFEPATH_TEST_SMTP_URL").unwrap_or_default();
+    let dir = std::env::var("LIFEPATH_TEST_SMTP_DIR").unwrap_or_default();
+    if url.is_empty() || dir.is_empty() {
+        println!(
+            "SKIPPED: LIFEPATH_TEST_SMTP_URL / _DIR not set (scripts/test-server.sh starts the \
+             SMTP server tests/smtp/server.py and sets them)"
+        );
+        return None;
+    }
+    Some((url, dir))
+}
+
+/// A server that sends its email through the SMTP server at `url`, from `from`.
+pub async fn mail_server(url: String, from: &str) -> Server {
+    let from = from.to_owned();
+    Server::start_with(move |c| {
+        c.smtp_url = Some(url);
+        c.smtp_from = from;
+    })
+    .await
+}
+
+/// The messages received for `to` so far, oldest first, with quoted-printable soft line
+/// breaks and `=3D` undone (so a link reads as it was written).
+pub fn messages(dir: &str, to: &str) -> Vec<String> {
+    let mut found: Vec<(u32, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let n = name
+                .strip_prefix(&format!("{to}-"))?
+                .strip_suffix(".eml")?
+                .parse()
+                .ok()?;
+            Some((n, std::fs::read_to_string(e.path()).unwrap()))
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|(_, m)| {
+            m.replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .collect()
+}
