@@ -329,6 +329,52 @@ impl FromStr for Money {
     }
 }
 
+/// An amount's text as the analytics read it: its value (`Money::to_f64` of what
+/// [`Money::from_str`] reads) and whether the text is the amount's own output text (its
+/// `Display`: two places, no leading zeros), so that an output may hand the input text back.
+/// `None` when the text is not an amount.
+///
+/// The texts the package and the server write, `-?(0|[1-9]digits).dd` below 2^53 cents and not
+/// zero, are read in one pass without building a decimal; anything else takes the general way.
+pub fn read_amount(text: &str) -> Option<(f64, bool)> {
+    if let Some(v) = output_text_value(text.as_bytes()) {
+        return Some((v, true));
+    }
+    let m: Money = text.parse().ok()?;
+    let own = m.to_string() == text;
+    Some((m.to_f64(), own))
+}
+
+/// The fast path of [`read_amount`]: the value of a text that is a non-zero amount's output
+/// text, computed as `to_f64` does (cents ÷ 100, both exact), or `None`.
+#[inline]
+fn output_text_value(b: &[u8]) -> Option<f64> {
+    let (negative, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let n = digits.len();
+    // At least "0.dd"; at most 16 digits (below 2^53 cents).
+    if !(4..=17).contains(&n) || digits[n - 3] != b'.' || (digits[0] == b'0' && n != 4) {
+        return None;
+    }
+    let mut cents = 0u64;
+    for (i, &c) in digits.iter().enumerate() {
+        if i == n - 3 {
+            continue;
+        }
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        cents = cents * 10 + u64::from(c - b'0');
+    }
+    if cents == 0 || cents >= 1 << 53 {
+        return None;
+    }
+    let v = cents as f64 / 100.0;
+    Some(if negative { -v } else { v })
+}
+
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -471,6 +517,48 @@ fn decimal_schema(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_amount_agrees_with_parsing_and_display() {
+        // Every text of up to 5 characters over these, and a few long ones.
+        let alphabet = [b'0', b'1', b'9', b'-', b'.', b' ', b'+'];
+        let mut texts: Vec<String> = vec![
+            "9007199254740991.00".into(),
+            "90071992547409.91".into(),
+            "90071992547409.92".into(),
+            "-12345678901234.56".into(),
+            "1000000000000.00".into(),
+            "0.001".into(),
+            "12.345".into(),
+        ];
+        let mut stack: Vec<Vec<u8>> = vec![vec![]];
+        while let Some(t) = stack.pop() {
+            texts.push(String::from_utf8(t.clone()).unwrap_or_default());
+            if t.len() < 5 {
+                for c in alphabet {
+                    let mut u = t.clone();
+                    u.push(c);
+                    stack.push(u);
+                }
+            }
+        }
+        for t in &texts {
+            let expected = t
+                .parse::<Money>()
+                .ok()
+                .map(|m| (m.to_f64(), m.to_string() == *t));
+            let got = read_amount(t);
+            assert_eq!(
+                got.map(|g| (g.0.to_bits(), g.1)),
+                expected.map(|e| (e.0.to_bits(), e.1)),
+                "{t:?}"
+            );
+        }
+        assert_eq!(read_amount("12.30"), Some((12.3, true)));
+        assert_eq!(read_amount("12.3"), Some((12.3, false)));
+        assert_eq!(read_amount("0.00"), Some((0.0, true)));
+        assert_eq!(read_amount("x"), None);
+    }
 
     #[test]
     fn the_fast_path_reads_what_the_general_parser_reads() {

@@ -6,8 +6,14 @@
 mod common;
 
 use common::*;
-use lifepath_core::analytics::reads::{Entry, anomalies_reads, trends_reads};
-use lifepath_core::analytics::{AnomalyOptions, Baseline, compute_trends, detect_anomalies};
+use lifepath_core::analytics::frame::{ABSENT, Frame};
+use lifepath_core::analytics::reads::{
+    Entry, anomalies_reads, check_current_currency, trends_reads,
+};
+use lifepath_core::analytics::{
+    AnomalyMethod, AnomalyOptions, Baseline, compute_trends, detect_anomalies, frame_anomalies,
+    frame_trends,
+};
 use lifepath_core::models::BudgetSnapshot;
 use lifepath_core::*;
 
@@ -161,4 +167,113 @@ fn the_errors_of_the_whole_list() {
     let e = trends_reads(&entries(&h), 12).unwrap_err();
     assert_eq!(e, compute_trends(&h, 12).unwrap_err());
     assert_eq!(e.code(), "duplicate_period");
+}
+
+/// The history in period order, as a frame of all of it (what the package's
+/// `SnapshotHistory` holds between calls).
+fn held(h: &[BudgetSnapshot]) -> (Vec<BudgetSnapshot>, Frame, Vec<Money>) {
+    let mut sorted = h.to_vec();
+    sorted.sort_by_key(BudgetSnapshot::period);
+    let refs: Vec<&BudgetSnapshot> = sorted.iter().collect();
+    let (frame, money) = Frame::of_snapshots(&refs);
+    (sorted, frame, money)
+}
+
+#[test]
+fn trends_of_the_window_rows_of_a_whole_frame_are_the_trends() {
+    let (h, frame, money) = held(&history());
+    for months in [1, 2, 11, 12, 13, 39, 40, 120] {
+        let at = trends_reads(&entries(&h), months).unwrap();
+        let rows = at[0]..at[at.len() - 1] + 1;
+        assert_eq!(rows.len(), at.len(), "one run");
+        let t = frame_trends(&frame, rows.clone(), months);
+        let expected = compute_trends(&h, months).unwrap();
+        assert_eq!(t.window, expected.window);
+        let series = [
+            &expected.income_trend,
+            &expected.expense_trend,
+            &expected.surplus_trend,
+        ];
+        for (k, s) in series.into_iter().enumerate() {
+            let amounts: Vec<Money> = frame.rows()[rows.clone()]
+                .iter()
+                .map(|r| money[r.totals[k] as usize])
+                .collect();
+            assert_eq!(&t.totals[k].series(&t.periods, amounts), s, "{months} {k}");
+        }
+        let (p, r, stats) = t.savings_rate.clone();
+        assert_eq!(stats.series(&p, r), expected.savings_rate_trend);
+        // Only the categories seen in the window, with their points (0 where absent).
+        let names: Vec<&str> = t
+            .categories
+            .iter()
+            .map(|(c, _)| frame.categories()[*c].as_str())
+            .collect();
+        let expected_names: Vec<&str> = expected
+            .category_changes
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names, expected_names, "{months}");
+        for (c, stats) in &t.categories {
+            let amounts: Vec<Money> = frame.cells(*c)[rows.clone()]
+                .iter()
+                .map(|&id| {
+                    if id == ABSENT {
+                        Money::ZERO
+                    } else {
+                        money[id as usize]
+                    }
+                })
+                .collect();
+            let name = &frame.categories()[*c];
+            assert_eq!(
+                &stats.series(&t.periods, amounts),
+                &expected.category_changes[name]
+            );
+        }
+    }
+}
+
+#[test]
+fn anomalies_of_rows_of_a_whole_frame_are_the_anomalies() {
+    let (h, frame, money) = held(&history());
+    let mut seen = 0;
+    for (i, current) in h.iter().enumerate() {
+        for baseline in [Baseline::Recent, Baseline::Seasonal] {
+            for method in [AnomalyMethod::Zscore, AnomalyMethod::Robust] {
+                let o = AnomalyOptions {
+                    lookback: 12,
+                    baseline,
+                    method,
+                    threshold: 0.5,
+                };
+                let at = anomalies_reads(current.period(), &entries(&h), &o).unwrap();
+                let got = frame_anomalies(&frame, &at, i, &o, |id| money[id as usize]);
+                let expected = detect_anomalies(current, &h, &o).unwrap();
+                seen += got.len();
+                assert_eq!(
+                    got,
+                    expected.anomalies,
+                    "{} {baseline:?} {method:?}",
+                    current.period()
+                );
+            }
+        }
+    }
+    assert!(seen > 20, "anomalies to compare ({seen})");
+}
+
+#[test]
+fn the_examined_month_in_another_currency_is_the_same_error() {
+    let h = history();
+    let mut current = h[0].clone();
+    current.currency = "USD".into();
+    let o = AnomalyOptions::default();
+    let at = anomalies_reads(current.period(), &entries(&h), &o).unwrap();
+    assert_eq!(
+        check_current_currency((current.period(), "USD"), &entries(&h), &at).unwrap_err(),
+        detect_anomalies(&current, &h, &o).unwrap_err()
+    );
+    assert!(check_current_currency((current.period(), "EUR"), &entries(&h), &at).is_ok());
 }

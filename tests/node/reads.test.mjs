@@ -135,3 +135,47 @@ test('two snapshots of one month or mixed currencies anywhere in the list are er
   const later = [...h, snapshot(2027, 1, budget(), 'EUR')];
   assert.deepEqual(lifepath.detectAnomalies(h.at(-1), later), lifepath.detectAnomalies(h.at(-1), h));
 });
+
+test('amounts written otherwise come back as their output text, a missing category as 0.00', () => {
+  // The free functions hand back the strings they read when those are the amounts' own
+  // output texts; these are not, or are not there at all.
+  const h = long();
+  const odd = h.map((s) => ({ ...s, category_totals: { ...s.category_totals } }));
+  odd[47].category_totals.dining = '7.5';
+  odd[46].total_income = '4000';
+  odd[45].category_totals.fun = '12';
+  odd[44].category_totals.housing = '0';
+  const canonical = h.map((s) => ({ ...s, category_totals: { ...s.category_totals } }));
+  canonical[47].category_totals.dining = '7.50';
+  canonical[46].total_income = '4000.00';
+  canonical[45].category_totals.fun = '12.00';
+  canonical[44].category_totals.housing = '0.00';
+  const t = lifepath.computeTrends(odd);
+  assert.equal(t.category_changes.dining.values.at(-1).amount, '7.50');
+  assert.equal(t.income_trend.values.at(-2).amount, '4000.00');
+  assert.equal(t.category_changes.housing.values.at(-4).amount, '0.00');
+  assert.deepEqual(
+    t.category_changes.fun.values.map((v) => v.amount),
+    ['0.00', '0.00', '0.00', '0.00', '0.00', '0.00', '0.00', '0.00', '0.00', '12.00', '0.00', '0.00'],
+  );
+  assert.deepEqual(t, lifepath.computeTrends(canonical));
+  assert.deepEqual(both(odd).free, both(odd).reference);
+  assert.deepEqual(both(odd).free, both(canonical).free);
+  // The examined month's amounts written otherwise: the same anomalies.
+  const current = { ...odd[47], category_totals: { ...odd[47].category_totals, dining: '9000' } };
+  const expected = lifepath.detectAnomalies({ ...current, category_totals: { ...current.category_totals, dining: '9000.00' } }, canonical);
+  assert.equal(expected.anomalies[0].current_amount, '9000.00');
+  assert.deepEqual(lifepath.detectAnomalies(current, odd), expected);
+});
+
+test('the examined month in another currency than its baseline is an error, as in the core', () => {
+  const h = long();
+  const current = { ...h.at(-1), currency: 'EUR' };
+  const e = thrown(() => lifepath.detectAnomalies(current, h));
+  assert.equal(e.code, 'mixed_currency');
+  const held = new lifepath.SnapshotHistory([...h.slice(0, -1), current]);
+  const f = thrown(() => held.detectAnomalies(period(current)));
+  held.free();
+  assert.equal(f.code, 'mixed_currency');
+  assert.equal(f.message, e.message);
+});

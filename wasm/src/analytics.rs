@@ -1,15 +1,17 @@
 //! Budget analytics: trends, anomalies, period comparison, forecasts (DESIGN §3).
 
-use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, reads};
+use lifepath_core::analytics::{
+    self, AnomalyOptions, AnomalyReport, DEFAULT_MONTHS, ForecastOptions, frame_anomalies, reads,
+};
 use lifepath_core::models::BudgetSnapshot;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
     JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output,
-    with_read_snapshots,
 };
+use crate::frames::with_read_frame;
 use crate::options::TrendsOptions;
-use crate::points::trends_output;
+use crate::points::{frame_trends_output, trends_output};
 
 /// How income, expenses, surplus, the savings rate and every category moved over the
 /// `months` calendar months (default 12) ending at the latest snapshot.
@@ -21,10 +23,12 @@ pub fn compute_trends(
     call(|| {
         let o: TrendsOptions = options_arg(&options)?;
         let months = o.months.unwrap_or(DEFAULT_MONTHS);
-        with_read_snapshots(
+        with_read_frame(
             &snapshots,
             "snapshots",
             |e| reads::trends_reads(e, months),
+            None,
+            |read| frame_trends_output(read, months),
             |s| trends_output(analytics::compute_trends(s, months)?),
         )
     })
@@ -42,10 +46,28 @@ pub fn detect_anomalies(
     call(|| {
         let current: BudgetSnapshot = analytics_snapshot(&current, "current")?;
         let o: AnomalyOptions = options_arg(&options)?;
-        with_read_snapshots(
+        let entry = (current.period(), current.currency.as_str());
+        with_read_frame(
             &history,
             "history",
-            |e| reads::anomalies_reads(current.period(), e, &o),
+            |e| {
+                let at = reads::anomalies_reads(current.period(), e, &o)?;
+                reads::check_current_currency(entry, e, &at)?;
+                Ok(at)
+            },
+            Some(&current),
+            |read| {
+                // The baseline, then the current snapshot as the last row.
+                let last = read.frame.rows().len().saturating_sub(1);
+                let base: Vec<usize> = (0..last).collect();
+                output(&AnomalyReport {
+                    period: current.period(),
+                    method: o.method,
+                    baseline: o.baseline,
+                    threshold: o.threshold,
+                    anomalies: frame_anomalies(&read.frame, &base, last, &o, |id| read.money(id)),
+                })
+            },
             |h| output(&analytics::detect_anomalies(&current, h, &o)?),
         )
     })

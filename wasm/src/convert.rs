@@ -53,9 +53,10 @@ export function lifepath_list_index(value) {
   return [periods, currencies.join('\n')];
 }
 // What the analytics read of the snapshots at `picks`: the category names (JSON), the number
-// of categories of each snapshot, each category's name (an index into the names), and the
-// amounts as one text ("income,expenses,surplus,category…" of each snapshot in turn).
-// Undefined when one of those is not a string (the caller then reads the snapshots whole).
+// of categories of each snapshot, each category's name (an index into the names), the
+// amounts as one text ("income,expenses,surplus,category…" of each snapshot in turn) and the
+// same amounts as the strings they are (the results hand them back). Undefined when one of
+// those is not a string (the caller then reads the snapshots whole).
 export function lifepath_picked(value, picks) {
   const ids = new Map();
   const names = [];
@@ -87,7 +88,7 @@ export function lifepath_picked(value, picks) {
     }
     counts[i] = n;
   }
-  return [JSON.stringify(names), counts, new Uint32Array(keys), amounts.join(',')];
+  return [JSON.stringify(names), counts, new Uint32Array(keys), amounts.join(','), amounts];
 }
 export function lifepath_without_budget_model(value) {
   const strip = (s) =>
@@ -263,22 +264,49 @@ pub(crate) fn list_index(value: &JsValue) -> Option<(Vec<Period>, String)> {
     Some((periods, currencies))
 }
 
-/// The snapshots at `picks` with what the analytics read of them: period, currency, totals and
-/// category totals (the rest empty: no id, no budget model). `None` when something is not
-/// as the package writes it (a value that is not a plain decimal string, …): the caller then
-/// reads them whole, for the exact error.
-fn picked(value: &JsValue, picks: &[u32], entries: &[Entry<'_>]) -> Option<Vec<BudgetSnapshot>> {
+/// What the analytics read of the snapshots at `picks` of a list (see `lifepath_picked`):
+/// `None` when something is not as the package writes it (a value that is not a string, …):
+/// the caller then reads them whole, for the exact error.
+pub(crate) struct Picked {
+    /// The category names, in the order first seen.
+    pub names: Vec<String>,
+    /// How many categories each snapshot has.
+    pub counts: Vec<u32>,
+    /// The name (an index into `names`) of each category amount.
+    pub keys: Vec<u32>,
+    /// Every amount, comma-separated: each snapshot's income, expenses, surplus, categories.
+    pub text: String,
+    /// The same amounts as the JavaScript strings they are.
+    pub amounts: js_sys::Array,
+}
+
+pub(crate) fn pick(value: &JsValue, picks: &[u32]) -> Option<Picked> {
     let parts: js_sys::Array = lifepath_picked(value, picks).dyn_into().ok()?;
-    let names: Vec<String> = serde_json::from_str(&parts.get(0).as_string()?).ok()?;
-    let counts = parts
-        .get(1)
-        .unchecked_into::<js_sys::Uint32Array>()
-        .to_vec();
-    let keys = parts
-        .get(2)
-        .unchecked_into::<js_sys::Uint32Array>()
-        .to_vec();
-    let text = parts.get(3).as_string()?;
+    Some(Picked {
+        names: serde_json::from_str(&parts.get(0).as_string()?).ok()?,
+        counts: parts
+            .get(1)
+            .unchecked_into::<js_sys::Uint32Array>()
+            .to_vec(),
+        keys: parts
+            .get(2)
+            .unchecked_into::<js_sys::Uint32Array>()
+            .to_vec(),
+        text: parts.get(3).as_string()?,
+        amounts: parts.get(4).dyn_into().ok()?,
+    })
+}
+
+/// The snapshots at `picks` with what the analytics read of them: period, currency, totals and
+/// category totals (the rest empty: no id, no budget model). `None` as for [`pick`].
+fn picked(value: &JsValue, picks: &[u32], entries: &[Entry<'_>]) -> Option<Vec<BudgetSnapshot>> {
+    let Picked {
+        names,
+        counts,
+        keys,
+        text,
+        ..
+    } = pick(value, picks)?;
     let mut amounts = text.split(',').map(|t| t.parse::<Money>().ok());
     let mut keys = keys.into_iter();
     let mut out = Vec::with_capacity(picks.len());

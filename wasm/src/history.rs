@@ -2,8 +2,13 @@
 //! charts after every edit pays the cost of copying the history into WebAssembly once, not on
 //! every call. The functions are the same core analytics as the free functions.
 
-use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, reads};
+use lifepath_core::analytics::frame::Frame;
+use lifepath_core::analytics::{
+    self, AnomalyOptions, AnomalyReport, DEFAULT_MONTHS, ForecastOptions, frame_anomalies,
+    frame_trends, reads,
+};
 use lifepath_core::models::BudgetSnapshot;
+use lifepath_core::money::Money;
 use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
@@ -12,35 +17,53 @@ use crate::convert::{
 };
 use crate::error::LifepathError;
 use crate::options::TrendsOptions;
-use crate::points::{AmountStrings, trends_output_cached};
+use crate::points::{amount_strings, held_trends_output};
 
 /// A history of budget snapshots held in WebAssembly memory (budget models are not kept: the
 /// analytics read only periods, currencies and summaries).
 #[wasm_bindgen]
 pub struct SnapshotHistory {
     snapshots: Vec<BudgetSnapshot>,
-    /// The money strings of the trend points handed out so far (see [`AmountStrings`]).
-    strings: AmountStrings,
+    /// The snapshots as a frame, kept between calls; built again on the first call after a
+    /// change.
+    held: Option<Held>,
+}
+
+/// The frame of a history (row `i` is snapshot `i`) and the output text of each amount.
+pub struct Held {
+    /// The frame.
+    pub frame: Frame,
+    /// Its amounts, by id.
+    pub money: Vec<Money>,
+    /// The output text of every amount by id, then `"0.00"` (at `money.len()`), as JavaScript
+    /// strings: every call hands out the same strings.
+    pub table: js_sys::Array,
 }
 
 impl SnapshotHistory {
+    /// The frame of the history, built when it is not held.
+    fn held(&mut self) -> Result<&Held, LifepathError> {
+        if self.held.is_none() {
+            let refs: Vec<&BudgetSnapshot> = self.snapshots.iter().collect();
+            let (frame, money) = Frame::of_snapshots(&refs);
+            let table = amount_strings(&money)?;
+            self.held = Some(Held {
+                frame,
+                money,
+                table,
+            });
+        }
+        self.held
+            .as_ref()
+            .ok_or_else(|| LifepathError::internal("the history's frame is missing"))
+    }
+
     /// The period and currency of each snapshot, for [`reads`].
     fn entries(&self) -> Vec<reads::Entry<'_>> {
         self.snapshots
             .iter()
             .map(|s| (s.period(), s.currency.as_str()))
             .collect()
-    }
-
-    /// The snapshots at `picks` (ascending positions): a slice when they are one run, as the
-    /// window of trends and a recent baseline are in a list held in period order; otherwise
-    /// the whole list (the analytics pick their own).
-    fn slice(&self, picks: &[usize]) -> &[BudgetSnapshot] {
-        match (picks.first(), picks.last()) {
-            (Some(&a), Some(&b)) if b - a + 1 == picks.len() => &self.snapshots[a..=b],
-            (None, _) => &[],
-            _ => &self.snapshots,
-        }
     }
 }
 
@@ -58,7 +81,7 @@ impl SnapshotHistory {
         snapshots.sort_by_key(BudgetSnapshot::period);
         Ok(SnapshotHistory {
             snapshots,
-            strings: AmountStrings::default(),
+            held: None,
         })
     }
 
@@ -72,6 +95,7 @@ impl SnapshotHistory {
         self.snapshots.retain(|x| x.period() != p);
         let at = self.snapshots.partition_point(|x| x.period() < p);
         self.snapshots.insert(at, s);
+        self.held = None;
         Ok(())
     }
 
@@ -84,7 +108,11 @@ impl SnapshotHistory {
             })?;
         let before = self.snapshots.len();
         self.snapshots.retain(|x| x.period() != p);
-        Ok(self.snapshots.len() != before)
+        let removed = self.snapshots.len() != before;
+        if removed {
+            self.held = None;
+        }
+        Ok(removed)
     }
 
     /// How many snapshots it holds.
@@ -103,18 +131,20 @@ impl SnapshotHistory {
             let o: TrendsOptions = options_arg(&options)?;
             let months = o.months.unwrap_or(DEFAULT_MONTHS);
             let picks = reads::trends_reads(&self.entries(), months)?;
-            let window = self.slice(&picks);
-            trends_output_cached(
-                analytics::compute_trends(window, months)?,
-                &mut self.strings,
-            )
+            // The window is a run of the history, held in period order.
+            let rows = match (picks.first(), picks.last()) {
+                (Some(&a), Some(&b)) => a..b + 1,
+                _ => 0..0,
+            };
+            let held = self.held()?;
+            held_trends_output(held, &frame_trends(&held.frame, rows, months))
         })
     }
 
     /// `detectAnomalies` of the snapshot of `period` against this history.
     #[wasm_bindgen(js_name = detectAnomalies, unchecked_return_type = "AnomalyReport")]
     pub fn detect_anomalies(
-        &self,
+        &mut self,
         period: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "AnomalyOptions")] options: JsValue,
     ) -> JsResult {
@@ -123,17 +153,25 @@ impl SnapshotHistory {
             let current = self
                 .snapshots
                 .iter()
-                .find(|s| s.period() == p)
+                .position(|s| s.period() == p)
                 .ok_or_else(|| {
                     LifepathError::invalid("period", format!("no snapshot of {p} in the history"))
                 })?;
             let o: AnomalyOptions = options_arg(&options)?;
-            let picks = reads::anomalies_reads(p, &self.entries(), &o)?;
-            output(&analytics::detect_anomalies(
-                current,
-                self.slice(&picks),
-                &o,
-            )?)
+            let entries = self.entries();
+            let picks = reads::anomalies_reads(p, &entries, &o)?;
+            reads::check_current_currency(entries[current], &entries, &picks)?;
+            drop(entries);
+            let held = self.held()?;
+            output(&AnomalyReport {
+                period: p,
+                method: o.method,
+                baseline: o.baseline,
+                threshold: o.threshold,
+                anomalies: frame_anomalies(&held.frame, &picks, current, &o, |id| {
+                    held.money[id as usize]
+                }),
+            })
         })
     }
 

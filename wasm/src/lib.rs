@@ -32,6 +32,8 @@
 #[cfg(feature = "main")]
 pub mod analytics;
 #[cfg(feature = "main")]
+pub mod frames;
+#[cfg(feature = "main")]
 pub mod goals;
 #[cfg(feature = "main")]
 pub mod history;

@@ -7,13 +7,18 @@
 
 use std::fmt::Write as _;
 
-use lifepath_core::analytics::{SeriesTrend, TrendDirection, Trends};
+use lifepath_core::analytics::frame::{ABSENT, Frame};
+use lifepath_core::analytics::{
+    FrameTrends, SeriesTrend, Stats, TrendDirection, Trends, frame_trends,
+};
 use lifepath_core::money::Money;
 use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::json;
 use crate::error::LifepathError;
+use crate::frames::Read;
+use crate::history::Held;
 
 #[wasm_bindgen(inline_js = r#"
 const TRENDS = ['stable', 'increasing', 'decreasing'];
@@ -73,6 +78,9 @@ function split(text, lengths, out) {
 export function lifepath_trends(from, to, months, names, periods, stats, counts, index, amounts, lengths, rates) {
   return build(from, to, months, names, periods, stats, counts, index, split(amounts, lengths, []), null, rates);
 }
+export function lifepath_texts(text, lengths) {
+  return split(text, lengths, []);
+}
 export function lifepath_trends_cached(from, to, months, names, periods, stats, counts, index, table, fresh, lengths, ids, rates) {
   return build(from, to, months, names, periods, stats, counts, index, split(fresh, lengths, table), ids, rates);
 }
@@ -95,9 +103,8 @@ extern "C" {
         rates: &[f64],
     ) -> JsValue;
 
-    /// The same with the money amounts as indexes `ids` into `table`, an array of the strings
-    /// handed out so far, after appending the `fresh` ones (one after the other, with their
-    /// lengths).
+    /// The same with the money amounts as indexes `ids` into `table`, an array of strings,
+    /// after appending the `fresh` ones (one after the other, with their lengths) to it.
     #[allow(clippy::too_many_arguments)]
     fn lifepath_trends_cached(
         from: Option<String>,
@@ -114,6 +121,9 @@ extern "C" {
         ids: &[u32],
         rates: &[f64],
     ) -> JsValue;
+
+    /// The texts one after the other in `text`, with the length of each, as an array.
+    fn lifepath_texts(text: &str, lengths: &[u8]) -> js_sys::Array;
 }
 
 /// Trends taken apart into columns: everything but the money amounts, which are left in
@@ -222,6 +232,127 @@ fn trend_columns(t: Trends) -> Result<TrendColumns, LifepathError> {
     Ok(c)
 }
 
+/// Trends of a frame taken apart into columns, the money points as amount ids
+/// ([`ABSENT`] for a zero) in `ids` (in order: income, expenses, surplus, then every category).
+struct FrameColumns {
+    from: Option<String>,
+    to: Option<String>,
+    months: u32,
+    names: String,
+    periods: String,
+    stats: Vec<f64>,
+    counts: Vec<u32>,
+    index: Vec<u32>,
+    ids: Vec<u32>,
+    rates: Vec<f64>,
+}
+
+fn push_stats(stats: &mut Vec<f64>, s: &Stats) {
+    let trend = match s.trend {
+        TrendDirection::Stable => 0.0,
+        TrendDirection::Increasing => 1.0,
+        TrendDirection::Decreasing => 2.0,
+    };
+    stats.extend_from_slice(&[
+        s.average,
+        s.volatility,
+        s.change_percent.unwrap_or(f64::NAN),
+        s.slope,
+        s.relative_change,
+        trend,
+    ]);
+}
+
+fn frame_columns(frame: &Frame, t: &FrameTrends) -> Result<FrameColumns, LifepathError> {
+    let rows = &frame.rows()[t.rows.clone()];
+    let n = rows.len();
+    let mut periods = String::new();
+    for (k, p) in t.periods.iter().enumerate() {
+        if k > 0 {
+            periods.push(',');
+        }
+        let _ = write!(periods, "{p}");
+    }
+    let names: Vec<&str> = t
+        .categories
+        .iter()
+        .map(|(c, _)| frame.categories()[*c].as_str())
+        .collect();
+    // Every period of the rows is in `periods`, in order: a point's index is its row's.
+    let row_index: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
+    let n_series = 4 + names.len();
+    let mut c = FrameColumns {
+        from: t.window.from.map(|p| p.to_string()),
+        to: t.window.to.map(|p| p.to_string()),
+        months: u32::try_from(t.window.months_with_data).unwrap_or(u32::MAX),
+        names: json(&names)?,
+        periods,
+        stats: Vec::with_capacity(6 * n_series),
+        counts: Vec::with_capacity(n_series),
+        index: Vec::with_capacity(n * n_series),
+        ids: Vec::with_capacity(n * (n_series - 1)),
+        rates: t.savings_rate.1.clone(),
+    };
+    let count = u32::try_from(n).unwrap_or(u32::MAX);
+    // Series order of the JavaScript: income, expenses, surplus, savings rate, categories.
+    for (k, s) in t.totals.iter().enumerate() {
+        c.index.extend_from_slice(&row_index);
+        c.ids.extend(rows.iter().map(|r| r.totals[k]));
+        c.counts.push(count);
+        push_stats(&mut c.stats, s);
+    }
+    // The savings rate's points are the rows with a rate (see `frame_trends`).
+    let (rate_periods, _, rate_stats) = &t.savings_rate;
+    c.index.extend(
+        rows.iter()
+            .zip(&row_index)
+            .filter(|(r, _)| r.savings_rate.is_some())
+            .map(|(_, k)| *k),
+    );
+    c.counts
+        .push(u32::try_from(rate_periods.len()).unwrap_or(u32::MAX));
+    push_stats(&mut c.stats, rate_stats);
+    for (k, s) in &t.categories {
+        c.index.extend_from_slice(&row_index);
+        c.ids.extend_from_slice(&frame.cells(*k)[t.rows.clone()]);
+        c.counts.push(count);
+        push_stats(&mut c.stats, s);
+    }
+    Ok(c)
+}
+
+/// The trends of a frame read from JavaScript ([`Read`]) as a plain object in the server's
+/// JSON shape: the points' amounts are the strings read (the amounts' own output texts), a
+/// zero's is `"0.00"`, and an amount written otherwise (`"7.5"`) gets its output text.
+pub fn frame_trends_output(read: &Read<'_>, months: u32) -> Result<JsValue, LifepathError> {
+    let t = frame_trends(&read.frame, 0..read.frame.rows().len(), months);
+    let mut c = frame_columns(&read.frame, &t)?;
+    let table = read.amounts;
+    let base = table.length();
+    let mut fresh = Texts::default();
+    fresh.push(Money::ZERO);
+    for (_, text) in &read.fixes {
+        fresh.push_text(text);
+    }
+    for id in &mut c.ids {
+        *id = if *id == ABSENT {
+            base
+        } else if read.fixes.is_empty() {
+            *id
+        } else {
+            match read.fixes.binary_search_by_key(id, |f| f.0) {
+                Ok(k) => base + 1 + u32::try_from(k).unwrap_or(0),
+                Err(_) => *id,
+            }
+        };
+    }
+    let (fresh, lengths) = fresh.text()?;
+    Ok(lifepath_trends_cached(
+        c.from, c.to, c.months, &c.names, &c.periods, &c.stats, &c.counts, &c.index, table, &fresh,
+        &lengths, &c.ids, &c.rates,
+    ))
+}
+
 /// Texts of amounts one after the other, and the length of each.
 #[derive(Default)]
 struct Texts {
@@ -236,6 +367,12 @@ impl Texts {
         // An amount's text is at most 31 characters (below 10^28, a point, a sign).
         self.lengths
             .push(u8::try_from(self.text.len() - at).unwrap_or(u8::MAX));
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.text.extend_from_slice(text.as_bytes());
+        self.lengths
+            .push(u8::try_from(text.len()).unwrap_or(u8::MAX));
     }
 
     fn text(self) -> Result<(String, Vec<u8>), LifepathError> {
@@ -260,150 +397,29 @@ pub fn trends_output(t: Trends) -> Result<JsValue, LifepathError> {
     ))
 }
 
-/// The money strings one `SnapshotHistory` has handed to JavaScript, by exact decimal value,
-/// so that later calls hand out the same (immutable) strings instead of writing and
-/// allocating tens of thousands of new ones: an app that recomputes its charts after every
-/// edit asks for mostly the same amounts again. A plain open-addressing table (the standard
-/// `HashMap` would cost the package more size than the whole cache).
-pub struct AmountStrings {
-    /// `(key, id)`; `id == EMPTY` marks a free slot. The length is a power of two. The key is
-    /// the decimal's parts in two `u64` (24-byte slots; a `u128` would align them to 32).
-    slots: Vec<([u64; 2], u32)>,
-    len: usize,
-    table: js_sys::Array,
-    /// The keys and ids of every point of the previous call, in order. A repeated call asks
-    /// for the same amounts in the same places, and reading these columns front to back costs
-    /// far less than probing the table (6 MB at 72,000 strings) at random.
-    last_keys: Vec<[u64; 2]>,
-    last_ids: Vec<u32>,
+/// The output texts of `money`, then `"0.00"`, as an array of JavaScript strings.
+pub fn amount_strings(money: &[Money]) -> Result<js_sys::Array, LifepathError> {
+    let mut texts = Texts::default();
+    for m in money {
+        texts.push(*m);
+    }
+    texts.push(Money::ZERO);
+    let (text, lengths) = texts.text()?;
+    Ok(lifepath_texts(&text, &lengths))
 }
 
-const EMPTY: u32 = u32::MAX;
-/// Past this many strings the cache starts over: at most about 3 MB of JavaScript strings and
-/// 6 MB of slots, room for the 72,000 points of 360 months × 200 categories and their edits.
-const MAX_STRINGS: usize = 1 << 17;
-
-impl Default for AmountStrings {
-    fn default() -> Self {
-        AmountStrings {
-            slots: vec![([0, 0], EMPTY); 1024],
-            len: 0,
-            table: js_sys::Array::new(),
-            last_keys: Vec::new(),
-            last_ids: Vec::new(),
+/// The trends of rows of a `SnapshotHistory`'s frame, their points' amounts the strings of
+/// its table: every call hands out the same strings.
+pub fn held_trends_output(held: &Held, t: &FrameTrends) -> Result<JsValue, LifepathError> {
+    let mut c = frame_columns(&held.frame, t)?;
+    let zero = u32::try_from(held.money.len())
+        .map_err(|_| LifepathError::internal("the history holds too many amounts"))?;
+    for id in &mut c.ids {
+        if *id == ABSENT {
+            *id = zero;
         }
     }
-}
-
-impl AmountStrings {
-    // `inline(always)`: this crate is built for size (opt-level "z"), which would leave these
-    // as calls in the loop over 72,000 points.
-    #[inline(always)]
-    fn slot(&self, key: [u64; 2]) -> usize {
-        let h = (key[0] ^ key[1] ^ (key[1] >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let bits = self.slots.len().trailing_zeros();
-        (h >> (64 - bits)) as usize
-    }
-
-    /// The key of `amount`: the decimal's parts (96-bit mantissa, scale and sign), so equal
-    /// keys mean equal representations and therefore equal texts.
-    #[inline(always)]
-    fn key(amount: Money) -> [u64; 2] {
-        let d = amount.as_decimal().unpack();
-        [
-            (u64::from(d.mid) << 32) | u64::from(d.lo),
-            (u64::from(d.hi) << 32) | (u64::from(d.scale) << 1) | u64::from(d.negative),
-        ]
-    }
-
-    /// The id of the string of `amount` (whose key is `key`), adding its text to `fresh` when
-    /// it is new.
-    #[inline(always)]
-    fn id(&mut self, key: [u64; 2], amount: Money, fresh: &mut Texts) -> u32 {
-        let mask = self.slots.len() - 1;
-        let mut i = self.slot(key);
-        // A slice: its indexing is built in, where the `Vec`'s goes through a call at "z".
-        let slots: &[([u64; 2], u32)] = &self.slots;
-        loop {
-            let (k, id) = slots[i];
-            if id == EMPTY {
-                break;
-            }
-            if k == key {
-                return id;
-            }
-            i = (i + 1) & mask;
-        }
-        let id = u32::try_from(self.len).unwrap_or(EMPTY - 1);
-        self.slots[i] = (key, id);
-        self.len += 1;
-        fresh.push(amount);
-        if self.len * 2 > self.slots.len() {
-            self.grow();
-        }
-        id
-    }
-
-    /// Makes room for `more` strings without growing on the way.
-    fn reserve(&mut self, more: usize) {
-        let want = ((self.len + more) * 2).next_power_of_two();
-        if want > self.slots.len() {
-            self.resize(want);
-        }
-    }
-
-    fn grow(&mut self) {
-        self.resize(self.slots.len() * 2);
-    }
-
-    fn resize(&mut self, size: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![([0, 0], EMPTY); size]);
-        let mask = self.slots.len() - 1;
-        for (key, id) in old.into_iter().filter(|s| s.1 != EMPTY) {
-            let mut i = self.slot(key);
-            while self.slots[i].1 != EMPTY {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = (key, id);
-        }
-    }
-
-    fn clear(&mut self) {
-        *self = AmountStrings::default();
-    }
-}
-
-/// [`trends_output`] with the money strings of `cache`.
-pub fn trends_output_cached(
-    t: Trends,
-    cache: &mut AmountStrings,
-) -> Result<JsValue, LifepathError> {
-    let c = trend_columns(t)?;
-    let n = c.money.len();
-    if cache.len + n > MAX_STRINGS {
-        cache.clear();
-    }
-    if cache.len == 0 {
-        cache.reserve(n);
-    }
-    let mut fresh = Texts::default();
-    // This call's keys and ids are written over the previous call's, in place; indexed writes,
-    // as `push` would be a call per point at opt-level "z".
-    let (mut keys, mut ids) = (
-        std::mem::take(&mut cache.last_keys),
-        std::mem::take(&mut cache.last_ids),
-    );
-    keys.resize(n, [u64::MAX; 2]);
-    ids.resize(n, EMPTY);
-    for (j, amount) in c.money.iter().enumerate() {
-        let key = AmountStrings::key(*amount);
-        if keys[j] != key || ids[j] == EMPTY {
-            ids[j] = cache.id(key, *amount, &mut fresh);
-            keys[j] = key;
-        }
-    }
-    let (fresh, lengths) = fresh.text()?;
-    let out = lifepath_trends_cached(
+    Ok(lifepath_trends_cached(
         c.from,
         c.to,
         c.months,
@@ -412,13 +428,10 @@ pub fn trends_output_cached(
         &c.stats,
         &c.counts,
         &c.index,
-        &cache.table,
-        &fresh,
-        &lengths,
-        &ids,
+        &held.table,
+        "",
+        &[],
+        &c.ids,
         &c.rates,
-    );
-    cache.last_keys = keys;
-    cache.last_ids = ids;
-    Ok(out)
+    ))
 }

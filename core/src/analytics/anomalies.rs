@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::frame::{ABSENT, Frame};
 use crate::analytics::series;
 use crate::analytics::stats::{mad, mean, median, sample_std};
 use crate::error::{Error, Result};
@@ -209,51 +210,10 @@ pub fn detect_anomalies(
     let mut all = base.clone();
     all.push(current);
     series::check_currency(&all)?;
-
-    let min_points = match options.baseline {
-        Baseline::Recent => 3,
-        Baseline::Seasonal => 2,
-    };
-    let mut anomalies = Vec::new();
-    if base.len() >= min_points {
-        let cats = series::categories(&all);
-        let matrix = series::category_matrix(&base, &cats, 0.0, |m| m.to_f64());
-        for (cat, h) in cats.iter().zip(matrix) {
-            let (mu, sigma) = match options.method {
-                AnomalyMethod::Zscore => (mean(&h), sample_std(&h)),
-                AnomalyMethod::Robust => (median(&h), 1.4826 * mad(&h)),
-            };
-            let amount = current.category(cat);
-            let z = (amount.to_f64() - mu) / sigma_eff(sigma, mu);
-            if z.abs() < t {
-                continue;
-            }
-            let severity = if z.abs() >= t + 1.0 {
-                Severity::Alert
-            } else {
-                Severity::Warning
-            };
-            let direction = if z > 0.0 {
-                Direction::Above
-            } else {
-                Direction::Below
-            };
-            anomalies.push(Anomaly {
-                category: (*cat).to_owned(),
-                current_amount: amount.round(),
-                historical_average: mu,
-                deviation: z,
-                severity,
-                direction,
-                explanation: explain(cat, amount, mu, direction, options, period, h.len()),
-            });
-        }
-    }
-    crate::sort::sort_by(&mut anomalies, |a, b| {
-        b.deviation
-            .abs()
-            .total_cmp(&a.deviation.abs())
-            .then_with(|| a.category.cmp(&b.category))
+    let (frame, money) = Frame::of_snapshots(&all);
+    let base: Vec<usize> = (0..all.len() - 1).collect();
+    let anomalies = frame_anomalies(&frame, &base, all.len() - 1, options, |id| {
+        money[id as usize]
     });
     Ok(AnomalyReport {
         period,
@@ -262,6 +222,74 @@ pub fn detect_anomalies(
         threshold: t,
         anomalies,
     })
+}
+
+/// The anomalies of row `current` of `frame` against the rows `base` (the baseline, of the
+/// `options`' kind; rows of the frame before `current`), by |z| descending, then category.
+/// `money` gives the amount of an id of row `current`. A category of the frame that neither
+/// the baseline nor the current row has is never one (its z is 0).
+pub fn frame_anomalies(
+    frame: &Frame,
+    base: &[usize],
+    current: usize,
+    options: &AnomalyOptions,
+    money: impl Fn(u32) -> Money,
+) -> Vec<Anomaly> {
+    let t = options.threshold;
+    let Some(period) = frame.rows().get(current).map(|r| r.period) else {
+        return Vec::new();
+    };
+    let min_points = match options.baseline {
+        Baseline::Recent => 3,
+        Baseline::Seasonal => 2,
+    };
+    let mut anomalies = Vec::new();
+    if base.len() < min_points {
+        return anomalies;
+    }
+    let mut h = vec![0.0; base.len()];
+    for (c, cat) in frame.categories().iter().enumerate() {
+        let cells = frame.cells(c);
+        for (x, row) in h.iter_mut().zip(base) {
+            *x = frame.value(cells[*row]);
+        }
+        let (mu, sigma) = match options.method {
+            AnomalyMethod::Zscore => (mean(&h), sample_std(&h)),
+            AnomalyMethod::Robust => (median(&h), 1.4826 * mad(&h)),
+        };
+        let id = cells[current];
+        let z = (frame.value(id) - mu) / sigma_eff(sigma, mu);
+        if z.abs() < t {
+            continue;
+        }
+        let amount = if id == ABSENT { Money::ZERO } else { money(id) };
+        let severity = if z.abs() >= t + 1.0 {
+            Severity::Alert
+        } else {
+            Severity::Warning
+        };
+        let direction = if z > 0.0 {
+            Direction::Above
+        } else {
+            Direction::Below
+        };
+        anomalies.push(Anomaly {
+            category: cat.clone(),
+            current_amount: amount.round(),
+            historical_average: mu,
+            deviation: z,
+            severity,
+            direction,
+            explanation: explain(cat, amount, mu, direction, options, period, h.len()),
+        });
+    }
+    crate::sort::sort_by(&mut anomalies, |a, b| {
+        b.deviation
+            .abs()
+            .total_cmp(&a.deviation.abs())
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    anomalies
 }
 
 fn explain(

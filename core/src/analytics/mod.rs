@@ -4,6 +4,7 @@
 pub mod anomalies;
 pub mod compare;
 pub mod forecast;
+pub mod frame;
 pub mod reads;
 pub mod series;
 pub mod stats;

@@ -45,6 +45,25 @@ pub fn anomalies_reads(
     select(entries, Some(current), from, current.add_months(-1), month)
 }
 
+/// The baseline's currency against the current snapshot's (`current`: its period and
+/// currency), as [`detect_anomalies`](super::detect_anomalies) checks it after the checks of
+/// [`anomalies_reads`], whose positions `at` are: the error names the current snapshot.
+pub fn check_current_currency(
+    current: Entry<'_>,
+    entries: &[Entry<'_>],
+    at: &[usize],
+) -> Result<()> {
+    // `anomalies_reads` has checked that the snapshots before `current` share one currency.
+    match at.first().and_then(|&i| entries.get(i)) {
+        Some(first) if first.1 != current.1 => Err(Error::MixedCurrency {
+            expected: first.1.to_owned(),
+            found: current.1.to_owned(),
+            period: current.0.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Checks the entries of periods before `before` (all when `None`) as [`series::ordered`]
 /// does: in period order, the first period held twice, then the first currency that is not
 /// the earliest one's. Then the positions of the periods in `from..=to` (of `month` only,
