@@ -345,6 +345,44 @@ pub fn read_amount(text: &str) -> Option<(f64, bool)> {
     Some((m.to_f64(), own))
 }
 
+/// The amounts of a comma-separated text, read one after the other as [`read_amount`] reads
+/// each: the package hands the amounts of many snapshots over as one such text.
+pub struct AmountReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> AmountReader<'a> {
+    /// A reader at the start of `text`.
+    pub fn new(text: &'a [u8]) -> Self {
+        AmountReader { bytes: text, at: 0 }
+    }
+
+    /// The next amount: its text, its value and whether the text is its output text. `None`
+    /// when the next field is not an amount, or there is none.
+    pub fn next_amount(&mut self) -> Option<(&'a str, f64, bool)> {
+        let rest = self.bytes.get(self.at..)?;
+        let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+        let field = &rest[..end];
+        // Past the separator; past the end after the last field.
+        self.at += end + 1;
+        if let Some(v) = output_text_value(field) {
+            // All ASCII: checked by `output_text_value`.
+            let text = std::str::from_utf8(field).ok()?;
+            return Some((text, v, true));
+        }
+        let text = std::str::from_utf8(field).ok()?;
+        let (v, own) = read_amount(text)?;
+        Some((text, v, own))
+    }
+
+    /// Whether every field has been read (a text with a comma inside an amount has more
+    /// fields than amounts).
+    pub fn at_end(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+}
+
 /// The fast path of [`read_amount`]: the value of a text that is a non-zero amount's output
 /// text, computed as `to_f64` does (cents ÷ 100, both exact), or `None`.
 #[inline]
@@ -558,6 +596,38 @@ mod tests {
         assert_eq!(read_amount("12.3"), Some((12.3, false)));
         assert_eq!(read_amount("0.00"), Some((0.0, true)));
         assert_eq!(read_amount("x"), None);
+    }
+
+    #[test]
+    fn the_amount_reader_reads_each_field_as_read_amount_does() {
+        let fields = [
+            "12.30",
+            "7.5",
+            "-0.01",
+            "0.00",
+            "x",
+            "",
+            "1000",
+            "-12345678901234.56",
+            "00.10",
+            "1.234",
+        ];
+        let text = fields.join(",");
+        let mut r = AmountReader::new(text.as_bytes());
+        for f in fields {
+            let got = r.next_amount();
+            assert_eq!(
+                got.map(|g| (g.0, g.1.to_bits(), g.2)),
+                read_amount(f).map(|e| (f, e.0.to_bits(), e.1)),
+                "{f:?}"
+            );
+        }
+        assert!(r.at_end());
+        assert_eq!(r.next_amount(), None);
+        // A comma inside an amount: more fields than amounts.
+        let mut r = AmountReader::new(b"1,000.00");
+        assert_eq!(r.next_amount().map(|g| g.0), Some("1"));
+        assert!(!r.at_end());
     }
 
     #[test]

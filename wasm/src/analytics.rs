@@ -4,11 +4,13 @@ use lifepath_core::analytics::{
     self, AnomalyOptions, AnomalyReport, DEFAULT_MONTHS, ForecastOptions, frame_anomalies, reads,
 };
 use lifepath_core::models::BudgetSnapshot;
+use lifepath_core::validate::is_currency;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    JsResult, analytics_snapshot, analytics_snapshots, call, options_arg, output,
+    JsResult, analytics_snapshot, analytics_snapshots, call, list_index, options_arg, output,
 };
+use crate::error::LifepathError;
 use crate::frames::with_read_frame;
 use crate::options::TrendsOptions;
 use crate::points::{frame_trends_output, trends_output};
@@ -25,11 +27,13 @@ pub fn compute_trends(
         let months = o.months.unwrap_or(DEFAULT_MONTHS);
         with_read_frame(
             &snapshots,
-            "snapshots",
-            |e| reads::trends_reads(e, months),
+            &|e| reads::trends_reads(e, months),
             None,
-            |read| frame_trends_output(read, months),
-            |s| trends_output(analytics::compute_trends(s, months)?),
+            &|read| frame_trends_output(read, months),
+            &|| {
+                let s = analytics_snapshots(&snapshots, "snapshots")?;
+                trends_output(analytics::trends_frame(&s, months)?)
+            },
         )
     })
 }
@@ -44,31 +48,54 @@ pub fn detect_anomalies(
     #[wasm_bindgen(unchecked_optional_param_type = "AnomalyOptions")] options: JsValue,
 ) -> JsResult {
     call(|| {
-        let current: BudgetSnapshot = analytics_snapshot(&current, "current")?;
-        let o: AnomalyOptions = options_arg(&options)?;
-        let entry = (current.period(), current.currency.as_str());
+        // The examined snapshot's period and currency, read without the rest of it (its
+        // amounts are read with its baseline). Not as the package writes them: it is read
+        // whole, for its exact error, as it is whenever the quick read fails.
+        let head = list_index(&js_sys::Array::of1(&current))
+            .and_then(|(p, c)| Some((*p.first()?, c)))
+            .filter(|(_, c)| is_currency(c));
+        let whole = |o: &AnomalyOptions, h: &[BudgetSnapshot]| -> Result<JsValue, LifepathError> {
+            let current: BudgetSnapshot = analytics_snapshot(&current, "current")?;
+            output(&analytics::detect_anomalies(&current, h, o)?)
+        };
+        let o: AnomalyOptions = match (options_arg(&options), &head) {
+            (Ok(o), Some(_)) => o,
+            // The snapshot's own errors come first.
+            (o, _) => {
+                analytics_snapshot(&current, "current")?;
+                let o = o?;
+                return whole(&o, &analytics_snapshots(&history, "history")?);
+            }
+        };
+        let Some((period, currency)) = head else {
+            return Err(LifepathError::internal("the snapshot was not read"));
+        };
+        let entry = (period, currency.as_str());
         with_read_frame(
             &history,
-            "history",
-            |e| {
-                let at = reads::anomalies_reads(current.period(), e, &o)?;
+            &|e| {
+                let at = reads::anomalies_reads(period, e, &o)?;
                 reads::check_current_currency(entry, e, &at)?;
                 Ok(at)
             },
-            Some(&current),
-            |read| {
-                // The baseline, then the current snapshot as the last row.
+            Some((&current, period)),
+            &|read| {
+                // The baseline, then the examined snapshot as the last row.
                 let last = read.frame.rows().len().saturating_sub(1);
                 let base: Vec<usize> = (0..last).collect();
                 output(&AnomalyReport {
-                    period: current.period(),
+                    period,
                     method: o.method,
                     baseline: o.baseline,
                     threshold: o.threshold,
                     anomalies: frame_anomalies(&read.frame, &base, last, &o, |id| read.money(id)),
                 })
             },
-            |h| output(&analytics::detect_anomalies(&current, h, &o)?),
+            &|| {
+                // The examined snapshot first: its own errors come first.
+                analytics_snapshot(&current, "current")?;
+                whole(&o, &analytics_snapshots(&history, "history")?)
+            },
         )
     })
 }

@@ -11,15 +11,12 @@
 //! points of trends are passed as columns ([`crate::points`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use lifepath_core::analytics::reads::Entry;
-use lifepath_core::ids::{SnapshotId, UserId};
-use lifepath_core::models::{BudgetModel, BudgetSnapshot};
-use lifepath_core::money::Money;
+use lifepath_core::models::BudgetSnapshot;
+#[cfg(any(feature = "main", feature = "actuals"))]
 use lifepath_core::period::Period;
 use lifepath_core::validate::{Validate, Validator, from_json, index};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 use crate::error::LifepathError;
@@ -52,44 +49,6 @@ export function lifepath_list_index(value) {
   }
   return [periods, currencies.join('\n')];
 }
-// What the analytics read of the snapshots at `picks`: the category names (JSON), the number
-// of categories of each snapshot, each category's name (an index into the names), the
-// amounts as one text ("income,expenses,surplus,category…" of each snapshot in turn) and the
-// same amounts as the strings they are (the results hand them back). Undefined when one of
-// those is not a string (the caller then reads the snapshots whole).
-export function lifepath_picked(value, picks) {
-  const ids = new Map();
-  const names = [];
-  const counts = new Uint32Array(picks.length);
-  const keys = [];
-  const amounts = [];
-  for (let i = 0; i < picks.length; i++) {
-    const s = value[picks[i]];
-    const totals = s.category_totals;
-    if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) return undefined;
-    const a = s.total_income;
-    const b = s.total_expenses;
-    const c = s.surplus;
-    if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') return undefined;
-    amounts.push(a, b, c);
-    let n = 0;
-    for (const k of Object.keys(totals)) {
-      const v = totals[k];
-      if (typeof v !== 'string') return undefined;
-      let id = ids.get(k);
-      if (id === undefined) {
-        id = names.length;
-        ids.set(k, id);
-        names.push(k);
-      }
-      keys.push(id);
-      amounts.push(v);
-      n++;
-    }
-    counts[i] = n;
-  }
-  return [JSON.stringify(names), counts, new Uint32Array(keys), amounts.join(','), amounts];
-}
 export function lifepath_without_budget_model(value) {
   const strip = (s) =>
     s !== null && typeof s === 'object' && !Array.isArray(s) ? { ...s, budget_model: {} } : s;
@@ -103,14 +62,11 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn lifepath_json_bytes(value: &JsValue) -> Result<Option<Vec<u8>>, JsValue>;
 
-    /// See [`without_budget_model`].
-    fn lifepath_without_budget_model(value: &JsValue) -> JsValue;
-
     /// See [`list_index`].
     fn lifepath_list_index(value: &JsValue) -> JsValue;
 
-    /// See [`picked`].
-    fn lifepath_picked(value: &JsValue, picks: &[u32]) -> JsValue;
+    /// See [`without_budget_model`].
+    fn lifepath_without_budget_model(value: &JsValue) -> JsValue;
 }
 
 /// The JSON text of a JavaScript value (`undefined` reads as `null`).
@@ -218,23 +174,8 @@ fn without_budget_model(value: &JsValue) -> JsValue {
     lifepath_without_budget_model(value)
 }
 
-/// Reads one snapshot for the analytics: only the fields they use, like the snapshots of
-/// [`with_read_snapshots`]; a snapshot those do not read (not an object, a period that is
-/// not one, an amount that is not a decimal string) is read whole (see
-/// `without_budget_model`) and validated, for its exact error.
+/// Reads one snapshot for the analytics (see `without_budget_model`) and validates it.
 pub fn analytics_snapshot(value: &JsValue, name: &str) -> Result<BudgetSnapshot, LifepathError> {
-    let one = js_sys::Array::of1(value);
-    if let Some((periods, currencies)) = list_index(&one) {
-        let entries: Vec<Entry<'_>> = periods.into_iter().zip(currencies.split('\n')).collect();
-        if let Some(s) = entries
-            .first()
-            .filter(|e| lifepath_core::validate::is_currency(e.1))
-            .and_then(|_| picked(&one, &[0], &entries))
-            .and_then(|mut list| list.pop())
-        {
-            return Ok(s);
-        }
-    }
     record(&without_budget_model(value), name)
 }
 
@@ -249,6 +190,7 @@ pub fn analytics_snapshots(
 
 /// The period and currency of every snapshot of a list, read without the rest of them;
 /// `None` when the list is not one of objects with valid periods and string currencies.
+#[cfg(any(feature = "main", feature = "actuals"))]
 pub(crate) fn list_index(value: &JsValue) -> Option<(Vec<Period>, String)> {
     let pair = lifepath_list_index(value);
     if pair.is_undefined() {
@@ -262,116 +204,6 @@ pub(crate) fn list_index(value: &JsValue) -> Option<(Vec<Period>, String)> {
         .map(|p| Period::new(i64::from(p[0]), i64::from(p[1])).ok())
         .collect::<Option<Vec<Period>>>()?;
     Some((periods, currencies))
-}
-
-/// What the analytics read of the snapshots at `picks` of a list (see `lifepath_picked`):
-/// `None` when something is not as the package writes it (a value that is not a string, …):
-/// the caller then reads them whole, for the exact error.
-pub(crate) struct Picked {
-    /// The category names, in the order first seen.
-    pub names: Vec<String>,
-    /// How many categories each snapshot has.
-    pub counts: Vec<u32>,
-    /// The name (an index into `names`) of each category amount.
-    pub keys: Vec<u32>,
-    /// Every amount, comma-separated: each snapshot's income, expenses, surplus, categories.
-    pub text: String,
-    /// The same amounts as the JavaScript strings they are.
-    pub amounts: js_sys::Array,
-}
-
-pub(crate) fn pick(value: &JsValue, picks: &[u32]) -> Option<Picked> {
-    let parts: js_sys::Array = lifepath_picked(value, picks).dyn_into().ok()?;
-    Some(Picked {
-        names: serde_json::from_str(&parts.get(0).as_string()?).ok()?,
-        counts: parts
-            .get(1)
-            .unchecked_into::<js_sys::Uint32Array>()
-            .to_vec(),
-        keys: parts
-            .get(2)
-            .unchecked_into::<js_sys::Uint32Array>()
-            .to_vec(),
-        text: parts.get(3).as_string()?,
-        amounts: parts.get(4).dyn_into().ok()?,
-    })
-}
-
-/// The snapshots at `picks` with what the analytics read of them: period, currency, totals and
-/// category totals (the rest empty: no id, no budget model). `None` as for [`pick`].
-fn picked(value: &JsValue, picks: &[u32], entries: &[Entry<'_>]) -> Option<Vec<BudgetSnapshot>> {
-    let Picked {
-        names,
-        counts,
-        keys,
-        text,
-        ..
-    } = pick(value, picks)?;
-    let mut amounts = text.split(',').map(|t| t.parse::<Money>().ok());
-    let mut keys = keys.into_iter();
-    let mut out = Vec::with_capacity(picks.len());
-    for (&at, &n) in picks.iter().zip(&counts) {
-        let (period, currency) = entries.get(at as usize)?;
-        let (total_income, total_expenses, surplus) =
-            (amounts.next()??, amounts.next()??, amounts.next()??);
-        let mut totals = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            let name = names.get(keys.next()? as usize)?;
-            totals.push((name.clone(), amounts.next()??));
-        }
-        out.push(BudgetSnapshot {
-            id: SnapshotId(Uuid::nil()),
-            user_id: UserId(Uuid::nil()),
-            period_year: period.year(),
-            period_month: period.month(),
-            currency: (*currency).to_owned(),
-            budget_model: BudgetModel::default(),
-            total_income,
-            total_expenses,
-            surplus,
-            savings_rate: None,
-            category_totals: totals.into_iter().collect(),
-            source_session_id: None,
-            version: 0,
-            created_at: DateTime::<Utc>::UNIX_EPOCH,
-            updated_at: DateTime::<Utc>::UNIX_EPOCH,
-        });
-    }
-    Some(out)
-}
-
-/// Runs `f` on the snapshots of a list that a call reads (`reads`, one of
-/// [`lifepath_core::analytics::reads`]), read like [`analytics_snapshots`]: first the period
-/// and currency of each (the list's own errors: two snapshots of a month, mixed currencies),
-/// then only the snapshots `reads` names. A call's cost grows with its window, not with the
-/// history. A snapshot that is not read is not validated either; a fault in one that is read
-/// is reported as a read of the whole list reports it (its path in the whole list).
-pub fn with_read_snapshots(
-    value: &JsValue,
-    name: &str,
-    reads: impl FnOnce(&[Entry<'_>]) -> lifepath_core::Result<Vec<usize>>,
-    f: impl FnOnce(&[BudgetSnapshot]) -> Result<JsValue, LifepathError>,
-) -> Result<JsValue, LifepathError> {
-    let Some((periods, currencies)) = list_index(value) else {
-        return f(&analytics_snapshots(value, name)?);
-    };
-    let entries: Vec<Entry<'_>> = periods.into_iter().zip(currencies.split('\n')).collect();
-    let picks: Vec<u32> = reads(&entries)?
-        .into_iter()
-        .filter_map(|i| u32::try_from(i).ok())
-        .collect();
-    // What validation would check of the fields read: the periods are valid (they were
-    // read as such), the amounts are decimals (parsed); the currency is left, one for all of
-    // them (mixed currencies are an error of `reads`).
-    let currency_ok = picks
-        .first()
-        .is_none_or(|&i| lifepath_core::validate::is_currency(entries[i as usize].1));
-    let picked = picked(value, &picks, &entries).filter(|_| currency_ok);
-    match picked {
-        Some(list) => f(&list),
-        // Its error, named by its place in the whole list.
-        None => f(&analytics_snapshots(value, name)?),
-    }
 }
 
 /// Today in the user's local time zone: the default `asOf`.

@@ -6,165 +6,225 @@
 
 use lifepath_core::analytics::frame::{Frame, Row};
 use lifepath_core::analytics::reads::Entry;
-use lifepath_core::models::BudgetSnapshot;
-use lifepath_core::money::{Money, read_amount};
+use lifepath_core::money::{AmountReader, Money};
 use lifepath_core::period::Period;
+use lifepath_core::sort;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{Picked, analytics_snapshots, list_index, pick};
+use crate::convert::list_index;
 use crate::error::LifepathError;
+
+#[wasm_bindgen(inline_js = r#"
+const encoder = new TextEncoder();
+// What the analytics read of the snapshots at `picks` (then of `extra`, when given): the
+// category names (JSON), the number of categories of each snapshot, each category's name (an
+// index into the names), the amounts as one UTF-8 text ("income,expenses,surplus,category…"
+// of each snapshot in turn; bytes cross into WebAssembly in one copy) and the same amounts as
+// the strings they are (the results hand them back). Undefined when one of those is not a
+// string (the caller then reads the snapshots whole).
+export function lifepath_picked(value, picks, extra) {
+  const ids = new Map();
+  const names = [];
+  const n = picks.length + (extra === undefined ? 0 : 1);
+  const counts = new Uint32Array(n);
+  const keys = [];
+  const amounts = [];
+  for (let i = 0; i < n; i++) {
+    const s = i < picks.length ? value[picks[i]] : extra;
+    const totals = s.category_totals;
+    if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) return undefined;
+    const a = s.total_income;
+    const b = s.total_expenses;
+    const c = s.surplus;
+    if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') return undefined;
+    amounts.push(a, b, c);
+    let m = 0;
+    for (const k of Object.keys(totals)) {
+      const v = totals[k];
+      if (typeof v !== 'string') return undefined;
+      let id = ids.get(k);
+      if (id === undefined) {
+        id = names.length;
+        ids.set(k, id);
+        names.push(k);
+      }
+      keys.push(id);
+      amounts.push(v);
+      m++;
+    }
+    counts[i] = m;
+  }
+  return [JSON.stringify(names), counts, new Uint32Array(keys), encoder.encode(amounts.join(',')), amounts];
+}
+"#)]
+extern "C" {
+    /// See [`pick`].
+    fn lifepath_picked(value: &JsValue, picks: &[u32], extra: Option<&JsValue>) -> JsValue;
+}
+
+/// What the analytics read of the snapshots at `picks` of a list (see `lifepath_picked`):
+/// `None` when something is not as the package writes it (a value that is not a string, …):
+/// the caller then reads them whole, for the exact error.
+struct Picked {
+    /// The category names, in the order first seen.
+    names: Vec<String>,
+    /// How many categories each snapshot has.
+    counts: Vec<u32>,
+    /// The name (an index into `names`) of each category amount.
+    keys: Vec<u32>,
+    /// Every amount, comma-separated (UTF-8): each snapshot's income, expenses, surplus,
+    /// categories.
+    text: Vec<u8>,
+    /// The same amounts as the JavaScript strings they are.
+    amounts: js_sys::Array,
+}
+
+/// What the analytics read of the snapshots at `picks` of `value`, then of `extra`.
+fn pick(value: &JsValue, picks: &[u32], extra: Option<&JsValue>) -> Option<Picked> {
+    let parts: js_sys::Array = lifepath_picked(value, picks, extra).dyn_into().ok()?;
+    Some(Picked {
+        names: serde_json::from_str(&parts.get(0).as_string()?).ok()?,
+        counts: parts
+            .get(1)
+            .unchecked_into::<js_sys::Uint32Array>()
+            .to_vec(),
+        keys: parts
+            .get(2)
+            .unchecked_into::<js_sys::Uint32Array>()
+            .to_vec(),
+        text: parts.get(3).unchecked_into::<js_sys::Uint8Array>().to_vec(),
+        amounts: parts.get(4).dyn_into().ok()?,
+    })
+}
 
 /// A frame read from a list of snapshot objects, and what its output needs.
 pub struct Read<'a> {
-    /// The rows: the snapshots read, in period order (then the extra one, when given).
+    /// The rows: the snapshots read, in period order.
     pub frame: Frame,
-    /// The amounts read, as JavaScript strings: an amount id is a place in it (the extra
-    /// snapshot's amounts come after them).
+    /// The amounts read, as JavaScript strings: an amount id is a place in it.
     pub amounts: &'a js_sys::Array,
     /// The ids whose text is not the amount's output text (`"7.5"` for `"7.50"`), with that
     /// text, by id: the output hands those out instead.
     pub fixes: Vec<(u32, String)>,
-    /// The amounts of the extra snapshot, by id from `extra_from`.
-    extra: Vec<Money>,
-    extra_from: u32,
-    text: &'a str,
+    /// The texts of the last snapshot read's amounts, by id from `last_from`.
+    last: Vec<&'a str>,
+    last_from: u32,
 }
 
 impl Read<'_> {
-    /// The amount of an id.
+    /// The amount of an id of the last snapshot read (the extra one: the anomalies ask for the
+    /// amounts of the snapshot examined only); 0 for another id.
     pub fn money(&self, id: u32) -> Money {
-        if let Some(m) = id
-            .checked_sub(self.extra_from)
-            .and_then(|k| self.extra.get(k as usize))
-        {
-            return *m;
-        }
-        // Not asked by the analytics (they ask for the amounts of the snapshot examined, the
-        // extra one), so read again when asked.
-        self.text
-            .split(',')
-            .nth(id as usize)
+        id.checked_sub(self.last_from)
+            .and_then(|k| self.last.get(k as usize))
             .and_then(|t| t.parse().ok())
             .unwrap_or(Money::ZERO)
     }
 }
 
 /// The frame of the snapshots of `picked`, whose periods are `periods` (one per snapshot,
-/// all different), plus `extra` as the last row (its period after all of theirs). `None`
-/// when an amount is not one.
-fn read_frame<'a>(
-    picked: &'a Picked,
-    periods: &[Period],
-    extra: Option<&'a BudgetSnapshot>,
-) -> Option<Read<'a>> {
+/// all different). `None` when an amount is not one.
+fn read_frame<'a>(picked: &'a Picked, periods: &[Period]) -> Option<Read<'a>> {
+    // The names in sorted order: a history written by the package or the server has its
+    // categories in order already, and the same in each snapshot.
     let mut cats: Vec<String> = picked.names.clone();
-    if let Some(s) = extra {
-        cats.extend(s.category_totals.keys().cloned());
-    }
-    cats.sort_unstable();
-    cats.dedup();
-    let rank: Vec<usize> = picked
-        .names
-        .iter()
-        .map(|n| cats.binary_search(n).ok())
-        .collect::<Option<_>>()?;
+    let sorted = cats.is_sorted_by(|a, b| a < b);
+    let rank: Vec<usize> = if sorted {
+        (0..cats.len()).collect()
+    } else {
+        // The core's one sort (each sort of its own adds to the package's size).
+        sort::sort_by(&mut cats, |a, b| a.cmp(b));
+        picked
+            .names
+            .iter()
+            .map(|n| cats.binary_search(n).ok())
+            .collect::<Option<_>>()?
+    };
     // Row of each snapshot: its place in period order.
     let mut order: Vec<usize> = (0..periods.len()).collect();
     if !periods.is_sorted() {
-        order.sort_unstable_by_key(|&i| periods[i]);
+        sort::sort_by_key(&mut order, |&i| periods[i]);
     }
     let mut row_of = vec![0; periods.len()];
     for (r, &i) in order.iter().enumerate() {
         row_of[i] = r;
     }
-    let mut frame = Frame::new(cats, periods.len() + usize::from(extra.is_some()));
+    let mut frame = Frame::new(cats, periods.len());
     frame.reserve_amounts(3 * periods.len() + picked.keys.len());
     let mut fixes = Vec::new();
-    let mut texts = picked.text.split(',');
+    let mut texts = AmountReader::new(&picked.text);
     let mut keys = picked.keys.iter();
     let mut rows: Vec<Option<Row>> = vec![None; periods.len()];
-    let mut amount = |frame: &mut Frame, text: &str| -> Option<u32> {
-        let (value, own) = read_amount(text)?;
-        let id = frame.amount(value);
-        if !own {
-            fixes.push((id, text.parse::<Money>().ok()?.to_string()));
+    let mut last = Vec::new();
+    let mut last_from = 0;
+    let n = picked.counts.len();
+    for (i, &count) in picked.counts.iter().enumerate() {
+        let is_last = i + 1 == n;
+        if is_last {
+            last_from = frame.amount_count();
         }
-        Some(id)
-    };
-    for (i, &n) in picked.counts.iter().enumerate() {
-        let (income, expenses, surplus) = (texts.next()?, texts.next()?, texts.next()?);
-        let totals = [
-            amount(&mut frame, income)?,
-            amount(&mut frame, expenses)?,
-            amount(&mut frame, surplus)?,
-        ];
-        let savings_rate = Row::savings_rate(income.parse().ok()?, surplus.parse().ok()?);
+        let mut amount = |frame: &mut Frame| -> Option<(u32, &'a str)> {
+            let (text, value, own) = texts.next_amount()?;
+            let id = frame.amount(value);
+            if !own {
+                fixes.push((id, text.parse::<Money>().ok()?.to_string()));
+            }
+            if is_last {
+                last.push(text);
+            }
+            Some((id, text))
+        };
+        let (income, income_text) = amount(&mut frame)?;
+        let (expenses, _) = amount(&mut frame)?;
+        let (surplus, surplus_text) = amount(&mut frame)?;
+        let savings_rate = Row::savings_rate(income_text.parse().ok()?, surplus_text.parse().ok()?);
         let row = *row_of.get(i)?;
-        for _ in 0..n {
+        for _ in 0..count {
             let c = *rank.get(*keys.next()? as usize)?;
-            let id = amount(&mut frame, texts.next()?)?;
+            let (id, _) = amount(&mut frame)?;
             frame.set(c, row, id);
         }
         rows[row] = Some(Row {
-            period: periods[i],
-            totals,
+            period: *periods.get(i)?,
+            totals: [income, expenses, surplus],
             savings_rate,
         });
     }
+    // A comma inside an amount would have made more fields than amounts.
+    if !texts.at_end() {
+        return None;
+    }
     for row in rows {
         frame.push_row(row?);
-    }
-    let extra_from = u32::try_from(3 * periods.len() + picked.keys.len()).ok()?;
-    let mut extra_money = Vec::new();
-    if let Some(s) = extra {
-        let mut add = |frame: &mut Frame, m: Money| {
-            extra_money.push(m);
-            frame.amount(m.to_f64())
-        };
-        let totals = [
-            add(&mut frame, s.total_income),
-            add(&mut frame, s.total_expenses),
-            add(&mut frame, s.surplus),
-        ];
-        let row = frame.push_row(Row {
-            period: s.period(),
-            totals,
-            savings_rate: Row::savings_rate(s.total_income, s.surplus),
-        });
-        for (k, m) in &s.category_totals {
-            let c = frame.categories().binary_search(k).ok()?;
-            let id = add(&mut frame, *m);
-            frame.set(c, row, id);
-        }
     }
     Some(Read {
         frame,
         amounts: &picked.amounts,
         fixes,
-        extra: extra_money,
-        extra_from,
-        text: &picked.text,
+        last,
+        last_from,
     })
 }
 
 /// Runs `on_frame` on the snapshots of a list that a call reads (`reads`, one of
-/// [`lifepath_core::analytics::reads`]), plus `extra` as the last row: first the period and
-/// currency of each (the list's own errors: two snapshots of a month, mixed currencies), then
-/// only the snapshots `reads` names, as a frame. A call's cost grows with its window, not with
-/// the history. A snapshot that is not read is not validated either. When the list is not as
-/// the package writes it (amounts as numbers, a field of the wrong type), the whole list is
-/// read and validated instead and handed to `on_snapshots`: a fault in a snapshot read is
-/// reported by its path in the whole list.
+/// [`lifepath_core::analytics::reads`]), then `extra` (a snapshot object and its period,
+/// after all of theirs), as a frame: first the period and currency of each (the list's own
+/// errors: two snapshots of a month, mixed currencies), then only the snapshots `reads`
+/// names. A call's cost grows with its window, not with the history. A snapshot that is not
+/// read is not validated either. When they are not as the package writes them (amounts as
+/// numbers, a field of the wrong type), `whole` is called instead, to read and validate the
+/// whole list: a fault in a snapshot read is reported by its path in the whole list.
+///
+/// One copy for every caller (`dyn`): the package has a size budget.
 pub fn with_read_frame(
     value: &JsValue,
-    name: &str,
-    reads: impl FnOnce(&[Entry<'_>]) -> lifepath_core::Result<Vec<usize>>,
-    extra: Option<&BudgetSnapshot>,
-    on_frame: impl FnOnce(&Read<'_>) -> Result<JsValue, LifepathError>,
-    on_snapshots: impl FnOnce(&[BudgetSnapshot]) -> Result<JsValue, LifepathError>,
+    reads: &dyn Fn(&[Entry<'_>]) -> lifepath_core::Result<Vec<usize>>,
+    extra: Option<(&JsValue, Period)>,
+    on_frame: &dyn Fn(&Read<'_>) -> Result<JsValue, LifepathError>,
+    whole: &dyn Fn() -> Result<JsValue, LifepathError>,
 ) -> Result<JsValue, LifepathError> {
     let Some((periods, currencies)) = list_index(value) else {
-        return on_snapshots(&analytics_snapshots(value, name)?);
+        return whole();
     };
     let entries: Vec<Entry<'_>> = periods.into_iter().zip(currencies.split('\n')).collect();
     let at = reads(&entries)?;
@@ -175,11 +235,13 @@ pub fn with_read_frame(
     let currency_ok = at
         .first()
         .is_none_or(|&i| lifepath_core::validate::is_currency(entries[i].1));
-    let picked = pick(value, &picks).filter(|_| currency_ok && picks.len() == at.len());
-    let periods: Vec<Period> = at.iter().map(|&i| entries[i].0).collect();
-    match picked.as_ref().and_then(|p| read_frame(p, &periods, extra)) {
+    let mut periods: Vec<Period> = at.iter().map(|&i| entries[i].0).collect();
+    periods.extend(extra.map(|e| e.1));
+    let picked =
+        pick(value, &picks, extra.map(|e| e.0)).filter(|_| currency_ok && picks.len() == at.len());
+    match picked.as_ref().and_then(|p| read_frame(p, &periods)) {
         Some(read) => on_frame(&read),
         // Its error, named by its place in the whole list.
-        None => on_snapshots(&analytics_snapshots(value, name)?),
+        None => whole(),
     }
 }

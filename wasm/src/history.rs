@@ -17,7 +17,7 @@ use crate::convert::{
 };
 use crate::error::LifepathError;
 use crate::options::TrendsOptions;
-use crate::points::{amount_strings, held_trends_output};
+use crate::points::{amount_strings, table_trends_output};
 
 /// A history of budget snapshots held in WebAssembly memory (budget models are not kept: the
 /// analytics read only periods, currencies and summaries).
@@ -137,7 +137,8 @@ impl SnapshotHistory {
                 _ => 0..0,
             };
             let held = self.held()?;
-            held_trends_output(held, &frame_trends(&held.frame, rows, months))
+            let t = frame_trends(&held.frame, rows, months);
+            table_trends_output(&held.frame, held.money.len(), &held.table, &t)
         })
     }
 

@@ -8,17 +8,13 @@
 use std::fmt::Write as _;
 
 use lifepath_core::analytics::frame::{ABSENT, Frame};
-use lifepath_core::analytics::{
-    FrameTrends, SeriesTrend, Stats, TrendDirection, Trends, frame_trends,
-};
+use lifepath_core::analytics::{FrameTrends, Stats, TrendDirection, frame_trends};
 use lifepath_core::money::Money;
-use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::json;
 use crate::error::LifepathError;
 use crate::frames::Read;
-use crate::history::Held;
 
 #[wasm_bindgen(inline_js = r#"
 const TRENDS = ['stable', 'increasing', 'decreasing'];
@@ -75,9 +71,6 @@ function split(text, lengths, out) {
   }
   return out;
 }
-export function lifepath_trends(from, to, months, names, periods, stats, counts, index, amounts, lengths, rates) {
-  return build(from, to, months, names, periods, stats, counts, index, split(amounts, lengths, []), null, rates);
-}
 export function lifepath_texts(text, lengths) {
   return split(text, lengths, []);
 }
@@ -86,25 +79,9 @@ export function lifepath_trends_cached(from, to, months, names, periods, stats, 
 }
 "#)]
 extern "C" {
-    /// Builds the trends object (see the JavaScript above): the money amounts one after the
-    /// other in `amounts`, with the length of each.
-    #[allow(clippy::too_many_arguments)]
-    fn lifepath_trends(
-        from: Option<String>,
-        to: Option<String>,
-        months: u32,
-        names: &str,
-        periods: &str,
-        stats: &[f64],
-        counts: &[u32],
-        index: &[u32],
-        amounts: &str,
-        lengths: &[u8],
-        rates: &[f64],
-    ) -> JsValue;
-
-    /// The same with the money amounts as indexes `ids` into `table`, an array of strings,
-    /// after appending the `fresh` ones (one after the other, with their lengths) to it.
+    /// Builds the trends object (see the JavaScript above): the money amounts are indexes
+    /// `ids` into `table`, an array of strings, after appending the `fresh` ones (one after
+    /// the other, with their lengths) to it.
     #[allow(clippy::too_many_arguments)]
     fn lifepath_trends_cached(
         from: Option<String>,
@@ -124,112 +101,6 @@ extern "C" {
 
     /// The texts one after the other in `text`, with the length of each, as an array.
     fn lifepath_texts(text: &str, lengths: &[u8]) -> js_sys::Array;
-}
-
-/// Trends taken apart into columns: everything but the money amounts, which are left in
-/// `money` (in order: income, expenses, surplus, then every category).
-struct TrendColumns {
-    from: Option<String>,
-    to: Option<String>,
-    months: u32,
-    names: String,
-    periods: String,
-    stats: Vec<f64>,
-    counts: Vec<u32>,
-    index: Vec<u32>,
-    money: Vec<Money>,
-    rates: Vec<f64>,
-}
-
-impl TrendColumns {
-    /// Adds one series: its points' periods, its statistics and, for money, its amounts.
-    fn add<A: Copy + IntoColumn>(&mut self, s: &SeriesTrend<A>, first: i64) {
-        for p in &s.values {
-            self.index
-                .push(u32::try_from(p.period.index() - first).unwrap_or(0));
-            p.amount.into_column(self);
-        }
-        self.counts
-            .push(u32::try_from(s.values.len()).unwrap_or(u32::MAX));
-        let trend = match s.trend {
-            TrendDirection::Stable => 0.0,
-            TrendDirection::Increasing => 1.0,
-            TrendDirection::Decreasing => 2.0,
-        };
-        self.stats.extend_from_slice(&[
-            s.average,
-            s.volatility,
-            s.change_percent.unwrap_or(f64::NAN),
-            s.slope,
-            s.relative_change,
-            trend,
-        ]);
-    }
-}
-
-/// Where a point's amount goes: money to `money`, a savings rate to `rates`.
-trait IntoColumn {
-    fn into_column(self, c: &mut TrendColumns);
-}
-
-impl IntoColumn for Money {
-    fn into_column(self, c: &mut TrendColumns) {
-        c.money.push(self);
-    }
-}
-
-impl IntoColumn for f64 {
-    fn into_column(self, c: &mut TrendColumns) {
-        c.rates.push(self);
-    }
-}
-
-fn trend_columns(t: Trends) -> Result<TrendColumns, LifepathError> {
-    let money_series: Vec<&SeriesTrend<Money>> =
-        [&t.income_trend, &t.expense_trend, &t.surplus_trend]
-            .into_iter()
-            .chain(t.category_changes.values())
-            .collect();
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
-    let periods_of = money_series
-        .iter()
-        .flat_map(|s| s.values.iter().map(|p| p.period))
-        .chain(t.savings_rate_trend.values.iter().map(|p| p.period));
-    for p in periods_of {
-        first = first.min(p.index());
-        last = last.max(p.index());
-    }
-    let n_series = money_series.len() + 1;
-    let total: usize = money_series.iter().map(|s| s.values.len()).sum();
-    let mut c = TrendColumns {
-        from: t.window.from.map(|p| p.to_string()),
-        to: t.window.to.map(|p| p.to_string()),
-        months: u32::try_from(t.window.months_with_data).unwrap_or(u32::MAX),
-        names: json(&t.category_changes.keys().collect::<Vec<_>>())?,
-        periods: String::new(),
-        stats: Vec::with_capacity(6 * n_series),
-        counts: Vec::with_capacity(n_series),
-        index: Vec::with_capacity(total + t.savings_rate_trend.values.len()),
-        money: Vec::with_capacity(total),
-        rates: Vec::with_capacity(t.savings_rate_trend.values.len()),
-    };
-    if first <= last {
-        for k in first..=last {
-            if k > first {
-                c.periods.push(',');
-            }
-            let _ = write!(c.periods, "{}", Period::from_index(k));
-        }
-    }
-    // Series order of the JavaScript: income, expenses, surplus, savings rate, categories.
-    for s in &money_series[..3] {
-        c.add(s, first);
-    }
-    c.add(&t.savings_rate_trend, first);
-    for s in &money_series[3..] {
-        c.add(s, first);
-    }
-    Ok(c)
 }
 
 /// Trends of a frame taken apart into columns, the money points as amount ids
@@ -382,21 +253,6 @@ impl Texts {
     }
 }
 
-/// Writes trends as a plain object in the server's JSON shape, built in JavaScript from
-/// columns.
-pub fn trends_output(t: Trends) -> Result<JsValue, LifepathError> {
-    let c = trend_columns(t)?;
-    let mut texts = Texts::default();
-    for a in &c.money {
-        texts.push(*a);
-    }
-    let (amounts, lengths) = texts.text()?;
-    Ok(lifepath_trends(
-        c.from, c.to, c.months, &c.names, &c.periods, &c.stats, &c.counts, &c.index, &amounts,
-        &lengths, &c.rates,
-    ))
-}
-
 /// The output texts of `money`, then `"0.00"`, as an array of JavaScript strings.
 pub fn amount_strings(money: &[Money]) -> Result<js_sys::Array, LifepathError> {
     let mut texts = Texts::default();
@@ -408,12 +264,17 @@ pub fn amount_strings(money: &[Money]) -> Result<js_sys::Array, LifepathError> {
     Ok(lifepath_texts(&text, &lengths))
 }
 
-/// The trends of rows of a `SnapshotHistory`'s frame, their points' amounts the strings of
-/// its table: every call hands out the same strings.
-pub fn held_trends_output(held: &Held, t: &FrameTrends) -> Result<JsValue, LifepathError> {
-    let mut c = frame_columns(&held.frame, t)?;
-    let zero = u32::try_from(held.money.len())
-        .map_err(|_| LifepathError::internal("the history holds too many amounts"))?;
+/// Trends of rows of `frame` as a plain object in the server's JSON shape, the points'
+/// amounts the strings of `table` ([`amount_strings`] of the frame's `n` amounts).
+pub fn table_trends_output(
+    frame: &Frame,
+    n: usize,
+    table: &js_sys::Array,
+    t: &FrameTrends,
+) -> Result<JsValue, LifepathError> {
+    let mut c = frame_columns(frame, t)?;
+    let zero =
+        u32::try_from(n).map_err(|_| LifepathError::internal("too many amounts to write"))?;
     for id in &mut c.ids {
         if *id == ABSENT {
             *id = zero;
@@ -428,10 +289,18 @@ pub fn held_trends_output(held: &Held, t: &FrameTrends) -> Result<JsValue, Lifep
         &c.stats,
         &c.counts,
         &c.index,
-        &held.table,
+        table,
         "",
         &[],
         &c.ids,
         &c.rates,
     ))
+}
+
+/// Trends (the core's [`trends_frame`](lifepath_core::analytics::trends_frame)) as a plain
+/// object in the server's JSON shape.
+pub fn trends_output(
+    (frame, money, t): (Frame, Vec<Money>, FrameTrends),
+) -> Result<JsValue, LifepathError> {
+    table_trends_output(&frame, money.len(), &amount_strings(&money)?, &t)
 }

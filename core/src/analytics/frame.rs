@@ -79,6 +79,11 @@ impl Frame {
         id
     }
 
+    /// How many amounts it holds: the id of the next one.
+    pub fn amount_count(&self) -> u32 {
+        u32::try_from(self.values.len()).unwrap_or(ABSENT)
+    }
+
     /// Makes room for `more` amounts.
     pub fn reserve_amounts(&mut self, more: usize) {
         self.values.reserve(more);

@@ -261,15 +261,25 @@ pub fn frame_trends(frame: &Frame, rows: Range<usize>, months: u32) -> FrameTren
     }
 }
 
-/// Trends over the `months` calendar months ending at the latest snapshot (default 12).
-/// A month without a snapshot is a gap, not a zero; snapshots of different currencies or two
-/// snapshots of one period are errors.
-pub fn compute_trends(snapshots: &[BudgetSnapshot], months: u32) -> Result<Trends> {
+/// What [`compute_trends`] builds its result from: the window as a frame, its amounts (by
+/// id) and its trends, for a caller that writes the result itself. The same errors.
+pub fn trends_frame(
+    snapshots: &[BudgetSnapshot],
+    months: u32,
+) -> Result<(Frame, Vec<Money>, FrameTrends)> {
     series::check_months("months", months)?;
     let ordered = series::ordered(snapshots)?;
     let window = series::in_window(&ordered, months);
     let (frame, money) = Frame::of_snapshots(&window);
     let t = frame_trends(&frame, 0..window.len(), months);
+    Ok((frame, money, t))
+}
+
+/// Trends over the `months` calendar months ending at the latest snapshot (default 12).
+/// A month without a snapshot is a gap, not a zero; snapshots of different currencies or two
+/// snapshots of one period are errors.
+pub fn compute_trends(snapshots: &[BudgetSnapshot], months: u32) -> Result<Trends> {
+    let (frame, money, t) = trends_frame(snapshots, months)?;
     let amounts = |ids: &mut dyn Iterator<Item = u32>| -> Vec<Money> {
         ids.map(|id| {
             if id == ABSENT {
