@@ -33,7 +33,7 @@ pub mod insights;
 pub mod models;
 pub mod money;
 pub mod period;
-pub mod sort;
+mod sort;
 pub mod success_metrics;
 pub mod sync;
 pub mod validate;

@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 
 /// Sorts `v` by `cmp`, stably (like `slice::sort_by`).
-pub fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+pub(crate) fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
     if v.len() < 2 {
         return;
     }
@@ -20,7 +20,7 @@ pub fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
 }
 
 /// Sorts `v` by a key, stably (like `slice::sort_by_key`).
-pub fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
+pub(crate) fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 

@@ -115,3 +115,41 @@ test('SnapshotHistory hands out the same money strings call after call, exact as
   assert.notEqual(h.computeTrends({ months: 360 }).category_changes.cat_000.values[0].amount, 'changed');
   h.free();
 });
+
+test('SnapshotHistory answers a repeated question again only until the history changes', () => {
+  // A history keeps what it computed (trends, anomaly reports) until upsert or remove: each
+  // answer is checked against the free functions over the same snapshots.
+  let snapshots = synthetic(36, 25, 0);
+  const h = new lifepath.SnapshotHistory(snapshots);
+  const last = snapshots.at(-1);
+  const p = period(last);
+  const check = (what) => {
+    assert.deepEqual(h.computeTrends(), lifepath.computeTrends(snapshots), `${what}: trends`);
+    assert.deepEqual(h.computeTrends({ months: 24 }), lifepath.computeTrends(snapshots, { months: 24 }), `${what}: 24 months`);
+    for (const o of [undefined, { threshold: 1.5 }, { method: 'robust' }, { baseline: 'seasonal', lookback: 2 }]) {
+      const q = snapshots.find((s) => period(s) === p) ?? last;
+      assert.deepEqual(h.detectAnomalies(p, o), lifepath.detectAnomalies(q, snapshots, o), `${what}: anomalies ${JSON.stringify(o)}`);
+    }
+  };
+  check('first');
+  check('again');
+  // The examined month becomes an outlier: the next report says so.
+  const before = h.detectAnomalies(p);
+  const edited = structuredClone(last);
+  edited.category_totals.cat_003 = '98765.43';
+  h.upsert(edited);
+  snapshots = snapshots.map((s) => (period(s) === p ? edited : s));
+  check('after upsert');
+  const after = h.detectAnomalies(p);
+  assert.notDeepEqual(after, before);
+  assert.ok(after.anomalies.some((a) => a.category === 'cat_003' && a.current_amount === '98765.43'));
+  // Changing a returned report changes nothing that comes next.
+  after.anomalies.length = 0;
+  assert.ok(h.detectAnomalies(p).anomalies.length > 0);
+  // Removed: the month is gone, and the trends end a month earlier.
+  assert.equal(h.remove(p), true);
+  snapshots = snapshots.filter((s) => period(s) !== p);
+  assert.throws(() => h.detectAnomalies(p), (e) => e.field === 'period');
+  assert.deepEqual(h.computeTrends(), lifepath.computeTrends(snapshots));
+  h.free();
+});

@@ -157,7 +157,7 @@ pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, LifepathE
         .map_err(|e| LifepathError::internal(format!("could not convert the result: {e}")))
 }
 
-fn parse(text: &str) -> Result<JsValue, LifepathError> {
+pub(crate) fn parse(text: &str) -> Result<JsValue, LifepathError> {
     js_sys::JSON::parse(text)
         .map_err(|_| LifepathError::internal("could not convert the result: invalid JSON"))
 }

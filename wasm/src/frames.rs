@@ -8,7 +8,6 @@ use lifepath_core::analytics::frame::{Frame, Row};
 use lifepath_core::analytics::reads::Entry;
 use lifepath_core::money::{AmountReader, Money};
 use lifepath_core::period::Period;
-use lifepath_core::sort;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::list_index;
@@ -126,24 +125,31 @@ impl Read<'_> {
 /// all different). `None` when an amount is not one.
 fn read_frame<'a>(picked: &'a Picked, periods: &[Period]) -> Option<Read<'a>> {
     // The names in sorted order: a history written by the package or the server has its
-    // categories in order already, and the same in each snapshot.
-    let mut cats: Vec<String> = picked.names.clone();
-    let sorted = cats.is_sorted_by(|a, b| a < b);
-    let rank: Vec<usize> = if sorted {
-        (0..cats.len()).collect()
+    // categories in order already, and the same in each snapshot. Otherwise each is put in
+    // its place (a few hundred names at most; no sort of its own, which would add to the
+    // package's size).
+    let sorted = picked.names.is_sorted_by(|a, b| a < b);
+    let (cats, rank): (Vec<String>, Vec<usize>) = if sorted {
+        (picked.names.clone(), (0..picked.names.len()).collect())
     } else {
-        // The core's one sort (each sort of its own adds to the package's size).
-        sort::sort_by(&mut cats, |a, b| a.cmp(b));
-        picked
+        let mut cats: Vec<String> = Vec::with_capacity(picked.names.len());
+        for n in &picked.names {
+            if let Err(at) = cats.binary_search(n) {
+                cats.insert(at, n.clone());
+            }
+        }
+        let rank = picked
             .names
             .iter()
             .map(|n| cats.binary_search(n).ok())
-            .collect::<Option<_>>()?
+            .collect::<Option<_>>()?;
+        (cats, rank)
     };
-    // Row of each snapshot: its place in period order.
-    let mut order: Vec<usize> = (0..periods.len()).collect();
-    if !periods.is_sorted() {
-        sort::sort_by_key(&mut order, |&i| periods[i]);
+    // Row of each snapshot: its place in period order (the periods are all different).
+    let mut order: Vec<usize> = Vec::with_capacity(periods.len());
+    for (i, p) in periods.iter().enumerate() {
+        let at = order.partition_point(|&j| periods[j] < *p);
+        order.insert(at, i);
     }
     let mut row_of = vec![0; periods.len()];
     for (r, &i) in order.iter().enumerate() {

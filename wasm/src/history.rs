@@ -13,11 +13,11 @@ use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    JsResult, analytics_snapshot, analytics_snapshots, arg, call, options_arg, output,
+    JsResult, analytics_snapshot, analytics_snapshots, arg, call, json, options_arg, output, parse,
 };
 use crate::error::LifepathError;
 use crate::options::TrendsOptions;
-use crate::points::{amount_strings, table_trends_output};
+use crate::points::{FrameColumns, amount_strings, emit, table_columns};
 
 /// A history of budget snapshots held in WebAssembly memory (budget models are not kept: the
 /// analytics read only periods, currencies and summaries).
@@ -38,11 +38,19 @@ pub struct Held {
     /// The output text of every amount by id, then `"0.00"` (at `money.len()`), as JavaScript
     /// strings: every call hands out the same strings.
     pub table: js_sys::Array,
+    /// The columns of the last trends computed, and their `months`: an app that redraws its
+    /// charts without a change in between asks for the same trends again.
+    trends: Option<(u32, FrameColumns)>,
+    /// The last few anomaly reports computed (JSON text), by period and options.
+    anomalies: Vec<(Period, AnomalyOptions, String)>,
 }
+
+/// How many anomaly reports a history keeps.
+const KEPT_REPORTS: usize = 16;
 
 impl SnapshotHistory {
     /// The frame of the history, built when it is not held.
-    fn held(&mut self) -> Result<&Held, LifepathError> {
+    fn held(&mut self) -> Result<&mut Held, LifepathError> {
         if self.held.is_none() {
             let refs: Vec<&BudgetSnapshot> = self.snapshots.iter().collect();
             let (frame, money) = Frame::of_snapshots(&refs);
@@ -51,10 +59,12 @@ impl SnapshotHistory {
                 frame,
                 money,
                 table,
+                trends: None,
+                anomalies: Vec::new(),
             });
         }
         self.held
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| LifepathError::internal("the history's frame is missing"))
     }
 
@@ -130,6 +140,16 @@ impl SnapshotHistory {
         call(|| {
             let o: TrendsOptions = options_arg(&options)?;
             let months = o.months.unwrap_or(DEFAULT_MONTHS);
+            // The history has not changed since these were computed (a change drops them).
+            if let Some(Held {
+                trends: Some((m, c)),
+                table,
+                ..
+            }) = &self.held
+                && *m == months
+            {
+                return Ok(emit(c, table));
+            }
             let picks = reads::trends_reads(&self.entries(), months)?;
             // The window is a run of the history, held in period order.
             let rows = match (picks.first(), picks.last()) {
@@ -138,7 +158,10 @@ impl SnapshotHistory {
             };
             let held = self.held()?;
             let t = frame_trends(&held.frame, rows, months);
-            table_trends_output(&held.frame, held.money.len(), &held.table, &t)
+            let c = table_columns(&held.frame, held.money.len(), &t)?;
+            let out = emit(&c, &held.table);
+            held.trends = Some((months, c));
+            Ok(out)
         })
     }
 
@@ -159,12 +182,18 @@ impl SnapshotHistory {
                     LifepathError::invalid("period", format!("no snapshot of {p} in the history"))
                 })?;
             let o: AnomalyOptions = options_arg(&options)?;
+            // Computed since the last change (a change drops them).
+            if let Some(h) = &self.held
+                && let Some((.., text)) = h.anomalies.iter().find(|(q, qo, _)| *q == p && *qo == o)
+            {
+                return parse(text);
+            }
             let entries = self.entries();
             let picks = reads::anomalies_reads(p, &entries, &o)?;
             reads::check_current_currency(entries[current], &entries, &picks)?;
             drop(entries);
             let held = self.held()?;
-            output(&AnomalyReport {
+            let text = json(&AnomalyReport {
                 period: p,
                 method: o.method,
                 baseline: o.baseline,
@@ -172,7 +201,13 @@ impl SnapshotHistory {
                 anomalies: frame_anomalies(&held.frame, &picks, current, &o, |id| {
                     held.money[id as usize]
                 }),
-            })
+            })?;
+            let out = parse(&text)?;
+            if held.anomalies.len() == KEPT_REPORTS {
+                held.anomalies.remove(0);
+            }
+            held.anomalies.push((p, o, text));
+            Ok(out)
         })
     }
 

@@ -105,7 +105,7 @@ extern "C" {
 
 /// Trends of a frame taken apart into columns, the money points as amount ids
 /// ([`ABSENT`] for a zero) in `ids` (in order: income, expenses, surplus, then every category).
-struct FrameColumns {
+pub struct FrameColumns {
     from: Option<String>,
     to: Option<String>,
     months: u32,
@@ -272,6 +272,16 @@ pub fn table_trends_output(
     table: &js_sys::Array,
     t: &FrameTrends,
 ) -> Result<JsValue, LifepathError> {
+    Ok(emit(&table_columns(frame, n, t)?, table))
+}
+
+/// The columns of trends of rows of `frame` whose `n` amounts' strings make a table (see
+/// [`amount_strings`]): a zero is the string after them.
+pub fn table_columns(
+    frame: &Frame,
+    n: usize,
+    t: &FrameTrends,
+) -> Result<FrameColumns, LifepathError> {
     let mut c = frame_columns(frame, t)?;
     let zero =
         u32::try_from(n).map_err(|_| LifepathError::internal("too many amounts to write"))?;
@@ -280,9 +290,14 @@ pub fn table_trends_output(
             *id = zero;
         }
     }
-    Ok(lifepath_trends_cached(
-        c.from,
-        c.to,
+    Ok(c)
+}
+
+/// The trends object of columns whose amount ids are places in `table`.
+pub fn emit(c: &FrameColumns, table: &js_sys::Array) -> JsValue {
+    lifepath_trends_cached(
+        c.from.clone(),
+        c.to.clone(),
         c.months,
         &c.names,
         &c.periods,
@@ -294,7 +309,7 @@ pub fn table_trends_output(
         &[],
         &c.ids,
         &c.rates,
-    ))
+    )
 }
 
 /// Trends (the core's [`trends_frame`](lifepath_core::analytics::trends_frame)) as a plain
