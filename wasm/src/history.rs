@@ -4,11 +4,9 @@
 
 use lifepath_core::analytics::frame::Frame;
 use lifepath_core::analytics::{
-    self, AnomalyOptions, AnomalyReport, DEFAULT_MONTHS, ForecastOptions, frame_anomalies,
-    frame_trends, reads,
+    self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, frame_trends, reads,
 };
 use lifepath_core::models::BudgetSnapshot;
-use lifepath_core::money::Money;
 use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
@@ -21,26 +19,16 @@ use crate::points::{FrameColumns, amount_strings, emit, table_columns};
 
 /// A history of budget snapshots held in WebAssembly memory (budget models are not kept: the
 /// analytics read only periods, currencies and summaries).
+///
+/// It keeps what it computed until it changes: an app that redraws its charts without an
+/// edit in between asks for the same trends and reports again, and gets them without their
+/// being computed again. `upsert` and `remove` drop them; the next call computes over the
+/// snapshots it reads (the window, the baseline) only.
 #[wasm_bindgen]
 pub struct SnapshotHistory {
     snapshots: Vec<BudgetSnapshot>,
-    /// The snapshots as a frame, kept between calls; built again on the first call after a
-    /// change.
-    held: Option<Held>,
-}
-
-/// The frame of a history (row `i` is snapshot `i`) and the output text of each amount.
-pub struct Held {
-    /// The frame.
-    pub frame: Frame,
-    /// Its amounts, by id.
-    pub money: Vec<Money>,
-    /// The output text of every amount by id, then `"0.00"` (at `money.len()`), as JavaScript
-    /// strings: every call hands out the same strings.
-    pub table: js_sys::Array,
-    /// The columns of the last trends computed, and their `months`: an app that redraws its
-    /// charts without a change in between asks for the same trends again.
-    trends: Option<(u32, FrameColumns)>,
+    /// The last trends computed: their `months`, columns and the strings of their amounts.
+    trends: Option<(u32, FrameColumns, js_sys::Array)>,
     /// The last few anomaly reports computed (JSON text), by period and options.
     anomalies: Vec<(Period, AnomalyOptions, String)>,
 }
@@ -49,31 +37,29 @@ pub struct Held {
 const KEPT_REPORTS: usize = 16;
 
 impl SnapshotHistory {
-    /// The frame of the history, built when it is not held.
-    fn held(&mut self) -> Result<&mut Held, LifepathError> {
-        if self.held.is_none() {
-            let refs: Vec<&BudgetSnapshot> = self.snapshots.iter().collect();
-            let (frame, money) = Frame::of_snapshots(&refs);
-            let table = amount_strings(&money)?;
-            self.held = Some(Held {
-                frame,
-                money,
-                table,
-                trends: None,
-                anomalies: Vec::new(),
-            });
-        }
-        self.held
-            .as_mut()
-            .ok_or_else(|| LifepathError::internal("the history's frame is missing"))
-    }
-
     /// The period and currency of each snapshot, for [`reads`].
     fn entries(&self) -> Vec<reads::Entry<'_>> {
         self.snapshots
             .iter()
             .map(|s| (s.period(), s.currency.as_str()))
             .collect()
+    }
+
+    /// The snapshots at `picks` (ascending positions): a slice when they are one run, as the
+    /// window of trends and a recent baseline are in a list held in period order; otherwise
+    /// the whole list (the analytics pick their own).
+    fn slice(&self, picks: &[usize]) -> &[BudgetSnapshot] {
+        match (picks.first(), picks.last()) {
+            (Some(&a), Some(&b)) if b - a + 1 == picks.len() => &self.snapshots[a..=b],
+            (None, _) => &[],
+            _ => &self.snapshots,
+        }
+    }
+
+    /// Drops what was computed: the history changed.
+    fn changed(&mut self) {
+        self.trends = None;
+        self.anomalies.clear();
     }
 }
 
@@ -91,7 +77,8 @@ impl SnapshotHistory {
         snapshots.sort_by_key(BudgetSnapshot::period);
         Ok(SnapshotHistory {
             snapshots,
-            held: None,
+            trends: None,
+            anomalies: Vec::new(),
         })
     }
 
@@ -105,7 +92,7 @@ impl SnapshotHistory {
         self.snapshots.retain(|x| x.period() != p);
         let at = self.snapshots.partition_point(|x| x.period() < p);
         self.snapshots.insert(at, s);
-        self.held = None;
+        self.changed();
         Ok(())
     }
 
@@ -120,7 +107,7 @@ impl SnapshotHistory {
         self.snapshots.retain(|x| x.period() != p);
         let removed = self.snapshots.len() != before;
         if removed {
-            self.held = None;
+            self.changed();
         }
         Ok(removed)
     }
@@ -141,26 +128,20 @@ impl SnapshotHistory {
             let o: TrendsOptions = options_arg(&options)?;
             let months = o.months.unwrap_or(DEFAULT_MONTHS);
             // The history has not changed since these were computed (a change drops them).
-            if let Some(Held {
-                trends: Some((m, c)),
-                table,
-                ..
-            }) = &self.held
+            if let Some((m, c, table)) = &self.trends
                 && *m == months
             {
                 return Ok(emit(c, table));
             }
             let picks = reads::trends_reads(&self.entries(), months)?;
             // The window is a run of the history, held in period order.
-            let rows = match (picks.first(), picks.last()) {
-                (Some(&a), Some(&b)) => a..b + 1,
-                _ => 0..0,
-            };
-            let held = self.held()?;
-            let t = frame_trends(&held.frame, rows, months);
-            let c = table_columns(&held.frame, held.money.len(), &t)?;
-            let out = emit(&c, &held.table);
-            held.trends = Some((months, c));
+            let window: Vec<&BudgetSnapshot> = self.slice(&picks).iter().collect();
+            let (frame, money) = Frame::of_snapshots(&window);
+            let table = amount_strings(&money)?;
+            let t = frame_trends(&frame, 0..window.len(), months);
+            let c = table_columns(&frame, money.len(), &t)?;
+            let out = emit(&c, &table);
+            self.trends = Some((months, c, table));
             Ok(out)
         })
     }
@@ -183,30 +164,20 @@ impl SnapshotHistory {
                 })?;
             let o: AnomalyOptions = options_arg(&options)?;
             // Computed since the last change (a change drops them).
-            if let Some(h) = &self.held
-                && let Some((.., text)) = h.anomalies.iter().find(|(q, qo, _)| *q == p && *qo == o)
-            {
+            if let Some((.., text)) = self.anomalies.iter().find(|(q, qo, _)| *q == p && *qo == o) {
                 return parse(text);
             }
-            let entries = self.entries();
-            let picks = reads::anomalies_reads(p, &entries, &o)?;
-            reads::check_current_currency(entries[current], &entries, &picks)?;
-            drop(entries);
-            let held = self.held()?;
-            let text = json(&AnomalyReport {
-                period: p,
-                method: o.method,
-                baseline: o.baseline,
-                threshold: o.threshold,
-                anomalies: frame_anomalies(&held.frame, &picks, current, &o, |id| {
-                    held.money[id as usize]
-                }),
-            })?;
+            let picks = reads::anomalies_reads(p, &self.entries(), &o)?;
+            let text = json(&analytics::detect_anomalies(
+                &self.snapshots[current],
+                self.slice(&picks),
+                &o,
+            )?)?;
             let out = parse(&text)?;
-            if held.anomalies.len() == KEPT_REPORTS {
-                held.anomalies.remove(0);
+            if self.anomalies.len() == KEPT_REPORTS {
+                self.anomalies.remove(0);
             }
-            held.anomalies.push((p, o, text));
+            self.anomalies.push((p, o, text));
             Ok(out)
         })
     }
