@@ -29,6 +29,7 @@ pub fn compute_trends(
             &snapshots,
             &|e| reads::trends_reads(e, months),
             None,
+            true,
             &|read| frame_trends_output(read, months),
             &|| {
                 let s = analytics_snapshots(&snapshots, "snapshots")?;
@@ -79,6 +80,7 @@ pub fn detect_anomalies(
                 Ok(at)
             },
             Some((&current, period)),
+            false,
             &|read| {
                 // The baseline, then the examined snapshot as the last row.
                 let last = read.frame.rows().len().saturating_sub(1);

@@ -122,8 +122,8 @@ impl Read<'_> {
 }
 
 /// The frame of the snapshots of `picked`, whose periods are `periods` (one per snapshot,
-/// all different). `None` when an amount is not one.
-fn read_frame<'a>(picked: &'a Picked, periods: &[Period]) -> Option<Read<'a>> {
+/// all different), with their savings rates when `rates`. `None` when an amount is not one.
+fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option<Read<'a>> {
     // The names in sorted order: a history written by the package or the server has its
     // categories in order already, and the same in each snapshot. Otherwise each is put in
     // its place (a few hundred names at most; no sort of its own, which would add to the
@@ -183,7 +183,12 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period]) -> Option<Read<'a>> {
         let (income, income_text) = amount(&mut frame)?;
         let (expenses, _) = amount(&mut frame)?;
         let (surplus, surplus_text) = amount(&mut frame)?;
-        let savings_rate = Row::savings_rate(income_text.parse().ok()?, surplus_text.parse().ok()?);
+        // An exact decimal division: only when the call reads it.
+        let savings_rate = if rates {
+            Row::savings_rate(income_text.parse().ok()?, surplus_text.parse().ok()?)
+        } else {
+            None
+        };
         let row = *row_of.get(i)?;
         for _ in 0..count {
             let c = *rank.get(*keys.next()? as usize)?;
@@ -216,7 +221,8 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period]) -> Option<Read<'a>> {
 /// [`lifepath_core::analytics::reads`]), then `extra` (a snapshot object and its period,
 /// after all of theirs), as a frame: first the period and currency of each (the list's own
 /// errors: two snapshots of a month, mixed currencies), then only the snapshots `reads`
-/// names. A call's cost grows with its window, not with the history. A snapshot that is not
+/// names; the savings rates when `rates` (trends read them, anomalies do not). A call's cost
+/// grows with its window, not with the history. A snapshot that is not
 /// read is not validated either. When they are not as the package writes them (amounts as
 /// numbers, a field of the wrong type), `whole` is called instead, to read and validate the
 /// whole list: a fault in a snapshot read is reported by its path in the whole list.
@@ -226,6 +232,7 @@ pub fn with_read_frame(
     value: &JsValue,
     reads: &dyn Fn(&[Entry<'_>]) -> lifepath_core::Result<Vec<usize>>,
     extra: Option<(&JsValue, Period)>,
+    rates: bool,
     on_frame: &dyn Fn(&Read<'_>) -> Result<JsValue, LifepathError>,
     whole: &dyn Fn() -> Result<JsValue, LifepathError>,
 ) -> Result<JsValue, LifepathError> {
@@ -245,7 +252,7 @@ pub fn with_read_frame(
     periods.extend(extra.map(|e| e.1));
     let picked =
         pick(value, &picks, extra.map(|e| e.0)).filter(|_| currency_ok && picks.len() == at.len());
-    match picked.as_ref().and_then(|p| read_frame(p, &periods)) {
+    match picked.as_ref().and_then(|p| read_frame(p, &periods, rates)) {
         Some(read) => on_frame(&read),
         // Its error, named by its place in the whole list.
         None => whole(),
