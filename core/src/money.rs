@@ -337,12 +337,17 @@ impl FromStr for Money {
 /// The texts the package and the server write, `-?(0|[1-9]digits).dd` below 2^53 cents and not
 /// zero, are read in one pass without building a decimal; anything else takes the general way.
 pub fn read_amount(text: &str) -> Option<(f64, bool)> {
-    if let Some(v) = output_text_value(text.as_bytes()) {
-        return Some((v, true));
+    read_field(text.as_bytes()).map(|(_, value, own)| (value, own))
+}
+
+/// [`read_amount`] of a text's bytes, with the text.
+fn read_field(field: &[u8]) -> Option<(&str, f64, bool)> {
+    let text = std::str::from_utf8(field).ok()?;
+    if let Some(v) = output_text_value(field) {
+        return Some((text, v, true));
     }
     let m: Money = text.parse().ok()?;
-    let own = m.to_string() == text;
-    Some((m.to_f64(), own))
+    Some((text, m.to_f64(), m.to_string() == text))
 }
 
 /// The amounts of a comma-separated text, read one after the other as [`read_amount`] reads
@@ -366,14 +371,7 @@ impl<'a> AmountReader<'a> {
         let field = &rest[..end];
         // Past the separator; past the end after the last field.
         self.at += end + 1;
-        if let Some(v) = output_text_value(field) {
-            // All ASCII: checked by `output_text_value`.
-            let text = std::str::from_utf8(field).ok()?;
-            return Some((text, v, true));
-        }
-        let text = std::str::from_utf8(field).ok()?;
-        let (v, own) = read_amount(text)?;
-        Some((text, v, own))
+        read_field(field)
     }
 
     /// Whether every field has been read (a text with a comma inside an amount has more

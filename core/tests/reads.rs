@@ -175,7 +175,7 @@ fn held(h: &[BudgetSnapshot]) -> (Vec<BudgetSnapshot>, Frame, Vec<Money>) {
     let mut sorted = h.to_vec();
     sorted.sort_by_key(BudgetSnapshot::period);
     let refs: Vec<&BudgetSnapshot> = sorted.iter().collect();
-    let (frame, money) = Frame::of_snapshots(&refs);
+    let (frame, money) = Frame::of_snapshots(&refs, true);
     (sorted, frame, money)
 }
 

@@ -131,16 +131,16 @@ impl SnapshotHistory {
             if let Some((m, c, table)) = &self.trends
                 && *m == months
             {
-                return Ok(emit(c, table));
+                return Ok(emit(c, table, "", &[]));
             }
             let picks = reads::trends_reads(&self.entries(), months)?;
             // The window is a run of the history, held in period order.
             let window: Vec<&BudgetSnapshot> = self.slice(&picks).iter().collect();
-            let (frame, money) = Frame::of_snapshots(&window);
+            let (frame, money) = Frame::of_snapshots(&window, true);
             let table = amount_strings(&money)?;
             let t = frame_trends(&frame, 0..window.len(), months);
             let c = table_columns(&frame, money.len(), &t)?;
-            let out = emit(&c, &table);
+            let out = emit(&c, &table, "", &[]);
             self.trends = Some((months, c, table));
             Ok(out)
         })

@@ -218,10 +218,7 @@ pub fn frame_trends_output(read: &Read<'_>, months: u32) -> Result<JsValue, Life
         };
     }
     let (fresh, lengths) = fresh.text()?;
-    Ok(lifepath_trends_cached(
-        c.from, c.to, c.months, &c.names, &c.periods, &c.stats, &c.counts, &c.index, table, &fresh,
-        &lengths, &c.ids, &c.rates,
-    ))
+    Ok(emit(&c, table, &fresh, &lengths))
 }
 
 /// Texts of amounts one after the other, and the length of each.
@@ -264,17 +261,6 @@ pub fn amount_strings(money: &[Money]) -> Result<js_sys::Array, LifepathError> {
     Ok(lifepath_texts(&text, &lengths))
 }
 
-/// Trends of rows of `frame` as a plain object in the server's JSON shape, the points'
-/// amounts the strings of `table` ([`amount_strings`] of the frame's `n` amounts).
-pub fn table_trends_output(
-    frame: &Frame,
-    n: usize,
-    table: &js_sys::Array,
-    t: &FrameTrends,
-) -> Result<JsValue, LifepathError> {
-    Ok(emit(&table_columns(frame, n, t)?, table))
-}
-
 /// The columns of trends of rows of `frame` whose `n` amounts' strings make a table (see
 /// [`amount_strings`]): a zero is the string after them.
 pub fn table_columns(
@@ -293,8 +279,9 @@ pub fn table_columns(
     Ok(c)
 }
 
-/// The trends object of columns whose amount ids are places in `table`.
-pub fn emit(c: &FrameColumns, table: &js_sys::Array) -> JsValue {
+/// The trends object of columns whose amount ids are places in `table`, after appending the
+/// `fresh` texts to it (one after the other, with the length of each).
+pub fn emit(c: &FrameColumns, table: &js_sys::Array, fresh: &str, lengths: &[u8]) -> JsValue {
     lifepath_trends_cached(
         c.from.clone(),
         c.to.clone(),
@@ -305,8 +292,8 @@ pub fn emit(c: &FrameColumns, table: &js_sys::Array) -> JsValue {
         &c.counts,
         &c.index,
         table,
-        "",
-        &[],
+        fresh,
+        lengths,
         &c.ids,
         &c.rates,
     )
@@ -317,5 +304,11 @@ pub fn emit(c: &FrameColumns, table: &js_sys::Array) -> JsValue {
 pub fn trends_output(
     (frame, money, t): (Frame, Vec<Money>, FrameTrends),
 ) -> Result<JsValue, LifepathError> {
-    table_trends_output(&frame, money.len(), &amount_strings(&money)?, &t)
+    let table = amount_strings(&money)?;
+    Ok(emit(
+        &table_columns(&frame, money.len(), &t)?,
+        &table,
+        "",
+        &[],
+    ))
 }

@@ -210,7 +210,7 @@ pub fn detect_anomalies(
     let mut all = base.clone();
     all.push(current);
     series::check_currency(&all)?;
-    let (frame, money) = Frame::of_snapshots(&all);
+    let (frame, money) = Frame::of_snapshots(&all, false);
     let base: Vec<usize> = (0..all.len() - 1).collect();
     let anomalies = frame_anomalies(&frame, &base, all.len() - 1, options, |id| {
         money[id as usize]

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::frame::{ABSENT, Frame};
 use crate::analytics::series;
 use crate::analytics::stats::{Z80, least_squares, sample_std};
 use crate::error::{Error, Result};
@@ -140,27 +141,27 @@ pub fn forecast(snapshots: &[BudgetSnapshot], options: &ForecastOptions) -> Resu
             .collect()
     };
 
-    let totals = |f: fn(&BudgetSnapshot) -> Money| -> Vec<f64> {
-        ordered.iter().map(|s| f(s).to_f64()).collect()
-    };
-    // The matrix spans the whole history (the seasonal offsets read it), but only the
+    // The frame spans the whole history (the seasonal offsets read it), but only the
     // categories that `compute_trends` reports for the same window are forecast: one that
     // appears only before the window has no points in it to fit.
-    let cats = series::categories(&ordered);
-    let in_window = series::categories(&ordered[first_in_window..]);
-    let matrix = series::category_matrix(&ordered, &cats, 0.0, |m| m.to_f64());
-    for (c, row) in cats.iter().zip(matrix) {
-        if in_window.binary_search(c).is_ok() {
-            out.insert((*c).to_owned(), model(&row));
+    let (frame, _) = Frame::of_snapshots(&ordered, false);
+    let values = |ids: &mut dyn Iterator<Item = u32>| -> Vec<f64> {
+        ids.map(|id| frame.value(id)).collect()
+    };
+    for (c, name) in frame.categories().iter().enumerate() {
+        let cells = frame.cells(c);
+        if cells[first_in_window..].iter().any(|id| *id != ABSENT) {
+            out.insert(name.clone(), model(&values(&mut cells.iter().copied())));
         }
     }
+    let rows = frame.rows();
     out.insert(
         "total_income".to_owned(),
-        model(&totals(|s| s.total_income)),
+        model(&values(&mut rows.iter().map(|r| r.totals[0]))),
     );
     out.insert(
         "total_expenses".to_owned(),
-        model(&totals(|s| s.total_expenses)),
+        model(&values(&mut rows.iter().map(|r| r.totals[1]))),
     );
     Ok(Forecast {
         horizon: options.horizon,

@@ -11,9 +11,7 @@
 //! [`compute_trends`](super::compute_trends) and
 //! [`detect_anomalies`](super::detect_anomalies), which run on frames themselves.
 
-use std::cmp::Ordering;
-
-use crate::analytics::series::{self, fast_cmp};
+use crate::analytics::series;
 use crate::models::BudgetSnapshot;
 use crate::money::Money;
 use crate::period::Period;
@@ -131,8 +129,9 @@ impl Frame {
     }
 
     /// The frame of `snapshots` (in period order), with their amounts: an id is a place in
-    /// the list returned with it.
-    pub fn of_snapshots(snapshots: &[&BudgetSnapshot]) -> (Frame, Vec<Money>) {
+    /// the list returned with it. The rows' savings rates only when `rates` (the trends read
+    /// them).
+    pub fn of_snapshots(snapshots: &[&BudgetSnapshot], rates: bool) -> (Frame, Vec<Money>) {
         let categories = series::categories(snapshots)
             .into_iter()
             .map(str::to_owned)
@@ -152,18 +151,22 @@ impl Frame {
             frame.push_row(Row {
                 period: s.period(),
                 totals,
-                savings_rate: Row::savings_rate(s.total_income, s.surplus),
+                // An exact decimal division: only for a caller that reads it.
+                savings_rate: if rates {
+                    Row::savings_rate(s.total_income, s.surplus)
+                } else {
+                    None
+                },
             });
-            // The snapshot's keys are sorted and all among the categories: one walk.
+            // The snapshot's keys are sorted and all among the categories: each is mostly
+            // the category after the previous key's.
             let mut i = 0;
             for (k, m) in &s.category_totals {
-                while i < frame.categories.len()
-                    && fast_cmp(&frame.categories[i], k) == Ordering::Less
-                {
-                    i += 1;
-                }
-                if i == frame.categories.len() {
-                    break;
+                if frame.categories.get(i).is_none_or(|c| c != k) {
+                    match frame.categories.binary_search(k) {
+                        Ok(at) => i = at,
+                        Err(_) => continue,
+                    }
                 }
                 money.push(*m);
                 let id = frame.amount(m.to_f64());
@@ -223,7 +226,7 @@ mod tests {
             &[("food", "500"), ("rent", "1500")],
         );
         let b = snapshot(2025, 2, "0", "100", &[("fun", "100")]);
-        let (f, money) = Frame::of_snapshots(&[&a, &b]);
+        let (f, money) = Frame::of_snapshots(&[&a, &b], true);
         assert_eq!(f.categories(), ["food", "fun", "rent"]);
         assert_eq!(f.rows().len(), 2);
         let rate = f.rows()[0].savings_rate.unwrap_or(f64::NAN);

@@ -1,8 +1,6 @@
 //! Turning a set of snapshots into ordered, checked series: one currency, one snapshot per
 //! period, ordered by period, cut to a window of calendar months.
 
-use std::cmp::Ordering;
-
 use crate::error::{Error, Result};
 use crate::models::BudgetSnapshot;
 use crate::period::Period;
@@ -61,140 +59,29 @@ pub fn in_window<'a>(ordered: &[&'a BudgetSnapshot], months: u32) -> Vec<&'a Bud
 
 /// Every category slug that appears in any of the snapshots, sorted.
 ///
-/// Histories mostly repeat the same categories month after month, so each snapshot's sorted
-/// keys are walked beside the sorted union, and only a snapshot with a new key is merged in
-/// (a linear merge of two sorted lists).
+/// Histories mostly repeat the same categories month after month, so each key is first
+/// compared with the one after the previous key's place in the union (a hit, almost always),
+/// and only otherwise looked up, and inserted when new.
 pub fn categories<'a>(snapshots: &[&'a BudgetSnapshot]) -> Vec<&'a str> {
     let mut union: Vec<&'a str> = Vec::new();
     for s in snapshots {
         let mut i = 0;
-        let mut novel = false;
         for k in s.category_totals.keys() {
-            loop {
-                match union.get(i).map(|u| fast_cmp(u, k)) {
-                    Some(Ordering::Less) => i += 1,
-                    Some(Ordering::Equal) => {
-                        i += 1;
-                        break;
-                    }
-                    _ => {
-                        novel = true;
-                        break;
-                    }
+            let k = k.as_str();
+            if union.get(i).is_some_and(|u| *u == k) {
+                i += 1;
+                continue;
+            }
+            i = match union.binary_search(&k) {
+                Ok(at) => at + 1,
+                Err(at) => {
+                    union.insert(at, k);
+                    at + 1
                 }
-            }
-            if novel {
-                break;
-            }
-        }
-        if novel {
-            union = merge(&union, s.category_totals.keys().map(String::as_str));
+            };
         }
     }
     union
-}
-
-/// The sorted union of the sorted `a` and the sorted `b`.
-fn merge<'a>(a: &[&'a str], b: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&'a str> = Vec::with_capacity(a.len() + 8);
-    let mut i = 0;
-    for k in b {
-        while let Some(u) = a.get(i) {
-            match fast_cmp(u, k) {
-                Ordering::Less => {
-                    out.push(u);
-                    i += 1;
-                }
-                Ordering::Equal => {
-                    i += 1;
-                    break;
-                }
-                Ordering::Greater => break,
-            }
-        }
-        out.push(k);
-    }
-    out.extend_from_slice(&a[i..]);
-    out
-}
-
-/// A category × snapshot matrix of amounts (0 where a snapshot lacks the category), built by
-/// walking each snapshot's sorted map alongside the sorted category list. `cats` must contain
-/// every key of every snapshot given (as [`categories`] of them or of a superset does).
-pub fn category_matrix<T: Copy>(
-    snapshots: &[&BudgetSnapshot],
-    cats: &[&str],
-    zero: T,
-    convert: impl Fn(crate::money::Money) -> T,
-) -> Vec<Vec<T>> {
-    let mut m = vec![vec![zero; snapshots.len()]; cats.len()];
-    for (j, s) in snapshots.iter().enumerate() {
-        // `cats` holds every key of every snapshot (see `categories`): a snapshot with as many
-        // keys as `cats` has exactly those keys, in the same order, so no comparison is needed.
-        if s.category_totals.len() == cats.len() {
-            for (row, amount) in m.iter_mut().zip(s.category_totals.values()) {
-                row[j] = convert(*amount);
-            }
-            continue;
-        }
-        let mut i = 0;
-        'keys: for (k, amount) in &s.category_totals {
-            while let Some(c) = cats.get(i) {
-                match fast_cmp(c, k) {
-                    Ordering::Less => i += 1,
-                    Ordering::Equal => {
-                        m[i][j] = convert(*amount);
-                        i += 1;
-                        continue 'keys;
-                    }
-                    Ordering::Greater => continue 'keys,
-                }
-            }
-        }
-    }
-    m
-}
-
-/// `a.cmp(b)` for short keys without a call into `memcmp`: category slugs are short and the
-/// walks above compare tens of thousands of them per call.
-#[inline(always)]
-pub fn fast_cmp(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    while i + 8 <= n {
-        let x = u64::from_be_bytes([
-            a[i],
-            a[i + 1],
-            a[i + 2],
-            a[i + 3],
-            a[i + 4],
-            a[i + 5],
-            a[i + 6],
-            a[i + 7],
-        ]);
-        let y = u64::from_be_bytes([
-            b[i],
-            b[i + 1],
-            b[i + 2],
-            b[i + 3],
-            b[i + 4],
-            b[i + 5],
-            b[i + 6],
-            b[i + 7],
-        ]);
-        if x != y {
-            return x.cmp(&y);
-        }
-        i += 8;
-    }
-    while i < n {
-        if a[i] != b[i] {
-            return a[i].cmp(&b[i]);
-        }
-        i += 1;
-    }
-    a.len().cmp(&b.len())
 }
 
 /// The most months a window (`months`) may span.
@@ -217,42 +104,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fast_cmp_agrees_with_str_cmp() {
-        let words = [
-            "",
-            "a",
-            "ab",
-            "dining",
-            "dining_out",
-            "dining_outside",
-            "cat_001",
-            "cat_010",
-            "zz",
-            "housing_and_utilities_x",
-        ];
-        for a in words {
-            for b in words {
-                assert_eq!(fast_cmp(a, b), a.cmp(b), "{a} {b}");
-            }
-        }
-    }
-
-    #[test]
-    fn merge_is_the_sorted_union() {
-        let lists: [&[&str]; 6] = [
+    fn categories_is_the_sorted_union() {
+        use crate::ids::{SnapshotId, UserId};
+        use crate::models::BudgetModel;
+        use crate::money::Money;
+        use chrono::{DateTime, Utc};
+        use uuid::Uuid;
+        let lists: [&[&str]; 7] = [
             &[],
             &["b", "d"],
             &["a", "b", "c", "d", "e"],
             &["c"],
             &["a", "z"],
             &["d", "dd", "e"],
+            &["b", "d"],
         ];
-        for a in lists {
-            for b in lists {
-                let mut expected: Vec<&str> = a.iter().chain(b).copied().collect();
-                expected.sort();
-                expected.dedup();
-                assert_eq!(merge(a, b.iter().copied()), expected, "{a:?} {b:?}");
+        let snapshot = |keys: &[&str]| BudgetSnapshot {
+            id: SnapshotId(Uuid::nil()),
+            user_id: UserId(Uuid::nil()),
+            period_year: 2026,
+            period_month: 1,
+            currency: "USD".into(),
+            budget_model: BudgetModel::default(),
+            total_income: Money::ZERO,
+            total_expenses: Money::ZERO,
+            surplus: Money::ZERO,
+            savings_rate: None,
+            category_totals: keys
+                .iter()
+                .map(|k| ((*k).to_owned(), Money::ZERO))
+                .collect(),
+            source_session_id: None,
+            version: 0,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let all: Vec<BudgetSnapshot> = lists.iter().map(|l| snapshot(l)).collect();
+        // Every ordered pair and triple of the lists.
+        for a in &all {
+            for b in &all {
+                for c in &all {
+                    let mut expected: Vec<&str> = [a, b, c]
+                        .iter()
+                        .flat_map(|s| s.category_totals.keys().map(String::as_str))
+                        .collect();
+                    expected.sort();
+                    expected.dedup();
+                    assert_eq!(categories(&[a, b, c]), expected);
+                }
             }
         }
     }

@@ -191,16 +191,6 @@ impl Stats {
     }
 }
 
-/// The statistics of a series: its periods and one value per period.
-pub fn trend_of<A>(
-    periods: &[Period],
-    amounts: Vec<A>,
-    as_f64: impl Fn(&A) -> f64,
-) -> SeriesTrend<A> {
-    let ys: Vec<f64> = amounts.iter().map(as_f64).collect();
-    Stats::of(periods, &ys).series(periods, amounts)
-}
-
 /// [`compute_trends`] of rows of a frame, without the points: the rows hold the window, so
 /// every money series has a point in each of them (a category's amount id is [`ABSENT`],
 /// zero, in a row without it), and the savings rate one in each row with a rate.
@@ -270,7 +260,7 @@ pub fn trends_frame(
     series::check_months("months", months)?;
     let ordered = series::ordered(snapshots)?;
     let window = series::in_window(&ordered, months);
-    let (frame, money) = Frame::of_snapshots(&window);
+    let (frame, money) = Frame::of_snapshots(&window, true);
     let t = frame_trends(&frame, 0..window.len(), months);
     Ok((frame, money, t))
 }
