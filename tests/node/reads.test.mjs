@@ -179,3 +179,31 @@ test('the examined month in another currency than its baseline is an error, as i
   assert.equal(f.code, 'mixed_currency');
   assert.equal(f.message, e.message);
 });
+
+test('the quick read gives the same answers for keys out of order, a shuffled list and odd amounts', () => {
+  const h = long();
+  const reference = both(h).reference;
+  // Category keys inserted in another order, and not the same order in each snapshot.
+  const reordered = h.map((s, i) => {
+    const keys = Object.keys(s.category_totals).sort().reverse();
+    if (i % 2) keys.push(keys.shift());
+    return { ...s, category_totals: Object.fromEntries(keys.map((k) => [k, s.category_totals[k]])) };
+  });
+  assert.deepEqual(both(reordered).free, reference);
+  // The list in no particular order.
+  const shuffled = h.map((s, i) => [(i * 7919) % 48, s]).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+  assert.notDeepEqual(shuffled.map(period), h.map(period));
+  assert.deepEqual(lifepath.computeTrends(shuffled, { months: 24 }), reference.trends);
+  assert.deepEqual(lifepath.detectAnomalies(h.at(-1), shuffled), reference.anomalies);
+  // A comma inside an amount: not read as two amounts, but reported by its path.
+  const comma = h.map((s, i) => (i === 45 ? { ...s, category_totals: { ...s.category_totals, dining: '1,000.00' } } : s));
+  const e = thrown(() => lifepath.computeTrends(comma));
+  assert.equal(e.code, 'validation_failed');
+  assert.equal(e.field, 'snapshots[45].category_totals.dining');
+  // The examined snapshot's own bad amount is named under `current`.
+  const current = { ...h.at(-1), category_totals: { ...h.at(-1).category_totals, dining: 'lots' } };
+  assert.equal(thrown(() => lifepath.detectAnomalies(current, h)).field, 'current.category_totals.dining');
+  // Non-ASCII text where an amount should be.
+  const accented = h.map((s, i) => (i === 46 ? { ...s, total_income: '4000,00 €' } : s));
+  assert.equal(thrown(() => lifepath.computeTrends(accented)).field, 'snapshots[46].total_income');
+});
