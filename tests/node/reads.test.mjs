@@ -207,3 +207,60 @@ test('the quick read gives the same answers for keys out of order, a shuffled li
   const accented = h.map((s, i) => (i === 46 ? { ...s, total_income: '4000,00 €' } : s));
   assert.equal(thrown(() => lifepath.computeTrends(accented)).field, 'snapshots[46].total_income');
 });
+
+test('random histories: the quick read answers as a SnapshotHistory that read everything whole', () => {
+  // Deterministic pseudo-random histories: categories from a pool in random order, some months
+  // missing, amounts written in several ways. SnapshotHistory reads and validates each snapshot
+  // whole (serde), an independent path to the same core analytics.
+  let seed = 0x9e3779b9;
+  const rand = (n) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const pool = ['rent', 'food', 'fun', 'car', 'gifts', 'zoo', 'a', 'tax_2'];
+  const write = (cents) => {
+    const text = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+    switch (rand(5)) {
+      case 0: return text.replace(/0$/, '').replace(/\.0?$/, '');
+      case 1: return cents % 100 === 0 ? String(cents / 100) : text;
+      default: return text;
+    }
+  };
+  let found = 0;
+  for (let round = 0; round < 40; round++) {
+    const list = [];
+    const months = 1 + rand(30);
+    for (let k = 0; k < months; k++) {
+      if (rand(6) === 0) continue;
+      const category_totals = {};
+      const order = [...pool].sort(() => rand(3) - 1);
+      for (const c of order) if (rand(4) > 0) category_totals[c] = write(rand(200000));
+      const income = 100000 + rand(500000);
+      const spent = Object.values(category_totals).reduce((a, v) => a + Math.round(Number(v) * 100), 0);
+      list.push({
+        ...snapshot(2020 + Math.floor(k / 12), (k % 12) + 1, budget()),
+        total_income: write(income),
+        total_expenses: write(spent),
+        surplus: `${income - spent < 0 ? '-' : ''}${write(Math.abs(income - spent))}`,
+        category_totals,
+      });
+    }
+    if (list.length === 0) continue;
+    const shuffled = list.map((s) => [rand(1000), s]).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+    const h = new lifepath.SnapshotHistory(list);
+    for (const m of [1, 3, 12, 36]) {
+      assert.deepEqual(lifepath.computeTrends(shuffled, { months: m }), h.computeTrends({ months: m }), `round ${round}, months ${m}`);
+    }
+    for (const s of list) {
+      for (const o of [{ threshold: 0.5 }, { threshold: 0.5, method: 'robust', lookback: 6 }, { baseline: 'seasonal', lookback: 2, threshold: 0.5 }]) {
+        const report = lifepath.detectAnomalies(s, shuffled, o);
+        assert.deepEqual(report, h.detectAnomalies(period(s), o), `round ${round}, ${period(s)}, ${JSON.stringify(o)}`);
+        found += report.anomalies.length;
+      }
+    }
+    h.free();
+  }
+  assert.ok(found > 100, `anomalies to compare (${found})`);
+});
