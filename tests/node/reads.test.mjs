@@ -264,3 +264,46 @@ test('random histories: the quick read answers as a SnapshotHistory that read ev
   }
   assert.ok(found > 100, `anomalies to compare (${found})`);
 });
+
+test('what the free functions keep of snapshots seen before never hides a change made in place', () => {
+  // Between calls the package keeps, per category-totals object, the strings it read and the
+  // values the core read from them; each call compares them with the object as it is now.
+  const h = long();
+  const answer = () => [lifepath.computeTrends(h, { months: 24 }), lifepath.detectAnomalies(h.at(-1), h, { threshold: 0.5 })];
+  const fresh = () => {
+    const copy = structuredClone(h);
+    const held = new lifepath.SnapshotHistory(copy);
+    const out = [held.computeTrends({ months: 24 }), held.detectAnomalies(period(copy.at(-1)), { threshold: 0.5 })];
+    held.free();
+    return out;
+  };
+  // Anomalies first (no savings rates read), then trends (which read them) over the same objects.
+  lifepath.detectAnomalies(h.at(-1), h, { threshold: 0.5 });
+  assert.deepEqual(answer(), fresh(), 'first');
+  assert.deepEqual(answer(), fresh(), 'again');
+  const t = h[40].category_totals;
+  const changes = [
+    ['a value', () => { t.dining = '1234.56'; }],
+    ['a key added', () => { t.travel = '99.00'; }],
+    ['a key deleted', () => { delete t.travel; }],
+    ['the keys reordered', () => { const v = t.dining; delete t.dining; t.dining = v; }],
+    ['a total', () => { h[41].total_income = '4321.00'; }],
+    ['the surplus', () => { h[41].surplus = '-10.00'; }],
+    ['the examined month', () => { h.at(-1).category_totals.dining = '5000.00'; }],
+    ['a key written otherwise', () => { t.housing = '1500.5'; }],
+    ['back to its own text', () => { t.housing = '1500.50'; }],
+  ];
+  for (const [what, change] of changes) {
+    change();
+    assert.deepEqual(answer(), fresh(), what);
+    assert.deepEqual(answer(), fresh(), `${what}, again`);
+  }
+  // An enumerable key on Object.prototype is no key of the totals.
+  Object.prototype.polluted = '1.00';
+  try {
+    assert.deepEqual(answer(), fresh(), 'prototype with an enumerable key');
+  } finally {
+    delete Object.prototype.polluted;
+  }
+  assert.deepEqual(answer(), fresh(), 'after');
+});
