@@ -1,8 +1,8 @@
 // The free analytics functions read only the snapshots a call needs (the window, the baseline;
-// issue 14 §1) and remember nothing between calls. These tests check that every answer equals
-// the one of a fresh SnapshotHistory, which reads its whole list itself, that a history
-// changed in place is always seen, and that the whole list's errors are still reported with
-// the path of the snapshot in the whole list.
+// issue 14 §1), and keep of each snapshot object only what they compare with it on every call.
+// These tests check that every answer equals the one of a fresh SnapshotHistory, which reads
+// its whole list itself, that a history changed in place is always seen, and that the whole
+// list's errors are still reported with the path of the snapshot in the whole list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lifepath, fixtureFiles, readJson, thrown } from './lifepath.mjs';
