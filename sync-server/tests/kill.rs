@@ -50,8 +50,13 @@ async fn wait_ready(c: &reqwest::Client, base: &str) {
 
 /// A new account on the server at `base`; its access token.
 async fn sign_up(c: &reqwest::Client, base: &str, email: &str) -> String {
+    access_token(c, format!("{base}/api/v1/users"), email).await
+}
+
+/// The access token of signing `email` up or in at `url`.
+async fn access_token(c: &reqwest::Client, url: String, email: &str) -> String {
     let r: Value = c
-        .post(format!("{base}/api/v1/users"))
+        .post(url)
         .json(&json!({"email": email, "password": "durable password"}))
         .send()
         .await
@@ -142,16 +147,12 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
     let base2 = format!("http://127.0.0.1:{port2}");
     let mut child2 = spawn(&db, port2);
     wait_ready(&c, &base2).await;
-    let r: Value = c
-        .post(format!("{base2}/api/v1/users/login"))
-        .json(&json!({"email": "durable@example.com", "password": "durable password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = r["access_token"].as_str().unwrap().to_owned();
+    let token = access_token(
+        &c,
+        format!("{base2}/api/v1/users/login"),
+        "durable@example.com",
+    )
+    .await;
     let export: Value = c
         .get(format!("{base2}/api/v1/users/me/export"))
         .bearer_auth(&token)

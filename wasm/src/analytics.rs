@@ -1,7 +1,7 @@
 //! Budget analytics: trends, anomalies, period comparison, forecasts (DESIGN §3).
 
 use lifepath_core::analytics::{
-    self, AnomalyOptions, AnomalyReport, DEFAULT_MONTHS, ForecastOptions, frame_anomalies, reads,
+    self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, anomaly_report, reads,
 };
 use lifepath_core::models::BudgetSnapshot;
 use lifepath_core::validate::is_currency;
@@ -55,21 +55,16 @@ pub fn detect_anomalies(
         let head = list_index(&js_sys::Array::of1(&current))
             .and_then(|(p, c)| Some((*p.first()?, c)))
             .filter(|(_, c)| is_currency(c));
-        let whole = |o: &AnomalyOptions, h: &[BudgetSnapshot]| -> Result<JsValue, LifepathError> {
+        // The examined snapshot's own errors first, then the options', then the history's.
+        let whole = |o: Result<AnomalyOptions, LifepathError>| -> Result<JsValue, LifepathError> {
             let current: BudgetSnapshot = analytics_snapshot(&current, "current")?;
-            output(&analytics::detect_anomalies(&current, h, o)?)
+            let o = o?;
+            let h = analytics_snapshots(&history, "history")?;
+            output(&analytics::detect_anomalies(&current, &h, &o)?)
         };
-        let o: AnomalyOptions = match (options_arg(&options), &head) {
-            (Ok(o), Some(_)) => o,
-            // The snapshot's own errors come first.
-            (o, _) => {
-                analytics_snapshot(&current, "current")?;
-                let o = o?;
-                return whole(&o, &analytics_snapshots(&history, "history")?);
-            }
-        };
-        let Some((period, currency)) = head else {
-            return Err(LifepathError::internal("the snapshot was not read"));
+        let (o, (period, currency)) = match (options_arg::<AnomalyOptions>(&options), head) {
+            (Ok(o), Some(head)) => (o, head),
+            (o, _) => return whole(o),
         };
         let entry = (period, currency.as_str());
         with_read_frame(
@@ -85,19 +80,16 @@ pub fn detect_anomalies(
                 // The baseline, then the examined snapshot as the last row.
                 let last = read.frame.rows().len().saturating_sub(1);
                 let base: Vec<usize> = (0..last).collect();
-                output(&AnomalyReport {
+                output(&anomaly_report(
                     period,
-                    method: o.method,
-                    baseline: o.baseline,
-                    threshold: o.threshold,
-                    anomalies: frame_anomalies(&read.frame, &base, last, &o, |id| read.money(id)),
-                })
+                    &read.frame,
+                    &base,
+                    last,
+                    &o,
+                    |id| read.money(id),
+                ))
             },
-            &|| {
-                // The examined snapshot first: its own errors come first.
-                analytics_snapshot(&current, "current")?;
-                whole(&o, &analytics_snapshots(&history, "history")?)
-            },
+            &|| whole(Ok(o)),
         )
     })
 }

@@ -191,7 +191,6 @@ pub fn detect_anomalies(
     options: &AnomalyOptions,
 ) -> Result<AnomalyReport> {
     options.check()?;
-    let t = options.threshold;
     let period = current.period();
     let ordered = series::ordered(history.iter().filter(|s| s.period() < period))?;
     let base: Vec<&BudgetSnapshot> = match options.baseline {
@@ -212,16 +211,32 @@ pub fn detect_anomalies(
     series::check_currency(&all)?;
     let (frame, money) = Frame::of_snapshots(&all, false);
     let base: Vec<usize> = (0..all.len() - 1).collect();
-    let anomalies = frame_anomalies(&frame, &base, all.len() - 1, options, |id| {
-        money[id as usize]
-    });
-    Ok(AnomalyReport {
+    Ok(anomaly_report(
+        period,
+        &frame,
+        &base,
+        all.len() - 1,
+        options,
+        |id| money[id as usize],
+    ))
+}
+
+/// The report of [`frame_anomalies`] for the month `period` (the period of row `current`).
+pub fn anomaly_report(
+    period: Period,
+    frame: &Frame,
+    base: &[usize],
+    current: usize,
+    options: &AnomalyOptions,
+    money: impl Fn(u32) -> Money,
+) -> AnomalyReport {
+    AnomalyReport {
         period,
         method: options.method,
         baseline: options.baseline,
-        threshold: t,
-        anomalies,
-    })
+        threshold: options.threshold,
+        anomalies: frame_anomalies(frame, base, current, options, money),
+    }
 }
 
 /// The anomalies of row `current` of `frame` against the rows `base` (the baseline, of the

@@ -30,7 +30,8 @@ pub fn trends_reads(entries: &[Entry<'_>], months: u32) -> Result<Vec<usize>> {
 /// The positions (ascending) of the snapshots of `history` that
 /// [`detect_anomalies`](super::detect_anomalies) of a snapshot of `current` reads: those of its
 /// baseline. Errors as `detect_anomalies` reports them (options, then the earlier snapshots'
-/// periods and currencies; a baseline in another currency than `current` is left to it).
+/// periods and currencies; a baseline in another currency than `current` is
+/// [`check_current_currency`]'s).
 pub fn anomalies_reads(
     current: Period,
     entries: &[Entry<'_>],
