@@ -33,7 +33,7 @@ pub mod insights;
 pub mod models;
 pub mod money;
 pub mod period;
-mod sort;
+pub mod sort;
 pub mod success_metrics;
 pub mod sync;
 pub mod validate;

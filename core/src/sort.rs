@@ -24,8 +24,10 @@ pub(crate) fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
+/// Sorts positions `order` by `cmp` of two positions, stably: the one copy of the standard
+/// sort that the crate, and a caller with the same size concern, use.
 #[inline(never)]
-fn sort_positions(order: &mut [usize], cmp: &dyn Fn(usize, usize) -> Ordering) {
+pub fn sort_positions(order: &mut [usize], cmp: &dyn Fn(usize, usize) -> Ordering) {
     order.sort_by(|&a, &b| cmp(a, b));
 }
 

@@ -29,10 +29,23 @@ export function lifepath_json_bytes(value) {
 }
 // The period and currency of every snapshot of a list, without reading the rest: undefined
 // when the list is not an array of objects with integer periods and string currencies (the
-// caller then reads all of it, for its exact error).
-export function lifepath_list_index(value) {
+// caller then reads all of it, for its exact error). When `keep`, what was read is kept with
+// the list, under a number; WebAssembly keeps it too, under `gen`: a list whose snapshots
+// have the same periods and currencies as when it was read under `gen` answers `gen` alone.
+const LISTS = new WeakMap();
+let GEN = 0;
+export function lifepath_list_index(value, gen, keep) {
   if (!Array.isArray(value)) return undefined;
   const n = value.length;
+  const e = keep ? LISTS.get(value) : undefined;
+  if (e !== undefined && e.gen === gen && e.cur.length === n) {
+    let i = 0;
+    for (; i < n; i++) {
+      const s = value[i];
+      if (s === null || typeof s !== 'object' || s.period_year !== e.ym[2 * i] || s.period_month !== e.ym[2 * i + 1] || s.currency !== e.cur[i]) break;
+    }
+    if (i === n) return gen;
+  }
   const periods = new Int32Array(2 * n);
   const currencies = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -47,7 +60,8 @@ export function lifepath_list_index(value) {
     periods[2 * i + 1] = m;
     currencies[i] = c;
   }
-  return [periods, currencies.join('\n')];
+  if (keep) LISTS.set(value, { gen: ++GEN, ym: periods, cur: currencies });
+  return [periods, currencies.join('\n'), keep ? GEN : 0];
 }
 export function lifepath_without_budget_model(value) {
   const strip = (s) =>
@@ -63,7 +77,7 @@ extern "C" {
     fn lifepath_json_bytes(value: &JsValue) -> Result<Option<Vec<u8>>, JsValue>;
 
     /// See [`list_index`].
-    fn lifepath_list_index(value: &JsValue) -> JsValue;
+    fn lifepath_list_index(value: &JsValue, kept: u32, keep: bool) -> JsValue;
 
     /// See [`without_budget_model`].
     fn lifepath_without_budget_model(value: &JsValue) -> JsValue;
@@ -192,18 +206,61 @@ pub fn analytics_snapshots(
 /// `None` when the list is not one of objects with valid periods and string currencies.
 #[cfg(any(feature = "main", feature = "actuals"))]
 pub(crate) fn list_index(value: &JsValue) -> Option<(Vec<Period>, String)> {
-    let pair = lifepath_list_index(value);
-    if pair.is_undefined() {
+    read_list_index(value, 0, false).and_then(|(_, l)| l)
+}
+
+/// A list's periods and currencies (see [`list_index`]), joined by `\n`.
+#[cfg(any(feature = "main", feature = "actuals"))]
+type ListIndex = (Vec<Period>, String);
+
+#[cfg(feature = "main")]
+thread_local! {
+    /// The last list read by [`kept_list_index`], under the number the JavaScript side
+    /// keeps it by (0: none).
+    static KEPT_LIST: std::cell::RefCell<(u32, ListIndex)> =
+        const { std::cell::RefCell::new((0, (Vec::new(), String::new()))) };
+}
+
+/// [`list_index`] of a list read again and again (the free analytics' history): when it
+/// holds the same snapshot objects with the same periods and currencies as the last list read
+/// here, they are not read again.
+#[cfg(feature = "main")]
+pub(crate) fn kept_list_index(value: &JsValue) -> Option<ListIndex> {
+    let kept = KEPT_LIST.with(|k| k.borrow().0);
+    let (new, list) = read_list_index(value, kept, true)?;
+    KEPT_LIST.with(|k| {
+        let mut k = k.borrow_mut();
+        match list {
+            Some(list) => {
+                *k = (new, list);
+                Some(k.1.clone())
+            }
+            None if new == k.0 => Some(k.1.clone()),
+            None => None,
+        }
+    })
+}
+
+/// The list index of `value` under the number it is kept by, or that number alone when it is
+/// `kept` (see `lifepath_list_index`).
+#[cfg(any(feature = "main", feature = "actuals"))]
+fn read_list_index(value: &JsValue, kept: u32, keep: bool) -> Option<(u32, Option<ListIndex>)> {
+    let answer = lifepath_list_index(value, kept, keep);
+    if let Some(same) = answer.as_f64() {
+        return Some((same as u32, None));
+    }
+    if answer.is_undefined() {
         return None;
     }
-    let pair: js_sys::Array = pair.unchecked_into();
-    let ym = pair.get(0).unchecked_into::<js_sys::Int32Array>().to_vec();
-    let currencies = pair.get(1).as_string()?;
+    let parts: js_sys::Array = answer.unchecked_into();
+    let ym = parts.get(0).unchecked_into::<js_sys::Int32Array>().to_vec();
+    let currencies = parts.get(1).as_string()?;
+    let new = parts.get(2).as_f64()? as u32;
     let periods = ym
         .chunks_exact(2)
         .map(|p| Period::new(i64::from(p[0]), i64::from(p[1])).ok())
         .collect::<Option<Vec<Period>>>()?;
-    Some((periods, currencies))
+    Some((new, Some((periods, currencies))))
 }
 
 /// Today in the user's local time zone: the default `asOf`.

@@ -12,7 +12,7 @@ use lifepath_core::money::{AmountReader, Money};
 use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::list_index;
+use crate::convert::kept_list_index;
 use crate::error::LifepathError;
 
 #[wasm_bindgen(inline_js = r#"
@@ -24,6 +24,7 @@ let NAMES = new Map();
 let LIST = [];
 let SEEN = new WeakMap();
 let pending = [];
+const NO_TEXT = new Uint8Array(0);
 const MAX_NAMES = 65536;
 // Reused between calls: the name ids and values handed over (views of them cross).
 let KEYS = new Uint32Array(1024);
@@ -42,12 +43,13 @@ function room(nk, nv) {
 }
 // What the analytics read of the snapshots at `picks` (then of `extra`, when given), for
 // WebAssembly, which holds the first `known` names: the id of the first name handed over and
-// the names from it (JSON), the number of categories of each snapshot, each category's name
-// id, whether each snapshot is one seen before exactly as it is now (its strings compared one
-// by one), the values of the amounts of those (NaN for the others), their savings rates (NaN:
-// none), the amounts of the others as one UTF-8 text ("income,expenses,surplus,category…" of
-// each in turn; bytes cross into WebAssembly in one copy) and every amount as the string it is
-// (the results hand them back). Undefined when one of those is not a string (the caller then
+// the names from it (JSON); in one array the number of categories of each snapshot, whether
+// each is one seen before exactly as it is now (its strings compared one by one) and each
+// category's name id; in another the savings rates of the snapshots seen before (NaN: none)
+// and the values of their amounts (NaN for the others'); the amounts of the others as one
+// UTF-8 text ("income,expenses,surplus,category…" of each in turn; bytes cross into
+// WebAssembly in one copy) and every amount as the string it is (the results hand them back;
+// with `extra`, only its amounts: an anomaly report names amounts of the examined month only). Undefined when one of those is not a string (the caller then
 // reads the snapshots whole).
 export function lifepath_picked(value, picks, extra, rates, known) {
   if (LIST.length > MAX_NAMES || known > LIST.length) {
@@ -57,14 +59,10 @@ export function lifepath_picked(value, picks, extra, rates, known) {
     known = 0;
   }
   pending = [];
-  let polluted = false;
-  for (const _ in {}) polluted = true;
   const n = picks.length + (extra === undefined ? 0 : 1);
-  const counts = new Uint32Array(n);
-  const flags = new Uint8Array(n);
-  const rateOf = new Float64Array(n);
-  let nk = 0;
-  let nv = 0;
+  room(2 * n, n);
+  let nk = 2 * n;
+  let nv = n;
   const amounts = [];
   const text = [];
   for (let i = 0; i < n; i++) {
@@ -75,44 +73,45 @@ export function lifepath_picked(value, picks, extra, rates, known) {
     const b = s.total_expenses;
     const c = s.surplus;
     if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') return undefined;
-    amounts.push(a, b, c);
+    const out = extra === undefined || i === n - 1;
+    if (out) amounts.push(a, b, c);
     const e = SEEN.get(totals);
     let hit = e !== undefined && e.a === a && e.b === b && e.c === c && (!rates || e.rate !== undefined);
     if (hit) {
-      // The same keys in the same order with the same strings: `for…in` walks the own keys
-      // in `Object.keys` order when no prototype adds an enumerable one (checked above).
-      if (polluted || Object.getPrototypeOf(totals) !== Object.prototype) {
-        const ks = Object.keys(totals);
-        hit = ks.length === e.keys.length;
-        for (let j = 0; hit && j < ks.length; j++) hit = ks[j] === e.keys[j] && totals[ks[j]] === e.vals[j];
+      // The same keys in the same order with the same strings. Builtins, whose speed does
+      // not depend on the shapes of the objects this code has seen; `Object.values` is the
+      // fastest on an object of a few keys, a lookup per key on one of many (which V8 holds
+      // as a hash table: there `Object.values` is several times slower).
+      const ks = Object.keys(totals);
+      const m = ks.length;
+      hit = m === e.keys.length;
+      for (let j = 0; hit && j < m; j++) hit = ks[j] === e.keys[j];
+      if (hit && m <= 64) {
+        const vs = Object.values(totals);
+        hit = vs.length === m;
+        for (let j = 0; hit && j < m; j++) hit = vs[j] === e.vals[j];
       } else {
-        let j = 0;
-        for (const k in totals) {
-          if (k !== e.keys[j] || totals[k] !== e.vals[j]) {
-            hit = false;
-            break;
-          }
-          j++;
-        }
-        hit = hit && j === e.keys.length;
+        for (let j = 0; hit && j < m; j++) hit = totals[ks[j]] === e.vals[j];
       }
     }
     if (hit) {
       const m = e.keys.length;
-      counts[i] = m;
       room(nk + m, nv + 3 + m);
-      flags[i] = 1;
-      rateOf[i] = e.rate === null || e.rate === undefined ? NaN : e.rate;
+      KEYS[i] = m;
+      KEYS[n + i] = 1;
+      VALUES[i] = e.rate === null || e.rate === undefined ? NaN : e.rate;
       KEYS.set(e.ids, nk);
       nk += m;
       VALUES.set(e.values, nv);
       nv += e.values.length;
-      for (let j = 0; j < m; j++) amounts.push(e.vals[j]);
+      if (out) for (let j = 0; j < m; j++) amounts.push(e.vals[j]);
       continue;
     }
     const ks = Object.keys(totals);
-    counts[i] = ks.length;
     room(nk + ks.length, nv + 3 + ks.length);
+    KEYS[i] = ks.length;
+    KEYS[n + i] = 0;
+    VALUES[i] = NaN;
     const vals = new Array(ks.length);
     const ids = new Uint32Array(ks.length);
     text.push(a, b, c);
@@ -131,13 +130,13 @@ export function lifepath_picked(value, picks, extra, rates, known) {
       ids[j] = id;
       vals[j] = v;
       KEYS[nk++] = id;
-      amounts.push(v);
+      if (out) amounts.push(v);
       text.push(v);
     }
     pending.push({ totals, a, b, c, keys: ks, vals, ids });
   }
-  return [known, known === LIST.length ? '' : JSON.stringify(LIST.slice(known)), counts, KEYS.subarray(0, nk), flags,
-    VALUES.subarray(0, nv), rateOf, encoder.encode(text.join(',')), amounts];
+  return [known, known === LIST.length ? '' : JSON.stringify(LIST.slice(known)), KEYS.subarray(0, nk),
+    VALUES.subarray(0, nv), text.length === 0 ? NO_TEXT : encoder.encode(text.join(',')), amounts];
 }
 // What WebAssembly read of the snapshots not seen before (`pending`, in order): the values of
 // their amounts one after the other, their savings rates (NaN: none; not read when `rates` is
@@ -159,6 +158,71 @@ export function lifepath_seen(values, rates, own, withRates) {
   }
   pending = [];
 }
+// The trends object, built here from columns (see `crate::points`). `stats`: 6 numbers per
+// series (average, volatility, change_percent or NaN, slope, relative_change, trend);
+// `counts`: points per series; `index`: each point's period, an index into `periods`; a
+// period is year × 100 + month (0: none); the money points' amounts are `texts[ids[k]]`, the
+// savings rates' are `rates`; the categories' names are `names` (JSON) or, when it is empty,
+// the names of the ids `nameIds`. Series order: income, expenses, surplus, savings rate,
+// categories.
+const TRENDS = ['stable', 'increasing', 'decreasing'];
+const label = (v) => {
+  const m = v % 100;
+  return `${(v - m) / 100}-${m < 10 ? '0' : ''}${m}`;
+};
+function build(from, to, months, names, nameIds, periods, stats, counts, index, texts, ids, rates) {
+  const ps = Array.from(periods, label);
+  let s = 0;
+  let p = 0;
+  let m = 0;
+  let r = 0;
+  const series = (money) => {
+    const n = counts[s];
+    const values = [];
+    if (money) {
+      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: texts[ids[m++]] });
+    } else {
+      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: rates[r++] });
+    }
+    const o = 6 * s++;
+    const change = stats[o + 2];
+    return {
+      values,
+      average: stats[o],
+      volatility: stats[o + 1],
+      change_percent: change === change ? change : null,
+      slope: stats[o + 3],
+      relative_change: stats[o + 4],
+      trend: TRENDS[stats[o + 5]],
+    };
+  };
+  const t = {
+    window: { from: from === 0 ? null : label(from), to: to === 0 ? null : label(to), months_with_data: months },
+    income_trend: series(true),
+    expense_trend: series(true),
+    surplus_trend: series(true),
+    savings_rate_trend: series(false),
+    category_changes: {},
+  };
+  const ns = names === '' ? Array.from(nameIds, (k) => LIST[k]) : JSON.parse(names);
+  for (let c = 0; c < ns.length; c++) t.category_changes[ns[c]] = series(true);
+  return t;
+}
+function split(text, lengths, out) {
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const end = at + lengths[i];
+    out.push(text.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+export function lifepath_texts(text, lengths) {
+  return split(text, lengths, []);
+}
+export function lifepath_trends(from, to, months, names, nameIds, periods, stats, counts, index, table, fresh, lengths, ids, rates) {
+  return build(from, to, months, names, nameIds, periods, stats, counts, index, split(fresh, lengths, table), ids, rates);
+}
 "#)]
 extern "C" {
     /// See [`pick`].
@@ -172,11 +236,38 @@ extern "C" {
 
     /// See [`read_frame`].
     fn lifepath_seen(values: &[f64], rates: &[f64], own: &[u8], with_rates: bool);
+
+    /// Builds the trends object of `crate::points` (see the JavaScript above): the money
+    /// amounts are indexes `ids` into `table`, an array of strings, after appending the
+    /// `fresh` ones (one after the other, with their lengths) to it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn lifepath_trends(
+        from: u32,
+        to: u32,
+        months: u32,
+        names: &str,
+        name_ids: &[u32],
+        periods: &[u32],
+        stats: &[f64],
+        counts: &[u32],
+        index: &[u32],
+        table: &js_sys::Array,
+        fresh: &str,
+        lengths: &[u8],
+        ids: &[u32],
+        rates: &[f64],
+    ) -> JsValue;
+
+    /// The texts one after the other in `text`, with the length of each, as an array.
+    pub(crate) fn lifepath_texts(text: &str, lengths: &[u8]) -> js_sys::Array;
 }
 
 thread_local! {
     /// The category names the JavaScript side has handed over, by id (see `lifepath_picked`).
     static NAMES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// The ids of the categories of the last frame read, in their order, and their names.
+    static CATEGORIES: RefCell<(Vec<u32>, Vec<String>)> =
+        const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// What the analytics read of the snapshots at `picks` of a list (see `lifepath_picked`):
@@ -187,21 +278,46 @@ struct Picked {
     first: u32,
     /// Category names not handed over before.
     names: Vec<String>,
-    /// How many categories each snapshot has.
-    counts: Vec<u32>,
-    /// The name id of each category amount.
-    keys: Vec<u32>,
-    /// 1 for a snapshot seen before exactly as it is (its values are in `values`).
-    flags: Vec<u8>,
-    /// The value of each amount of the snapshots seen before (NaN for the others).
-    values: Vec<f64>,
-    /// The savings rate of each snapshot seen before (NaN: none).
-    rates: Vec<f64>,
+    /// How many snapshots were read.
+    n: usize,
+    /// See [`Picked::counts`], [`Picked::flags`], [`Picked::keys`].
+    u32s: Vec<u32>,
+    /// See [`Picked::rates`], [`Picked::values`].
+    f64s: Vec<f64>,
     /// The amounts of the other snapshots, comma-separated (UTF-8): each one's income,
     /// expenses, surplus, categories.
     text: Vec<u8>,
-    /// Every amount as the JavaScript string it is.
+    /// Every amount as the JavaScript string it is; only the last snapshot's when `last`.
     amounts: js_sys::Array,
+    /// Whether the last snapshot is an `extra` one.
+    last: bool,
+}
+
+impl Picked {
+    /// How many categories each snapshot has.
+    fn counts(&self) -> &[u32] {
+        self.u32s.get(..self.n).unwrap_or_default()
+    }
+
+    /// 1 for a snapshot seen before exactly as it is (its values are in `values`).
+    fn flags(&self) -> &[u32] {
+        self.u32s.get(self.n..2 * self.n).unwrap_or_default()
+    }
+
+    /// The name id of each category amount.
+    fn keys(&self) -> &[u32] {
+        self.u32s.get(2 * self.n..).unwrap_or_default()
+    }
+
+    /// The savings rate of each snapshot seen before (NaN: none).
+    fn rates(&self) -> &[f64] {
+        self.f64s.get(..self.n).unwrap_or_default()
+    }
+
+    /// The value of each amount of the snapshots seen before (NaN for the others).
+    fn values(&self) -> &[f64] {
+        self.f64s.get(self.n..).unwrap_or_default()
+    }
 }
 
 /// What the analytics read of the snapshots at `picks` of `value`, then of `extra`.
@@ -210,32 +326,24 @@ fn pick(value: &JsValue, picks: &[u32], extra: Option<&JsValue>, rates: bool) ->
     let parts: js_sys::Array = lifepath_picked(value, picks, extra, rates, known)
         .dyn_into()
         .ok()?;
-    let u32s = |k: u32| {
-        parts
-            .get(k)
-            .unchecked_into::<js_sys::Uint32Array>()
-            .to_vec()
-    };
-    let f64s = |k: u32| {
-        parts
-            .get(k)
-            .unchecked_into::<js_sys::Float64Array>()
-            .to_vec()
-    };
-    let u8s = |k: u32| parts.get(k).unchecked_into::<js_sys::Uint8Array>().to_vec();
     Some(Picked {
         first: u32::try_from(parts.get(0).as_f64()? as u64).ok()?,
         names: match parts.get(1).as_string()?.as_str() {
             "" => Vec::new(),
             json => serde_json::from_str(json).ok()?,
         },
-        counts: u32s(2),
-        keys: u32s(3),
-        flags: u8s(4),
-        values: f64s(5),
-        rates: f64s(6),
-        text: u8s(7),
-        amounts: parts.get(8).dyn_into().ok()?,
+        n: picks.len() + usize::from(extra.is_some()),
+        u32s: parts
+            .get(2)
+            .unchecked_into::<js_sys::Uint32Array>()
+            .to_vec(),
+        f64s: parts
+            .get(3)
+            .unchecked_into::<js_sys::Float64Array>()
+            .to_vec(),
+        text: parts.get(4).unchecked_into::<js_sys::Uint8Array>().to_vec(),
+        amounts: parts.get(5).dyn_into().ok()?,
+        last: extra.is_some(),
     })
 }
 
@@ -243,22 +351,39 @@ fn pick(value: &JsValue, picks: &[u32], extra: Option<&JsValue>, rates: bool) ->
 pub struct Read<'a> {
     /// The rows: the snapshots read, in period order.
     pub frame: Frame,
-    /// The amounts read, as JavaScript strings: an amount id is a place in it.
+    /// The amounts read, as JavaScript strings: amount id `amounts_from + k` is at place `k`
+    /// (when a call has an examined snapshot, only its amounts are there).
     pub amounts: &'a js_sys::Array,
+    /// The id of the first of `amounts`.
+    pub amounts_from: u32,
     /// The ids whose text is not the amount's output text (`"7.5"` for `"7.50"`), with that
     /// text, by id: the output hands those out instead.
     pub fixes: Vec<(u32, String)>,
+    /// The id of each category of the frame in the table of names.
+    pub name_ids: Vec<u32>,
 }
 
 impl Read<'_> {
     /// The amount of an id (0 for one that is not an amount: never asked).
     pub fn money(&self, id: u32) -> Money {
         self.amounts
-            .get(id)
+            .get(id.wrapping_sub(self.amounts_from))
             .as_string()
             .and_then(|t| t.parse().ok())
             .unwrap_or(Money::ZERO)
     }
+}
+
+/// The names of the ids `ids` (all different, of different names) in sorted order, and their
+/// ids in that order (with the core's one sort: the package has a size budget).
+fn sorted_names(names: &[String], ids: &[u32]) -> (Vec<u32>, Vec<String>) {
+    let name = |i: usize| &names[ids[i] as usize];
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    lifepath_core::sort::sort_positions(&mut order, &|a, b| name(a).cmp(name(b)));
+    (
+        order.iter().map(|&i| ids[i]).collect(),
+        order.iter().map(|&i| name(i).clone()).collect(),
+    )
 }
 
 /// The frame of the snapshots of `picked`, whose periods are `periods` (one per snapshot,
@@ -271,43 +396,37 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
     if picked.first as usize != names.len() {
         // Started over on the JavaScript side (or out of step: start over here too).
         names.clear();
+        CATEGORIES.with(|k| k.borrow_mut().0.clear());
         if picked.first != 0 {
             return None;
         }
     }
     names.extend(picked.names.iter().cloned());
-    // The names of this call in sorted order (a few hundred at most, each put in its place:
-    // no sort of its own, which would add to the package's size), and the place of each id.
-    let mut place = vec![usize::MAX; names.len()];
+    // The ids of the names of this call, each once.
+    let mut seen = vec![false; names.len()];
     let mut ids: Vec<u32> = Vec::new();
-    for &k in &picked.keys {
-        let p = place.get_mut(k as usize)?;
-        if *p == usize::MAX {
-            *p = 0;
+    for &k in picked.keys() {
+        let s = seen.get_mut(k as usize)?;
+        if !*s {
+            *s = true;
             ids.push(k);
         }
     }
-    // Mostly the ids come in the order of their names already (a history written by the
-    // package or the server has its categories in order, the same in each snapshot).
-    let in_order = ids
-        .windows(2)
-        .all(|w| names[w[0] as usize] < names[w[1] as usize]);
-    let mut cats: Vec<String> = Vec::with_capacity(ids.len());
-    if in_order {
-        for (at, &k) in ids.iter().enumerate() {
-            cats.push(names[k as usize].clone());
-            place[k as usize] = at;
-        }
+    // In sorted order, with the names: those of the last call when they are the same (an
+    // app asks again and again about one history).
+    let (kept_ids, kept) = CATEGORIES.with(|k| std::mem::take(&mut *k.borrow_mut()));
+    let (ids, cats) = if kept_ids.len() == ids.len()
+        && kept_ids
+            .iter()
+            .all(|&k| seen.get(k as usize) == Some(&true))
+    {
+        (kept_ids, kept)
     } else {
-        for &k in &ids {
-            let name = &names[k as usize];
-            if let Err(at) = cats.binary_search(name) {
-                cats.insert(at, name.clone());
-            }
-        }
-        for &k in &ids {
-            place[k as usize] = cats.binary_search(&names[k as usize]).ok()?;
-        }
+        sorted_names(&names, &ids)
+    };
+    let mut place = vec![0; names.len()];
+    for (at, &k) in ids.iter().enumerate() {
+        place[k as usize] = at;
     }
     // Row of each snapshot: its place in period order (the periods are all different).
     let mut order: Vec<usize> = Vec::with_capacity(periods.len());
@@ -319,58 +438,62 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
     for (r, &i) in order.iter().enumerate() {
         row_of[i] = r;
     }
+    // The amounts' ids are their places in `values`: those of a snapshot seen before are
+    // there already, the others are read from text and put in.
     let mut frame = Frame::new(cats, periods.len());
-    frame.reserve_amounts(picked.values.len());
+    frame.set_values(picked.values().to_vec());
     let mut fixes = Vec::new();
     let mut texts = AmountReader::new(&picked.text);
-    let mut keys = picked.keys.iter();
+    let keys = picked.keys();
+    let (mut id, mut at, mut amounts_from) = (0u32, 0usize, 0u32);
     let mut rows: Vec<Option<Row>> = vec![None; periods.len()];
     // What the JavaScript side keeps of the snapshots read from text.
     let (mut seen_values, mut seen_rates, mut seen_own) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, &count) in picked.counts.iter().enumerate() {
-        let known = *picked.flags.get(i)? == 1;
-        let mut own = true;
-        let mut amount = |frame: &mut Frame| -> Option<(u32, &'a str)> {
-            if known {
-                let id = frame.amount_count();
-                let value = *picked.values.get(id as usize)?;
-                return Some((frame.amount(value), ""));
-            }
-            let (text, value, is_own) = texts.next_amount()?;
-            let id = frame.amount(value);
-            if !is_own {
-                own = false;
-                fixes.push((id, text.parse::<Money>().ok()?.to_string()));
-            }
-            seen_values.push(value);
-            Some((id, text))
-        };
-        let (income, income_text) = amount(&mut frame)?;
-        let (expenses, _) = amount(&mut frame)?;
-        let (surplus, surplus_text) = amount(&mut frame)?;
+    for (i, &count) in picked.counts().iter().enumerate() {
         let row = *row_of.get(i)?;
-        for _ in 0..count {
-            let c = place[*keys.next()? as usize];
-            let (id, _) = amount(&mut frame)?;
-            frame.set(c, row, id);
+        let first = id;
+        if picked.last {
+            amounts_from = first;
         }
-        // An exact decimal division: only when the call reads it.
-        let savings_rate = match (rates, known) {
-            (false, _) => None,
-            (true, true) => Some(*picked.rates.get(i)?).filter(|r| !r.is_nan()),
-            (true, false) => {
-                Row::savings_rate(income_text.parse().ok()?, surplus_text.parse().ok()?)
+        for (k, &name) in (first + 3..).zip(keys.get(at..at + count as usize)?) {
+            frame.set(*place.get(name as usize)?, row, k);
+        }
+        at += count as usize;
+        id = first + 3 + count;
+        let savings_rate = if *picked.flags().get(i)? == 1 {
+            Some(*picked.rates().get(i)?).filter(|r| rates && !r.is_nan())
+        } else {
+            let mut own = true;
+            let mut income_surplus = [Money::ZERO; 2];
+            for k in first..id {
+                let (text, value, is_own) = texts.next_amount()?;
+                frame.set_value(k, value);
+                if !is_own {
+                    own = false;
+                    fixes.push((k, text.parse::<Money>().ok()?.to_string()));
+                }
+                if rates && (k == first || k == first + 2) {
+                    income_surplus[usize::from(k != first)] = text.parse().ok()?;
+                }
+                seen_values.push(value);
             }
-        };
-        if !known {
-            seen_rates.push(savings_rate.unwrap_or(f64::NAN));
+            // An exact decimal division: only when the call reads it.
+            let rate = rates
+                .then(|| Row::savings_rate(income_surplus[0], income_surplus[1]))
+                .flatten();
+            seen_rates.push(rate.unwrap_or(f64::NAN));
             seen_own.push(u8::from(own));
-        }
+            rate
+        };
         rows[row] = Some(Row {
             period: *periods.get(i)?,
-            totals: [income, expenses, surplus],
+            totals: [first, first + 1, first + 2],
             savings_rate,
         });
+    }
+    // Every amount has its value.
+    if id as usize != picked.values().len() {
+        return None;
     }
     // A comma inside an amount would have made more fields than amounts.
     if !texts.at_end() {
@@ -380,11 +503,15 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
         frame.push_row(row?);
     }
     NAMES.with(|table| *table.borrow_mut() = names);
-    lifepath_seen(&seen_values, &seen_rates, &seen_own, rates);
+    if !seen_own.is_empty() {
+        lifepath_seen(&seen_values, &seen_rates, &seen_own, rates);
+    }
     Some(Read {
         frame,
         amounts: &picked.amounts,
+        amounts_from,
         fixes,
+        name_ids: ids,
     })
 }
 
@@ -407,7 +534,7 @@ pub fn with_read_frame(
     on_frame: &dyn Fn(&Read<'_>) -> Result<JsValue, LifepathError>,
     whole: &dyn Fn() -> Result<JsValue, LifepathError>,
 ) -> Result<JsValue, LifepathError> {
-    let Some((periods, currencies)) = list_index(value) else {
+    let Some((periods, currencies)) = kept_list_index(value) else {
         return whole();
     };
     let entries: Vec<Entry<'_>> = periods.into_iter().zip(currencies.split('\n')).collect();
@@ -424,7 +551,11 @@ pub fn with_read_frame(
     let picked = pick(value, &picks, extra.map(|e| e.0), rates)
         .filter(|_| currency_ok && picks.len() == at.len());
     match picked.as_ref().and_then(|p| read_frame(p, &periods, rates)) {
-        Some(read) => on_frame(&read),
+        Some(read) => {
+            let out = on_frame(&read);
+            CATEGORIES.with(|k| *k.borrow_mut() = (read.name_ids, read.frame.into_categories()));
+            out
+        }
         // Its error, named by its place in the whole list.
         None => whole(),
     }

@@ -3,114 +3,31 @@
 //! building them from numbers and strings handed over in a few typed arrays costs a fraction
 //! of writing JSON text in WebAssembly and parsing it in JavaScript. The object is the
 //! server's JSON shape exactly, key order included; the package tests compare it with the
-//! core's serde JSON.
-
-use std::fmt::Write as _;
+//! core's serde JSON. The JavaScript half is in [`crate::frames`]' module, which holds the
+//! table of category names the free functions' columns name them by.
 
 use lifepath_core::analytics::frame::{ABSENT, Frame};
 use lifepath_core::analytics::{FrameTrends, Stats, TrendDirection, frame_trends};
 use lifepath_core::money::Money;
+use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::json;
 use crate::error::LifepathError;
-use crate::frames::Read;
-
-#[wasm_bindgen(inline_js = r#"
-const TRENDS = ['stable', 'increasing', 'decreasing'];
-// `stats`: 6 numbers per series (average, volatility, change_percent or NaN, slope,
-// relative_change, trend); `counts`: points per series; `index`: each point's period, an
-// index into `periods`; the money points' amounts are `texts[k]` (or `texts[ids[k]]`), the
-// savings rates' are `rates`. Series order: income, expenses, surplus, savings rate, categories.
-function build(from, to, months, names, periods, stats, counts, index, texts, ids, rates) {
-  const ps = periods.split(',');
-  let s = 0;
-  let p = 0;
-  let m = 0;
-  let r = 0;
-  const series = (money) => {
-    const n = counts[s];
-    const values = [];
-    if (!money) {
-      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: rates[r++] });
-    } else if (ids === null) {
-      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: texts[m++] });
-    } else {
-      for (let i = 0; i < n; i++) values.push({ period: ps[index[p++]], amount: texts[ids[m++]] });
-    }
-    const o = 6 * s++;
-    const change = stats[o + 2];
-    return {
-      values,
-      average: stats[o],
-      volatility: stats[o + 1],
-      change_percent: change === change ? change : null,
-      slope: stats[o + 3],
-      relative_change: stats[o + 4],
-      trend: TRENDS[stats[o + 5]],
-    };
-  };
-  const t = {
-    window: { from: from ?? null, to: to ?? null, months_with_data: months },
-    income_trend: series(true),
-    expense_trend: series(true),
-    surplus_trend: series(true),
-    savings_rate_trend: series(false),
-    category_changes: {},
-  };
-  const ns = JSON.parse(names);
-  for (let c = 0; c < ns.length; c++) t.category_changes[ns[c]] = series(true);
-  return t;
-}
-function split(text, lengths, out) {
-  let at = 0;
-  for (let i = 0; i < lengths.length; i++) {
-    const end = at + lengths[i];
-    out.push(text.slice(at, end));
-    at = end;
-  }
-  return out;
-}
-export function lifepath_texts(text, lengths) {
-  return split(text, lengths, []);
-}
-export function lifepath_trends_cached(from, to, months, names, periods, stats, counts, index, table, fresh, lengths, ids, rates) {
-  return build(from, to, months, names, periods, stats, counts, index, split(fresh, lengths, table), ids, rates);
-}
-"#)]
-extern "C" {
-    /// Builds the trends object (see the JavaScript above): the money amounts are indexes
-    /// `ids` into `table`, an array of strings, after appending the `fresh` ones (one after
-    /// the other, with their lengths) to it.
-    #[allow(clippy::too_many_arguments)]
-    fn lifepath_trends_cached(
-        from: Option<String>,
-        to: Option<String>,
-        months: u32,
-        names: &str,
-        periods: &str,
-        stats: &[f64],
-        counts: &[u32],
-        index: &[u32],
-        table: &js_sys::Array,
-        fresh: &str,
-        lengths: &[u8],
-        ids: &[u32],
-        rates: &[f64],
-    ) -> JsValue;
-
-    /// The texts one after the other in `text`, with the length of each, as an array.
-    fn lifepath_texts(text: &str, lengths: &[u8]) -> js_sys::Array;
-}
+use crate::frames::{Read, lifepath_texts, lifepath_trends};
 
 /// Trends of a frame taken apart into columns, the money points as amount ids
 /// ([`ABSENT`] for a zero) in `ids` (in order: income, expenses, surplus, then every category).
 pub struct FrameColumns {
-    from: Option<String>,
-    to: Option<String>,
+    from: u32,
+    to: u32,
     months: u32,
+    /// The categories' names (JSON), or empty: then `name_ids` are their ids in the table of
+    /// names of [`crate::frames`].
     names: String,
-    periods: String,
+    name_ids: Vec<u32>,
+    /// Year × 100 + month.
+    periods: Vec<u32>,
     stats: Vec<f64>,
     counts: Vec<u32>,
     index: Vec<u32>,
@@ -134,30 +51,46 @@ fn push_stats(stats: &mut Vec<f64>, s: &Stats) {
     ]);
 }
 
-fn frame_columns(frame: &Frame, t: &FrameTrends) -> Result<FrameColumns, LifepathError> {
+/// A period as the JavaScript reads it: year × 100 + month (0: none).
+fn period_number(p: Option<Period>) -> u32 {
+    p.map_or(0, |p| {
+        u32::try_from(p.year()).unwrap_or(0) * 100 + p.month()
+    })
+}
+
+/// The columns of trends `t` of `frame`; the categories named by their ids in the table of
+/// names when `name_ids` (one per category of the frame) is given.
+fn frame_columns(
+    frame: &Frame,
+    t: &FrameTrends,
+    name_ids: Option<&[u32]>,
+) -> Result<FrameColumns, LifepathError> {
     let rows = &frame.rows()[t.rows.clone()];
     let n = rows.len();
-    let mut periods = String::new();
-    for (k, p) in t.periods.iter().enumerate() {
-        if k > 0 {
-            periods.push(',');
+    let (names, name_ids) = match name_ids {
+        Some(ids) => (
+            String::new(),
+            t.categories.iter().map(|(c, _)| ids[*c]).collect(),
+        ),
+        None => {
+            let names: Vec<&str> = t
+                .categories
+                .iter()
+                .map(|(c, _)| frame.categories()[*c].as_str())
+                .collect();
+            (json(&names)?, Vec::new())
         }
-        let _ = write!(periods, "{p}");
-    }
-    let names: Vec<&str> = t
-        .categories
-        .iter()
-        .map(|(c, _)| frame.categories()[*c].as_str())
-        .collect();
+    };
     // Every period of the rows is in `periods`, in order: a point's index is its row's.
     let row_index: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
-    let n_series = 4 + names.len();
+    let n_series = 4 + t.categories.len();
     let mut c = FrameColumns {
-        from: t.window.from.map(|p| p.to_string()),
-        to: t.window.to.map(|p| p.to_string()),
+        from: period_number(t.window.from),
+        to: period_number(t.window.to),
         months: u32::try_from(t.window.months_with_data).unwrap_or(u32::MAX),
-        names: json(&names)?,
-        periods,
+        names,
+        name_ids,
+        periods: t.periods.iter().map(|p| period_number(Some(*p))).collect(),
         stats: Vec::with_capacity(6 * n_series),
         counts: Vec::with_capacity(n_series),
         index: Vec::with_capacity(n * n_series),
@@ -197,7 +130,7 @@ fn frame_columns(frame: &Frame, t: &FrameTrends) -> Result<FrameColumns, Lifepat
 /// zero's is `"0.00"`, and an amount written otherwise (`"7.5"`) gets its output text.
 pub fn frame_trends_output(read: &Read<'_>, months: u32) -> Result<JsValue, LifepathError> {
     let t = frame_trends(&read.frame, 0..read.frame.rows().len(), months);
-    let mut c = frame_columns(&read.frame, &t)?;
+    let mut c = frame_columns(&read.frame, &t, Some(&read.name_ids))?;
     let table = read.amounts;
     let base = table.length();
     let mut fresh = Texts::default();
@@ -268,7 +201,7 @@ pub fn table_columns(
     n: usize,
     t: &FrameTrends,
 ) -> Result<FrameColumns, LifepathError> {
-    let mut c = frame_columns(frame, t)?;
+    let mut c = frame_columns(frame, t, None)?;
     let zero =
         u32::try_from(n).map_err(|_| LifepathError::internal("too many amounts to write"))?;
     for id in &mut c.ids {
@@ -282,11 +215,12 @@ pub fn table_columns(
 /// The trends object of columns whose amount ids are places in `table`, after appending the
 /// `fresh` texts to it (one after the other, with the length of each).
 pub fn emit(c: &FrameColumns, table: &js_sys::Array, fresh: &str, lengths: &[u8]) -> JsValue {
-    lifepath_trends_cached(
-        c.from.clone(),
-        c.to.clone(),
+    lifepath_trends(
+        c.from,
+        c.to,
         c.months,
         &c.names,
+        &c.name_ids,
         &c.periods,
         &c.stats,
         &c.counts,

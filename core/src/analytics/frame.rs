@@ -82,6 +82,18 @@ impl Frame {
         u32::try_from(self.values.len()).unwrap_or(ABSENT)
     }
 
+    /// Puts in the values of all its amounts at once: an id is then a place in `values`.
+    pub fn set_values(&mut self, values: Vec<f64>) {
+        self.values = values;
+    }
+
+    /// Sets the value of amount `id` (one of those [`set_values`](Self::set_values) put in).
+    pub fn set_value(&mut self, id: u32, value: f64) {
+        if let Some(v) = self.values.get_mut(id as usize) {
+            *v = value;
+        }
+    }
+
     /// Makes room for `more` amounts.
     pub fn reserve_amounts(&mut self, more: usize) {
         self.values.reserve(more);
@@ -104,6 +116,11 @@ impl Frame {
     /// The categories, sorted.
     pub fn categories(&self) -> &[String] {
         &self.categories
+    }
+
+    /// The categories, taken out of the frame.
+    pub fn into_categories(self) -> Vec<String> {
+        self.categories
     }
 
     /// The rows, in period order.
@@ -250,5 +267,24 @@ mod tests {
             assert_eq!(f.value(id as u32), m.to_f64());
         }
         assert_eq!(f.value(ABSENT), 0.0);
+    }
+
+    #[test]
+    fn values_put_in_at_once_are_read_by_id_and_the_categories_come_back_out() {
+        let mut f = Frame::new(vec!["food".into(), "rent".into()], 1);
+        f.set_values(vec![1.5, f64::NAN, 3.0]);
+        f.set_value(1, 2.5);
+        f.set_value(7, 9.0); // no such amount: nothing changes
+        assert_eq!(f.amount_count(), 3);
+        assert_eq!([f.value(0), f.value(1), f.value(2)], [1.5, 2.5, 3.0]);
+        f.set(1, 0, 2);
+        f.push_row(Row {
+            period: Period::new(2025, 1).expect("a period"),
+            totals: [0, 1, 0],
+            savings_rate: None,
+        });
+        assert_eq!(f.cells(1), [2]);
+        assert_eq!(f.cells(0), [ABSENT]);
+        assert_eq!(f.into_categories(), ["food", "rent"]);
     }
 }
