@@ -221,9 +221,9 @@ thread_local! {
         const { std::cell::RefCell::new((0, (Vec::new(), String::new()))) };
 }
 
-/// [`list_index`] of a list read again and again (the free analytics' history): when it
-/// holds the same snapshot objects with the same periods and currencies as the last list read
-/// here, they are not read again.
+/// [`list_index`] of a list read again and again (the free analytics' history): when it is
+/// the last list read here and its snapshots still have the periods and currencies they had
+/// then (compared one by one), they do not cross again.
 #[cfg(feature = "main")]
 pub(crate) fn kept_list_index(value: &JsValue) -> Option<ListIndex> {
     let kept = KEPT_LIST.with(|k| k.borrow().0);

@@ -49,8 +49,8 @@ function room(nk, nv) {
 // and the values of their amounts (NaN for the others'); the amounts of the others as one
 // UTF-8 text ("income,expenses,surplus,category…" of each in turn; bytes cross into
 // WebAssembly in one copy) and every amount as the string it is (the results hand them back;
-// with `extra`, only its amounts: an anomaly report names amounts of the examined month only). Undefined when one of those is not a string (the caller then
-// reads the snapshots whole).
+// with `extra`, only its amounts: an anomaly report names amounts of the examined month only).
+// Undefined when one of those is not a string (the caller then reads the snapshots whole).
 export function lifepath_picked(value, picks, extra, rates, known) {
   if (LIST.length > MAX_NAMES || known > LIST.length) {
     NAMES = new Map();
