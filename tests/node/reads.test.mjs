@@ -327,3 +327,37 @@ test('what the free functions keep of snapshots seen before never hides a change
   }
   assert.deepEqual(answer(), fresh(), 'after');
 });
+
+test('past the limit of the names table the free functions share with WebAssembly, it starts over and every answer stays right', () => {
+  // Lists of 10 months of 480 categories each, no name shared: 14 of them hand over 67,200
+  // names, past the 65,536 the table holds; the next call starts the table over, on both sides.
+  const list = (b) =>
+    Array.from({ length: 10 }, (_, k) => {
+      const model = budget({ income: '90000.00' });
+      model.expenses = Array.from({ length: 480 }, (_, j) => ({
+        id: `e${j}`,
+        name: `Expense ${j}`,
+        category: `b${b}_${k}_${j}`,
+        monthly_amount: `${1 + ((j * 7 + k) % 50)}.00`,
+        essential: false,
+      }));
+      return snapshot(2025, k + 1, model);
+    });
+  const reference = (l) => {
+    const held = new lifepath.SnapshotHistory(l);
+    const out = [held.computeTrends(), held.detectAnomalies(period(l.at(-1)))];
+    held.free();
+    return out;
+  };
+  const answer = (l) => [lifepath.computeTrends(l), lifepath.detectAnomalies(l.at(-1), l)];
+  const h = long();
+  const expected = reference(h);
+  for (let round = 0; round < 2; round++) {
+    for (let b = 0; b < 15; b++) {
+      const l = list(b);
+      assert.deepEqual(answer(l), reference(l), `round ${round}, list ${b}`);
+      assert.deepEqual(answer(h), expected, `round ${round}, after list ${b}`);
+    }
+  }
+  assert.equal(Object.keys(expected[0].category_changes).length, 3, 'the long history has its own categories');
+});

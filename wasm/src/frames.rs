@@ -393,10 +393,11 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
     // Taken out for the call and put back at its end; a call that stops on the way leaves
     // the table empty, and the next one is handed every name again.
     let mut names = NAMES.with(|table| std::mem::take(&mut *table.borrow_mut()));
-    if picked.first as usize != names.len() {
-        // Started over on the JavaScript side (or out of step: start over here too).
+    if picked.first == 0 || picked.first as usize != names.len() {
+        // Every name handed over (the first call, or the JavaScript side started over), or
+        // out of step: start over here too; ids may now stand for other names.
         names.clear();
-        CATEGORIES.with(|k| k.borrow_mut().0.clear());
+        CATEGORIES.with(|k| *k.borrow_mut() = Default::default());
         if picked.first != 0 {
             return None;
         }
