@@ -231,13 +231,11 @@ pub(crate) fn kept_list_index(value: &JsValue) -> Option<ListIndex> {
     KEPT_LIST.with(|k| {
         let mut k = k.borrow_mut();
         match list {
-            Some(list) => {
-                *k = (new, list);
-                Some(k.1.clone())
-            }
-            None if new == k.0 => Some(k.1.clone()),
-            None => None,
+            Some(list) => *k = (new, list),
+            None if new != k.0 => return None,
+            None => {}
         }
+        Some(k.1.clone())
     })
 }
 

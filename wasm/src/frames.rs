@@ -280,9 +280,11 @@ struct Picked {
     names: Vec<String>,
     /// How many snapshots were read.
     n: usize,
-    /// See [`Picked::counts`], [`Picked::flags`], [`Picked::keys`].
+    /// How many categories each snapshot has (`n`), 1 for each that was seen before exactly
+    /// as it is (`n`), then the name id of each category amount.
     u32s: Vec<u32>,
-    /// See [`Picked::rates`], [`Picked::values`].
+    /// The savings rate of each snapshot seen before (`n`; NaN: none), then the value of each
+    /// amount of those (NaN for the others').
     f64s: Vec<f64>,
     /// The amounts of the other snapshots, comma-separated (UTF-8): each one's income,
     /// expenses, surplus, categories.
@@ -291,33 +293,6 @@ struct Picked {
     amounts: js_sys::Array,
     /// Whether the last snapshot is an `extra` one.
     last: bool,
-}
-
-impl Picked {
-    /// How many categories each snapshot has.
-    fn counts(&self) -> &[u32] {
-        self.u32s.get(..self.n).unwrap_or_default()
-    }
-
-    /// 1 for a snapshot seen before exactly as it is (its values are in `values`).
-    fn flags(&self) -> &[u32] {
-        self.u32s.get(self.n..2 * self.n).unwrap_or_default()
-    }
-
-    /// The name id of each category amount.
-    fn keys(&self) -> &[u32] {
-        self.u32s.get(2 * self.n..).unwrap_or_default()
-    }
-
-    /// The savings rate of each snapshot seen before (NaN: none).
-    fn rates(&self) -> &[f64] {
-        self.f64s.get(..self.n).unwrap_or_default()
-    }
-
-    /// The value of each amount of the snapshots seen before (NaN for the others).
-    fn values(&self) -> &[f64] {
-        self.f64s.get(self.n..).unwrap_or_default()
-    }
 }
 
 /// What the analytics read of the snapshots at `picks` of `value`, then of `extra`.
@@ -403,10 +378,13 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
         }
     }
     names.extend(picked.names.iter().cloned());
+    let (counts, rest) = picked.u32s.split_at_checked(picked.n)?;
+    let (flags, keys) = rest.split_at_checked(picked.n)?;
+    let (saved_rates, values) = picked.f64s.split_at_checked(picked.n)?;
     // The ids of the names of this call, each once.
     let mut seen = vec![false; names.len()];
     let mut ids: Vec<u32> = Vec::new();
-    for &k in picked.keys() {
+    for &k in keys {
         let s = seen.get_mut(k as usize)?;
         if !*s {
             *s = true;
@@ -442,15 +420,14 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
     // The amounts' ids are their places in `values`: those of a snapshot seen before are
     // there already, the others are read from text and put in.
     let mut frame = Frame::new(cats, periods.len());
-    frame.set_values(picked.values().to_vec());
+    frame.set_values(values.to_vec());
     let mut fixes = Vec::new();
     let mut texts = AmountReader::new(&picked.text);
-    let keys = picked.keys();
     let (mut id, mut at, mut amounts_from) = (0u32, 0usize, 0u32);
     let mut rows: Vec<Option<Row>> = vec![None; periods.len()];
     // What the JavaScript side keeps of the snapshots read from text.
     let (mut seen_values, mut seen_rates, mut seen_own) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, &count) in picked.counts().iter().enumerate() {
+    for (i, &count) in counts.iter().enumerate() {
         let row = *row_of.get(i)?;
         let first = id;
         if picked.last {
@@ -461,8 +438,8 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
         }
         at += count as usize;
         id = first + 3 + count;
-        let savings_rate = if *picked.flags().get(i)? == 1 {
-            Some(*picked.rates().get(i)?).filter(|r| rates && !r.is_nan())
+        let savings_rate = if *flags.get(i)? == 1 {
+            Some(*saved_rates.get(i)?).filter(|r| rates && !r.is_nan())
         } else {
             let mut own = true;
             let mut income_surplus = [Money::ZERO; 2];
@@ -493,7 +470,7 @@ fn read_frame<'a>(picked: &'a Picked, periods: &[Period], rates: bool) -> Option
         });
     }
     // Every amount has its value.
-    if id as usize != picked.values().len() {
+    if id as usize != values.len() {
         return None;
     }
     // A comma inside an amount would have made more fields than amounts.
