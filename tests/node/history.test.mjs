@@ -83,8 +83,8 @@ function synthetic(months, cats, shift) {
 }
 
 test('SnapshotHistory hands out the same money strings call after call, exact as amounts change', () => {
-  // 360 × 200 = 72,000 points a call; each round of new amounts passes the 131,072 strings
-  // the history keeps, so the cache also starts over.
+  // 360 × 200 = 72,000 points a call; each round upserts every snapshot with new amounts, so
+  // the history computes its trends and their strings again.
   let snapshots = synthetic(360, 200, 0);
   const h = new lifepath.SnapshotHistory(snapshots);
   for (let round = 0; round < 5; round++) {

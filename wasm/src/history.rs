@@ -2,10 +2,7 @@
 //! charts after every edit pays the cost of copying the history into WebAssembly once, not on
 //! every call. The functions are the same core analytics as the free functions.
 
-use lifepath_core::analytics::frame::Frame;
-use lifepath_core::analytics::{
-    self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, frame_trends, reads,
-};
+use lifepath_core::analytics::{self, AnomalyOptions, DEFAULT_MONTHS, ForecastOptions, reads};
 use lifepath_core::models::BudgetSnapshot;
 use lifepath_core::period::Period;
 use wasm_bindgen::prelude::*;
@@ -134,11 +131,10 @@ impl SnapshotHistory {
                 return Ok(emit(c, table, "", &[]));
             }
             let picks = reads::trends_reads(&self.entries(), months)?;
-            // The window is a run of the history, held in period order.
-            let window: Vec<&BudgetSnapshot> = self.slice(&picks).iter().collect();
-            let (frame, money) = Frame::of_snapshots(&window, true);
+            // The window is a run of the history, held in period order: the core's trends
+            // read just that slice.
+            let (frame, money, t) = analytics::trends_frame(self.slice(&picks), months)?;
             let table = amount_strings(&money)?;
-            let t = frame_trends(&frame, 0..window.len(), months);
             let c = table_columns(&frame, money.len(), &t)?;
             let out = emit(&c, &table, "", &[]);
             self.trends = Some((months, c, table));

@@ -77,11 +77,6 @@ impl Frame {
         id
     }
 
-    /// How many amounts it holds: the id of the next one.
-    pub fn amount_count(&self) -> u32 {
-        u32::try_from(self.values.len()).unwrap_or(ABSENT)
-    }
-
     /// Puts in the values of all its amounts at once: an id is then a place in `values`.
     pub fn set_values(&mut self, values: Vec<f64>) {
         self.values = values;
@@ -275,7 +270,6 @@ mod tests {
         f.set_values(vec![1.5, f64::NAN, 3.0]);
         f.set_value(1, 2.5);
         f.set_value(7, 9.0); // no such amount: nothing changes
-        assert_eq!(f.amount_count(), 3);
         assert_eq!([f.value(0), f.value(1), f.value(2)], [1.5, 2.5, 3.0]);
         f.set(1, 0, 2);
         f.push_row(Row {
