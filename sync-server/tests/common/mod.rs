@@ -99,6 +99,12 @@ impl Server {
         tweak: impl FnOnce(&mut Config),
     ) -> Server {
         let database_url = url.clone();
+        // The server's error log in the test's captured output (printed when a test fails):
+        // an answer of 500 then says its cause.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("error"))
+            .with_test_writer()
+            .try_init();
         // Bound first, so the configuration knows its public address (OpenID redirect URIs).
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
